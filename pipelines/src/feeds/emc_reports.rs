@@ -1,0 +1,814 @@
+//! `emc-reports`: reports received by the national reporting portal of the Espace Maroc
+//! Cyberconfiance (EMC Helpline, CMRPI), one row per report: report id, time received,
+//! category, platform, victim age or age band, reporter sex, status, whether it was forwarded to
+//! the platform.
+//!
+//! - Formats: `.csv` (any delimiter; UTF-8 with or without BOM, or Windows-1256) and JSON Lines
+//!   (`.jsonl`, keys as headers). Headers and values in French, Arabic or English.
+//! - Samples: `data-samples/emc/emc-reports-2021-2022.csv` (French export) and
+//!   `emc-reports-2023-2024.jsonl` (JSON export), synthetic (written by
+//!   [`crate::synthetic::emc_reports`]): they reproduce EMC's published yearly counts and age and
+//!   sex shares.
+//! - Output grain: `staging.emc_reports`, one row per report.
+//!
+//! At the door: the report id is replaced by its keyed token and never written (a duplicate is
+//! quarantined under its token). Only the declared columns are read; descriptions, URLs, names
+//! or any other column never leave this file.
+//! Rule `emc.shares_add_up`: per year, the shares of the staged reports by age band and by
+//! reporter sex (unknown counted as a category of its own) add up to 100; the finding lists the
+//! shares, so a steward can hold them against what EMC published.
+
+use std::collections::{BTreeMap, HashMap};
+
+use arrow::datatypes::{DataType, Field, TimeUnit};
+use chrono::Datelike;
+
+use super::pmp_case_table::open_table;
+use super::pmp_cases::{not_given, victim_age};
+use super::{Feed, FeedContext};
+use crate::error::{PipelineError, Result};
+use crate::formats::{Position, Tabular};
+use crate::normalise::dates::{parse_date, parse_timestamp};
+use crate::normalise::sex::parse_sex;
+use crate::normalise::{fold, ColumnSpec};
+use crate::output::{rejected, Emitter, Sink, TableSpec, Value};
+use crate::report::{FeedReport, QuarantineRow, Severity};
+use crate::source::RawFile;
+
+/// Staging table name (`staging.emc_reports`).
+pub const TABLE: &str = "emc_reports";
+
+const ID: usize = 0;
+const RECEIVED: usize = 1;
+const CATEGORY: usize = 2;
+const PLATFORM: usize = 3;
+const AGE: usize = 4;
+const AGE_BAND: usize = 5;
+const SEX: usize = 6;
+const STATUS: usize = 7;
+const FORWARDED: usize = 8;
+
+/// The columns read; every other column of the file is ignored.
+const COLUMNS: &[ColumnSpec] = &[
+    ColumnSpec::required(
+        "report_id",
+        &[
+            "N° signalement",
+            "Numéro de signalement",
+            "Numéro du signalement",
+            "Référence signalement",
+            "Identifiant",
+            "ID signalement",
+            "رقم البلاغ",
+            "مرجع البلاغ",
+            "معرف البلاغ",
+            "Report id",
+            "Report number",
+            "Id",
+        ],
+    ),
+    ColumnSpec::required(
+        "received_at",
+        &[
+            "Date de réception",
+            "Date et heure de réception",
+            "Reçu le",
+            "Date",
+            "تاريخ التوصل",
+            "تاريخ الاستلام",
+            "تاريخ البلاغ",
+            "Received at",
+            "Received",
+            "Date received",
+        ],
+    ),
+    ColumnSpec::required(
+        "category",
+        &[
+            "Catégorie",
+            "Type de signalement",
+            "Nature du signalement",
+            "Type",
+            "الفئة",
+            "نوع البلاغ",
+            "طبيعة البلاغ",
+            "Category",
+            "Report type",
+        ],
+    ),
+    ColumnSpec::optional(
+        "platform",
+        &["Plateforme", "Réseau social", "المنصة", "Platform"],
+    ),
+    ColumnSpec::optional(
+        "victim_age",
+        &[
+            "Âge victime",
+            "Âge de la victime",
+            "Âge",
+            "سن الضحية",
+            "عمر الضحية",
+            "السن",
+            "Victim age",
+            "Age",
+        ],
+    ),
+    ColumnSpec::optional(
+        "victim_age_band",
+        &[
+            "Tranche d'âge",
+            "Tranche d'âge victime",
+            "الفئة العمرية",
+            "Age band",
+            "Victim age band",
+            "Age group",
+        ],
+    ),
+    ColumnSpec::optional(
+        "reporter_sex",
+        &[
+            "Sexe déclarant",
+            "Sexe du déclarant",
+            "Genre du déclarant",
+            "Sexe",
+            "Genre",
+            "جنس المبلغ",
+            "الجنس",
+            "Reporter sex",
+            "Reporter gender",
+            "Sex",
+            "Gender",
+        ],
+    ),
+    ColumnSpec::optional(
+        "status",
+        &["Statut", "État", "الوضعية", "حالة البلاغ", "Status"],
+    ),
+    ColumnSpec::optional(
+        "forwarded_to_platform",
+        &[
+            "Transmis à la plateforme",
+            "Transmis",
+            "Signalé à la plateforme",
+            "أحيل على المنصة",
+            "الإحالة على المنصة",
+            "Forwarded to platform",
+            "Forwarded",
+        ],
+    ),
+];
+
+/// Categories and the labels accepted for them (compared after `fold`).
+const CATEGORIES: &[(&str, &[&str])] = &[
+    (
+        "cyberharassment",
+        &[
+            "cyberharassment",
+            "Cyberharcèlement",
+            "Cyber-harcèlement",
+            "Harcèlement en ligne",
+            "Cyberviolence",
+            "التحرش الإلكتروني",
+            "تحرش إلكتروني",
+            "التنمر الإلكتروني",
+            "Cyber harassment",
+            "Online harassment",
+        ],
+    ),
+    (
+        "sextortion",
+        &[
+            "sextortion",
+            "Sextorsion",
+            "Chantage sexuel",
+            "الابتزاز الجنسي",
+            "ابتزاز جنسي",
+            "Sexual extortion",
+        ],
+    ),
+    (
+        "non_consensual_sharing",
+        &[
+            "non_consensual_sharing",
+            "Partage non consenti",
+            "Diffusion non consentie",
+            "Diffusion sans consentement",
+            "Partage non consenti d'images intimes",
+            "النشر دون موافقة",
+            "نشر دون موافقة",
+            "نشر صور دون موافقة",
+            "Non-consensual sharing",
+            "Non-consensual intimate image sharing",
+            "NCII",
+        ],
+    ),
+    (
+        "csam_iwf",
+        &[
+            "csam_iwf",
+            "Contenu pédosexuel (redirigé vers l'IWF)",
+            "Contenu pédosexuel",
+            "Contenu pédopornographique",
+            "CASE (IWF)",
+            "Redirigé vers l'IWF",
+            "محتوى الاعتداء الجنسي على الأطفال",
+            "محتوى استغلال جنسي للأطفال",
+            "CSAM",
+            "CSAM (IWF)",
+            "CSAM (redirected to IWF portal)",
+            "CSAM redirected to IWF",
+            "Child sexual abuse material",
+        ],
+    ),
+    (
+        "other",
+        &["other", "Autre", "Autres", "أخرى", "اخرى", "Others"],
+    ),
+];
+
+const STATUSES: &[(&str, &[&str])] = &[
+    (
+        "processed",
+        &[
+            "processed",
+            "Traité",
+            "Traitée",
+            "Clôturé",
+            "Clôturée",
+            "معالج",
+            "تمت المعالجة",
+            "Handled",
+            "Done",
+        ],
+    ),
+    (
+        "archived",
+        &[
+            "archived",
+            "Archivé",
+            "Archivée",
+            "مؤرشف",
+            "تمت الأرشفة",
+            "Archive",
+        ],
+    ),
+];
+
+const YES: &[&str] = &["oui", "o", "yes", "y", "true", "vrai", "1", "نعم"];
+const NO: &[&str] = &["non", "n", "no", "false", "faux", "0", "لا"];
+
+/// `staging.emc_reports`: one row per report.
+pub fn tables() -> Vec<TableSpec> {
+    vec![TableSpec::new(
+        TABLE,
+        vec![
+            Field::new("report_token", DataType::Utf8, false),
+            Field::new(
+                "received_at",
+                DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+                false,
+            ),
+            Field::new("year", DataType::Int64, false),
+            Field::new("category", DataType::Utf8, false),
+            Field::new("platform", DataType::Utf8, true),
+            Field::new("victim_age", DataType::Int64, true),
+            Field::new("victim_age_band", DataType::Utf8, true),
+            Field::new("victim_minor", DataType::Boolean, true),
+            Field::new("reporter_sex", DataType::Utf8, false),
+            Field::new("status", DataType::Utf8, true),
+            Field::new("forwarded_to_platform", DataType::Boolean, true),
+        ],
+    )]
+}
+
+/// Per-year tallies for `emc.shares_add_up`.
+#[derive(Default)]
+struct YearTally {
+    reports: u64,
+    age_bands: BTreeMap<String, u64>,
+    sexes: BTreeMap<String, u64>,
+}
+
+/// Read one export of EMC reports into `staging.emc_reports`. Needs the pseudonymisation key.
+pub fn read(file: &RawFile, ctx: &FeedContext, sink: &mut dyn Sink) -> Result<FeedReport> {
+    let feed = Feed::EmcReports;
+    let key = ctx.key(feed)?;
+    let spec = tables()
+        .into_iter()
+        .next()
+        .ok_or_else(|| PipelineError::Internal {
+            table: TABLE.into(),
+            detail: "no table spec".into(),
+        })?;
+    let (headers, rows) = open_table(
+        file,
+        feed.name(),
+        &[Tabular::Csv, Tabular::JsonLines],
+        COLUMNS,
+    )?;
+    let mut out = Emitter::new(feed.name(), file, sink)?;
+    let mut seen: HashMap<String, Position> = HashMap::new();
+    let mut tally: BTreeMap<i64, YearTally> = BTreeMap::new();
+
+    for record in rows {
+        let record = record?;
+        if record.is_blank() {
+            continue;
+        }
+        let at = &record.position;
+        let cell = |i: usize| headers.cell(&record, i);
+        let mut bad: Vec<QuarantineRow> = Vec::new();
+
+        // The id is tokenised first; only the token is kept from here on.
+        let token = if cell(ID).is_empty() {
+            bad.push(rejected(at, "report_id", None, "no report id"));
+            None
+        } else {
+            let token = key.token(cell(ID));
+            match seen.get(&token) {
+                Some(first) => bad.push(rejected(
+                    at,
+                    "report_id",
+                    Some(&token),
+                    format!("duplicate report id (first at {first}); shown pseudonymised"),
+                )),
+                None => {
+                    seen.insert(token.clone(), at.clone());
+                }
+            }
+            Some(token)
+        };
+
+        let received = match received(cell(RECEIVED)) {
+            Ok(r) => Some(r),
+            Err(reason) => {
+                bad.push(rejected(at, "received_at", Some(cell(RECEIVED)), reason));
+                None
+            }
+        };
+        let mut check = |column: &str, i: usize, r: std::result::Result<Value, String>| {
+            r.unwrap_or_else(|reason| {
+                bad.push(rejected(at, column, Some(cell(i)), reason));
+                Value::Null
+            })
+        };
+        let category = check(
+            "category",
+            CATEGORY,
+            lookup(CATEGORIES, cell(CATEGORY), "category"),
+        );
+        let sex = check("reporter_sex", SEX, parse_sex(cell(SEX)).map(Value::from));
+        let status = check("status", STATUS, status(cell(STATUS)));
+        let forwarded = check(
+            "forwarded_to_platform",
+            FORWARDED,
+            yes_no(cell(FORWARDED)).map(Value::from),
+        );
+        let (age_cell, age_column) = if not_given(cell(AGE)) && headers.get(AGE_BAND).is_some() {
+            (cell(AGE_BAND), "victim_age_band")
+        } else {
+            (cell(AGE), "victim_age")
+        };
+        let (age, band, minor) = match victim_age(age_cell) {
+            Ok(triple) => triple,
+            Err(reason) => {
+                bad.push(rejected(at, age_column, Some(age_cell), reason));
+                (Value::Null, Value::Null, Value::Null)
+            }
+        };
+
+        match (token, received) {
+            (Some(token), Some((micros, year))) if bad.is_empty() => {
+                let t = tally.entry(year).or_default();
+                t.reports += 1;
+                let band_key = match &band {
+                    Value::Str(b) => b.clone(),
+                    _ => "unknown".to_string(),
+                };
+                *t.age_bands.entry(band_key).or_default() += 1;
+                let sex_key = match &sex {
+                    Value::Str(s) => s.clone(),
+                    _ => "_U".to_string(),
+                };
+                *t.sexes.entry(sex_key).or_default() += 1;
+                out.row(
+                    &spec,
+                    at,
+                    vec![
+                        token.into(),
+                        Value::Timestamp(micros),
+                        Value::Int(year),
+                        category,
+                        platform(cell(PLATFORM)),
+                        age,
+                        band,
+                        minor,
+                        sex,
+                        status,
+                        forwarded,
+                    ],
+                )?
+            }
+            _ => out.reject(bad)?,
+        }
+    }
+
+    shares_add_up(&mut out, &tally);
+    out.finish()
+}
+
+/// The time received (microseconds since the epoch, UTC) and the year of the date as written
+/// (Morocco's calendar year: `01/01/2023 00:30` is a 2023 report although it is 2022 in UTC).
+fn received(cell: &str) -> std::result::Result<(i64, i64), String> {
+    if cell.trim().is_empty() {
+        return Err("no time of reception".into());
+    }
+    let micros = parse_timestamp(cell)?;
+    let date = parse_date(cell)?;
+    Ok((micros, date.year() as i64))
+}
+
+fn lookup(
+    table: &[(&'static str, &[&str])],
+    cell: &str,
+    what: &str,
+) -> std::result::Result<Value, String> {
+    let folded = fold(cell);
+    if folded.is_empty() {
+        return Err(format!("no {what} given"));
+    }
+    table
+        .iter()
+        .find(|(_, words)| words.iter().any(|w| fold(w) == folded))
+        .map(|(code, _)| Value::from(*code))
+        .ok_or_else(|| {
+            format!(
+                "unknown {what} `{}`; expected one of {}",
+                cell.trim(),
+                table.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
+            )
+        })
+}
+
+/// `processed` | `archived`; empty → null.
+fn status(cell: &str) -> std::result::Result<Value, String> {
+    if not_given(cell) {
+        return Ok(Value::Null);
+    }
+    lookup(STATUSES, cell, "status")
+}
+
+/// Lower case, trimmed; empty → null.
+fn platform(cell: &str) -> Value {
+    let p = cell.trim().to_lowercase();
+    if p.is_empty() || not_given(&p) {
+        Value::Null
+    } else {
+        Value::Str(p)
+    }
+}
+
+/// Yes/no in French, English, Arabic, or as true/false, 1/0; empty → null.
+fn yes_no(cell: &str) -> std::result::Result<Option<bool>, String> {
+    let folded = fold(cell);
+    if folded.is_empty() {
+        return Ok(None);
+    }
+    if YES.iter().any(|w| fold(w) == folded) {
+        Ok(Some(true))
+    } else if NO.iter().any(|w| fold(w) == folded) {
+        Ok(Some(false))
+    } else {
+        Err(format!(
+            "`{}` is not yes or no (oui/non, yes/no, نعم/لا, 1/0)",
+            cell.trim()
+        ))
+    }
+}
+
+/// `emc.shares_add_up`: per year, the age-band shares and the reporter-sex shares of the
+/// staged reports (unknown a category of its own) add up to 100. `Info` when they do, with the
+/// shares; `Warning` otherwise (which would be a bug in the tally).
+fn shares_add_up(out: &mut Emitter, tally: &BTreeMap<i64, YearTally>) {
+    for (year, t) in tally {
+        let n = t.reports as f64;
+        let shares = |m: &BTreeMap<String, u64>| {
+            let parts: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{k} {:.1}%", *v as f64 * 100.0 / n))
+                .collect();
+            let sum: f64 = m.values().map(|v| *v as f64 * 100.0 / n).sum();
+            (parts.join(", "), sum)
+        };
+        let (ages, age_sum) = shares(&t.age_bands);
+        let (sexes, sex_sum) = shares(&t.sexes);
+        let ok = (age_sum - 100.0).abs() < 1e-6 && (sex_sum - 100.0).abs() < 1e-6;
+        out.finding(
+            "emc.shares_add_up",
+            if ok { Severity::Info } else { Severity::Warning },
+            Some(format!("year {year}")),
+            format!(
+                "{year}: {} reports; age band {ages} (sum {age_sum:.1}%); reporter sex {sexes} (sum {sex_sum:.1}%)",
+                t.reports
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::MemorySink;
+    use crate::pseudonym::PseudonymKey;
+    use arrow::array::{Array, BooleanArray, Int64Array, StringArray};
+    use std::path::Path;
+
+    const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../data-samples/emc/");
+
+    fn ctx() -> FeedContext {
+        FeedContext {
+            key: Some(PseudonymKey::new(b"test-key-0123456789").unwrap()),
+        }
+    }
+
+    fn ingest(path: &Path) -> Result<(FeedReport, MemorySink)> {
+        let raw = RawFile::open(path)?;
+        let mut sink = MemorySink::default();
+        let report = read(&raw, &ctx(), &mut sink)?;
+        Ok((report, sink))
+    }
+
+    struct Rows {
+        year: Vec<i64>,
+        age: Vec<Option<i64>>,
+        band: Vec<Option<String>>,
+        minor: Vec<Option<bool>>,
+        sex: Vec<String>,
+    }
+
+    fn rows(sink: &MemorySink) -> Rows {
+        let b = sink.batch(TABLE).unwrap();
+        let int = |n: &str| {
+            b.column_by_name(n)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .unwrap()
+                .clone()
+        };
+        let s = |n: &str| {
+            b.column_by_name(n)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .unwrap()
+                .clone()
+        };
+        let age = int("victim_age");
+        let band = s("victim_age_band");
+        let minor = b
+            .column_by_name("victim_minor")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<BooleanArray>()
+            .unwrap()
+            .clone();
+        Rows {
+            year: int("year").values().to_vec(),
+            age: (0..age.len())
+                .map(|i| (!age.is_null(i)).then(|| age.value(i)))
+                .collect(),
+            band: (0..band.len())
+                .map(|i| (!band.is_null(i)).then(|| band.value(i).to_string()))
+                .collect(),
+            minor: (0..minor.len())
+                .map(|i| (!minor.is_null(i)).then(|| minor.value(i)))
+                .collect(),
+            sex: s("reporter_sex")
+                .iter()
+                .map(|v| v.unwrap_or("").to_string())
+                .collect(),
+        }
+    }
+
+    fn share(part: usize, whole: usize) -> f64 {
+        part as f64 * 100.0 / whole as f64
+    }
+
+    fn close(got: f64, published: f64, what: &str) {
+        assert!(
+            (got - published).abs() <= 0.1,
+            "{what}: {got:.2} vs published {published}"
+        );
+    }
+
+    #[test]
+    fn csv_2021_2022_reproduces_counts_and_shares() {
+        let (report, sink) = ingest(&Path::new(SAMPLES).join("emc-reports-2021-2022.csv")).unwrap();
+        assert_eq!(report.rows_quarantined, 0, "{report}");
+        let r = rows(&sink);
+        let n = |y: i64| r.year.iter().filter(|&&x| x == y).count();
+        assert_eq!((n(2021), n(2022)), (64, 537));
+        let in22: Vec<usize> = (0..r.year.len()).filter(|&i| r.year[i] == 2022).collect();
+        let young = in22
+            .iter()
+            .filter(|&&i| matches!(r.age[i], Some(a) if a <= 16))
+            .count();
+        let older = in22
+            .iter()
+            .filter(|&&i| matches!(r.age[i], Some(a) if a > 16))
+            .count();
+        close(share(young, 537), 19.0, "2022 aged 16 or under");
+        close(share(older, 537), 81.0, "2022 over 16");
+        let m = in22.iter().filter(|&&i| r.sex[i] == "M").count();
+        let f = in22.iter().filter(|&&i| r.sex[i] == "F").count();
+        close(share(m, 537), 64.68, "2022 M");
+        close(share(f, 537), 35.32, "2022 F");
+        // 2021 has some unknown age and sex.
+        let in21: Vec<usize> = (0..r.year.len()).filter(|&i| r.year[i] == 2021).collect();
+        assert!(in21
+            .iter()
+            .any(|&i| r.age[i].is_none() && r.minor[i].is_none()));
+        assert!(in21.iter().any(|&i| r.sex[i] == "_U"));
+        let info: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "emc.shares_add_up")
+            .collect();
+        assert_eq!(info.len(), 2, "{report}");
+        assert!(
+            info.iter().all(|f| f.severity == Severity::Info),
+            "{report}"
+        );
+    }
+
+    #[test]
+    fn jsonl_2023_2024_reproduces_counts_and_shares() {
+        let (report, sink) =
+            ingest(&Path::new(SAMPLES).join("emc-reports-2023-2024.jsonl")).unwrap();
+        assert_eq!(report.rows_quarantined, 0, "{report}");
+        let r = rows(&sink);
+        let published = [
+            (
+                2023,
+                1227,
+                [
+                    ("18-25", 49.3),
+                    ("26+", 39.7),
+                    ("13-17", 7.9),
+                    ("5-12", 3.2),
+                ],
+                (54.4, 45.6),
+            ),
+            (
+                2024,
+                574,
+                [
+                    ("26+", 52.1),
+                    ("13-17", 22.4),
+                    ("18-25", 22.1),
+                    ("5-12", 3.4),
+                ],
+                (30.0, 70.0),
+            ),
+        ];
+        for (year, count, bands, (pm, pf)) in published {
+            let idx: Vec<usize> = (0..r.year.len()).filter(|&i| r.year[i] == year).collect();
+            assert_eq!(idx.len(), count, "{year}");
+            for (band, p) in bands {
+                let k = idx
+                    .iter()
+                    .filter(|&&i| r.band[i].as_deref() == Some(band))
+                    .count();
+                close(share(k, count), p, &format!("{year} {band}"));
+            }
+            let m = idx.iter().filter(|&&i| r.sex[i] == "M").count();
+            let f = idx.iter().filter(|&&i| r.sex[i] == "F").count();
+            close(share(m, count), pm, &format!("{year} M"));
+            close(share(f, count), pf, &format!("{year} F"));
+            // Exact ages and band strings are mixed; minors follow the band.
+            assert!(idx.iter().any(|&i| r.age[i].is_some()));
+            assert!(idx
+                .iter()
+                .any(|&i| r.age[i].is_none() && r.band[i].is_some()));
+            for &i in &idx {
+                let minor = matches!(r.band[i].as_deref(), Some("5-12" | "13-17"));
+                assert_eq!(r.minor[i], Some(minor), "{year} row {i}");
+            }
+        }
+        assert!(report
+            .findings
+            .iter()
+            .any(|f| f.severity == Severity::Info && f.message.starts_with("2023: 1227 reports")));
+    }
+
+    #[test]
+    fn ids_are_pseudonymised() {
+        for name in ["emc-reports-2021-2022.csv", "emc-reports-2023-2024.jsonl"] {
+            let path = Path::new(SAMPLES).join(name);
+            let (_, sink) = ingest(&path).unwrap();
+            assert!(std::fs::read_to_string(&path).unwrap().contains("EMC20"));
+            let batch = sink.batch(TABLE).unwrap();
+            let tokens = batch
+                .column_by_name("report_token")
+                .unwrap()
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .unwrap()
+                .clone();
+            let key = PseudonymKey::new(b"test-key-0123456789").unwrap();
+            assert_eq!(
+                tokens.value(0),
+                key.token(&format!(
+                    "EMC{}-00001",
+                    if name.ends_with("csv") { 2021 } else { 2023 }
+                ))
+            );
+            for (i, f) in batch.schema().fields().iter().enumerate() {
+                let Some(col) = batch.column(i).as_any().downcast_ref::<StringArray>() else {
+                    continue;
+                };
+                for v in col.iter().flatten() {
+                    assert!(!v.contains("EMC20"), "{}: {v}", f.name());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bad_values_duplicates_and_arabic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.csv");
+        std::fs::write(
+            &path,
+            "رقم البلاغ;تاريخ التوصل;الفئة;المنصة;سن الضحية;جنس المبلغ;الوضعية;أحيل على المنصة;Description\n\
+             A-1;2023-05-02T10:00:00+01:00;ابتزاز جنسي; TikTok ;15;أنثى;Traité;نعم;long text\n\
+             A-1;2023-05-02T11:00:00+01:00;Autre;;30;M;Archivé;لا;\n\
+             A-2;pas de date;Phishing;;200;M;Traité;peut-être;\n\
+             A-3;2024-01-10T09:00:00+01:00;Sextorsion;;18-25;;;;\n",
+        )
+        .unwrap();
+        let (report, sink) = ingest(&path).unwrap();
+        assert_eq!(
+            (report.rows_staged, report.rows_quarantined),
+            (2, 2),
+            "{report}"
+        );
+        let q = &report.quarantine_sample;
+        assert_eq!(
+            (q[0].position.as_str(), q[0].column.as_str()),
+            ("line 3", "report_id")
+        );
+        assert_ne!(q[0].value.as_deref(), Some("A-1"));
+        let cols: Vec<&str> = q[1..].iter().map(|q| q.column.as_str()).collect();
+        assert_eq!(
+            cols,
+            vec![
+                "received_at",
+                "category",
+                "forwarded_to_platform",
+                "victim_age"
+            ]
+        );
+        let r = rows(&sink);
+        assert_eq!(r.year, vec![2023, 2024]);
+        assert_eq!(r.sex, vec!["F".to_string(), "_U".to_string()]);
+        assert_eq!(r.band[1].as_deref(), Some("18-25"));
+        assert_eq!(r.minor, vec![Some(true), Some(false)]);
+        let b = sink.batch(TABLE).unwrap();
+        let platform = b
+            .column_by_name("platform")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .unwrap()
+            .clone();
+        assert_eq!(platform.value(0), "tiktok");
+        assert!(platform.is_null(1));
+        let category = b
+            .column_by_name("category")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .unwrap()
+            .clone();
+        assert_eq!(category.value(0), "sextortion");
+    }
+
+    #[test]
+    fn missing_column_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nodate.jsonl");
+        std::fs::write(&path, "{\"report_id\":\"A\",\"category\":\"other\"}\n").unwrap();
+        let err = ingest(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("nodate.jsonl") && err.contains("`received_at`"),
+            "{err}"
+        );
+        let raw = RawFile::open(&path).unwrap();
+        let err = read(&raw, &FeedContext::default(), &mut MemorySink::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("emc-reports"), "{err}");
+    }
+}

@@ -1,0 +1,42 @@
+//! # marsad-pipelines — agency feeds in, typed Arrow batches out
+//!
+//! Each feed adapter reads one agency file (CSV, XLSX, PDF table, JSON Lines, Parquet), maps its
+//! headers, normalises every value to Marsad's conformed codes (ISO 3166-2:MA regions, ISO 3166-1
+//! countries, sex codes, age bands, ISO dates), pseudonymises record-level identifiers, checks the
+//! feed's consistency rules, and hands the result to a [`Sink`]: staging rows as Arrow record
+//! batches, rejected rows as quarantine rows, and a [`FeedReport`] with counts and findings.
+//!
+//! It must not know where or how data is stored: it never opens the warehouse, never writes a
+//! file outside what a caller asks `synthetic` to write, and never silently corrects a value
+//! (a value that cannot be mapped is quarantined with its position, column and reason).
+//!
+//! ## Layout
+//! - [`feeds`]: one adapter per feed (`pmp_case_table`, `emc_reports`, `ncmec_country_table`, …)
+//!   and the single registry [`feeds::Feed`] that names them.
+//! - [`formats`]: byte readers shared by adapters — text decoding, CSV, XLSX, JSON Lines, PDF text.
+//! - [`normalise`]: value rules said once — headers, numbers, dates, regions, countries, ages, sex.
+//! - [`output`]: the [`Sink`] an adapter writes to, table specs and the row-to-batch builder.
+//! - [`report`]: quarantine rows, findings with severity, the per-file ingest report.
+//! - [`pseudonym`]: the keyed hash applied to record-level identifiers at the door.
+//! - [`source`]: a raw file on disk with its sha256 and detected encoding.
+//! - [`schema`]: lineage column names shared with the warehouse and SQL.
+//! - [`synthetic`]: writers of synthetic feed files (samples, benchmarks) in each agency's shape.
+//! - [`error`]: the crate's error type; every variant names the file and where in it.
+
+pub mod error;
+pub mod feeds;
+pub mod formats;
+pub mod normalise;
+pub mod output;
+pub mod pseudonym;
+pub mod report;
+pub mod schema;
+pub mod source;
+pub mod synthetic;
+
+pub use error::{PipelineError, Result};
+pub use feeds::Feed;
+pub use output::{Sink, TableSpec};
+pub use pseudonym::PseudonymKey;
+pub use report::{FeedReport, Finding, QuarantineRow, Severity};
+pub use source::RawFile;

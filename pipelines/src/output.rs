@@ -1,0 +1,437 @@
+//! Where an adapter's rows go. An adapter never writes storage: it pushes typed rows into an
+//! [`Emitter`], which buffers them into Arrow record batches (with lineage columns appended) and
+//! hands full batches to a [`Sink`]. The warehouse implements `Sink`; tests use [`MemorySink`].
+//! Batches are flushed every [`BATCH_ROWS`] rows, so a feed of any size streams in bounded memory.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, RecordBatch,
+    StringBuilder, TimestampMicrosecondBuilder,
+};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use chrono::NaiveDate;
+
+use crate::error::{PipelineError, Result};
+use crate::formats::Position;
+use crate::report::{FeedReport, Finding, QuarantineRow, Severity};
+use crate::schema;
+use crate::source::RawFile;
+
+/// Rows per record batch handed to the sink.
+pub const BATCH_ROWS: usize = 65_536;
+/// Quarantined values kept in the report for display (all of them go to the sink).
+const REPORT_SAMPLE: usize = 20;
+
+/// A staging table an adapter writes: its name (`staging.<name>`) and full schema, lineage
+/// columns included.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableSpec {
+    pub name: String,
+    pub schema: SchemaRef,
+}
+
+impl TableSpec {
+    /// A table from its data fields; the lineage fields are appended.
+    pub fn new(name: &str, fields: Vec<Field>) -> Self {
+        let mut all = fields;
+        all.extend(schema::lineage_fields());
+        TableSpec {
+            name: name.to_string(),
+            schema: Arc::new(Schema::new(all)),
+        }
+    }
+    /// Number of data columns (lineage excluded).
+    pub fn data_width(&self) -> usize {
+        self.schema.fields().len() - 2
+    }
+}
+
+/// Receives an adapter's output. Called on the adapter's thread.
+pub trait Sink {
+    /// Rows for staging table `table`.
+    fn rows(&mut self, table: &TableSpec, batch: RecordBatch) -> Result<()>;
+    /// Rejected values, in [`schema::quarantine_schema`].
+    fn quarantine(&mut self, batch: RecordBatch) -> Result<()>;
+}
+
+/// A sink that keeps everything in memory (tests, small previews).
+#[derive(Debug, Default)]
+pub struct MemorySink {
+    pub tables: BTreeMap<String, (TableSpec, Vec<RecordBatch>)>,
+    pub quarantine: Vec<RecordBatch>,
+}
+
+impl MemorySink {
+    pub fn row_count(&self, table: &str) -> usize {
+        self.tables
+            .get(table)
+            .map(|(_, b)| b.iter().map(|b| b.num_rows()).sum())
+            .unwrap_or(0)
+    }
+    pub fn batch(&self, table: &str) -> Option<RecordBatch> {
+        let (spec, batches) = self.tables.get(table)?;
+        arrow::compute::concat_batches(&spec.schema, batches).ok()
+    }
+    pub fn quarantine_count(&self) -> usize {
+        self.quarantine.iter().map(|b| b.num_rows()).sum()
+    }
+}
+
+impl Sink for MemorySink {
+    fn rows(&mut self, table: &TableSpec, batch: RecordBatch) -> Result<()> {
+        self.tables
+            .entry(table.name.clone())
+            .or_insert_with(|| (table.clone(), Vec::new()))
+            .1
+            .push(batch);
+        Ok(())
+    }
+    fn quarantine(&mut self, batch: RecordBatch) -> Result<()> {
+        self.quarantine.push(batch);
+        Ok(())
+    }
+}
+
+/// One typed value of a staging row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Str(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Date(NaiveDate),
+    /// Microseconds since the Unix epoch, UTC.
+    Timestamp(i64),
+}
+
+impl From<Option<String>> for Value {
+    fn from(v: Option<String>) -> Self {
+        v.map(Value::Str).unwrap_or(Value::Null)
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Str(v.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Str(v)
+    }
+}
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+impl From<Option<i64>> for Value {
+    fn from(v: Option<i64>) -> Self {
+        v.map(Value::Int).unwrap_or(Value::Null)
+    }
+}
+impl From<f64> for Value {
+    fn from(v: f64) -> Self {
+        Value::Float(v)
+    }
+}
+impl From<Option<f64>> for Value {
+    fn from(v: Option<f64>) -> Self {
+        v.map(Value::Float).unwrap_or(Value::Null)
+    }
+}
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Value::Bool(v)
+    }
+}
+impl From<Option<bool>> for Value {
+    fn from(v: Option<bool>) -> Self {
+        v.map(Value::Bool).unwrap_or(Value::Null)
+    }
+}
+impl From<NaiveDate> for Value {
+    fn from(v: NaiveDate) -> Self {
+        Value::Date(v)
+    }
+}
+impl From<Option<NaiveDate>> for Value {
+    fn from(v: Option<NaiveDate>) -> Self {
+        v.map(Value::Date).unwrap_or(Value::Null)
+    }
+}
+
+enum Column {
+    Utf8(StringBuilder),
+    Int64(Int64Builder),
+    Float64(Float64Builder),
+    Bool(BooleanBuilder),
+    Date32(Date32Builder),
+    Timestamp(TimestampMicrosecondBuilder, Option<Arc<str>>),
+}
+
+impl Column {
+    fn for_type(table: &str, field: &Field) -> Result<Self> {
+        Ok(match field.data_type() {
+            DataType::Utf8 => Column::Utf8(StringBuilder::new()),
+            DataType::Int64 => Column::Int64(Int64Builder::new()),
+            DataType::Float64 => Column::Float64(Float64Builder::new()),
+            DataType::Boolean => Column::Bool(BooleanBuilder::new()),
+            DataType::Date32 => Column::Date32(Date32Builder::new()),
+            DataType::Timestamp(TimeUnit::Microsecond, tz) => {
+                Column::Timestamp(TimestampMicrosecondBuilder::new(), tz.clone())
+            }
+            other => {
+                return Err(PipelineError::Internal {
+                    table: table.to_string(),
+                    detail: format!("column `{}` has unsupported type {other}", field.name()),
+                })
+            }
+        })
+    }
+
+    fn push(&mut self, v: Value) -> std::result::Result<(), Value> {
+        match (self, v) {
+            (Column::Utf8(b), Value::Str(s)) => b.append_value(s),
+            (Column::Utf8(b), Value::Null) => b.append_null(),
+            (Column::Int64(b), Value::Int(i)) => b.append_value(i),
+            (Column::Int64(b), Value::Null) => b.append_null(),
+            (Column::Float64(b), Value::Float(x)) => b.append_value(x),
+            (Column::Float64(b), Value::Int(i)) => b.append_value(i as f64),
+            (Column::Float64(b), Value::Null) => b.append_null(),
+            (Column::Bool(b), Value::Bool(x)) => b.append_value(x),
+            (Column::Bool(b), Value::Null) => b.append_null(),
+            (Column::Date32(b), Value::Date(d)) => {
+                b.append_value(d.signed_duration_since(epoch()).num_days() as i32)
+            }
+            (Column::Date32(b), Value::Null) => b.append_null(),
+            (Column::Timestamp(b, _), Value::Timestamp(t)) => b.append_value(t),
+            (Column::Timestamp(b, _), Value::Null) => b.append_null(),
+            (_, v) => return Err(v),
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Column::Utf8(b) => Arc::new(b.finish()),
+            Column::Int64(b) => Arc::new(b.finish()),
+            Column::Float64(b) => Arc::new(b.finish()),
+            Column::Bool(b) => Arc::new(b.finish()),
+            Column::Date32(b) => Arc::new(b.finish()),
+            Column::Timestamp(b, tz) => Arc::new(b.finish().with_timezone_opt(tz.clone())),
+        }
+    }
+}
+
+fn epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
+}
+
+/// Accumulates rows of one table and turns them into record batches.
+struct RowBuffer {
+    spec: TableSpec,
+    columns: Vec<Column>,
+    rows: usize,
+}
+
+impl RowBuffer {
+    fn new(spec: &TableSpec) -> Result<Self> {
+        let columns = spec
+            .schema
+            .fields()
+            .iter()
+            .map(|f| Column::for_type(&spec.name, f))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(RowBuffer {
+            spec: spec.clone(),
+            columns,
+            rows: 0,
+        })
+    }
+
+    fn push(&mut self, values: Vec<Value>) -> Result<()> {
+        if values.len() != self.columns.len() {
+            return Err(PipelineError::Internal {
+                table: self.spec.name.clone(),
+                detail: format!(
+                    "row has {} values for {} columns",
+                    values.len(),
+                    self.columns.len()
+                ),
+            });
+        }
+        for (i, (col, v)) in self.columns.iter_mut().zip(values).enumerate() {
+            col.push(v).map_err(|v| PipelineError::Internal {
+                table: self.spec.name.clone(),
+                detail: format!(
+                    "value {v:?} does not fit column `{}` ({})",
+                    self.spec.schema.field(i).name(),
+                    self.spec.schema.field(i).data_type()
+                ),
+            })?;
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    fn take(&mut self) -> Result<Option<RecordBatch>> {
+        if self.rows == 0 {
+            return Ok(None);
+        }
+        self.rows = 0;
+        let arrays = self.columns.iter_mut().map(Column::finish).collect();
+        RecordBatch::try_new(self.spec.schema.clone(), arrays)
+            .map(Some)
+            .map_err(|e| PipelineError::Internal {
+                table: self.spec.name.clone(),
+                detail: e.to_string(),
+            })
+    }
+}
+
+/// The adapter's handle on its output for one file: rows, quarantine, findings, report.
+pub struct Emitter<'s> {
+    sink: &'s mut dyn Sink,
+    feed: String,
+    file_name: String,
+    sha256: String,
+    buffers: Vec<RowBuffer>,
+    quarantine: RowBuffer,
+    report: FeedReport,
+}
+
+impl<'s> Emitter<'s> {
+    pub fn new(feed: &str, file: &RawFile, sink: &'s mut dyn Sink) -> Result<Self> {
+        let qspec = TableSpec {
+            name: "quarantine.rows".into(),
+            schema: schema::quarantine_schema(),
+        };
+        Ok(Emitter {
+            sink,
+            feed: feed.to_string(),
+            file_name: file.name.clone(),
+            sha256: file.sha256.clone(),
+            buffers: Vec::new(),
+            quarantine: RowBuffer::new(&qspec)?,
+            report: FeedReport {
+                feed: feed.to_string(),
+                file_name: file.name.clone(),
+                sha256: file.sha256.clone(),
+                ..Default::default()
+            },
+        })
+    }
+
+    pub fn file_name(&self) -> &str {
+        &self.file_name
+    }
+
+    /// Stage one row (data columns only; lineage is appended here).
+    pub fn row(
+        &mut self,
+        table: &TableSpec,
+        position: &Position,
+        mut values: Vec<Value>,
+    ) -> Result<()> {
+        let idx = match self.buffers.iter().position(|b| b.spec.name == table.name) {
+            Some(i) => i,
+            None => {
+                self.buffers.push(RowBuffer::new(table)?);
+                self.report.tables.push(table.name.clone());
+                self.buffers.len() - 1
+            }
+        };
+        values.push(Value::Str(self.sha256.clone()));
+        values.push(Value::Str(position.to_string()));
+        self.report.rows_read += 1;
+        self.report.rows_staged += 1;
+        let buffer = &mut self.buffers[idx];
+        buffer.push(values)?;
+        if buffer.rows >= BATCH_ROWS {
+            if let Some(batch) = buffer.take()? {
+                self.sink.rows(table, batch)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Keep a whole row out of staging because of these rejected values.
+    pub fn reject(&mut self, rejected: Vec<QuarantineRow>) -> Result<()> {
+        self.report.rows_read += 1;
+        self.report.rows_quarantined += 1;
+        for q in rejected {
+            self.report.values_quarantined += 1;
+            if self.report.quarantine_sample.len() < REPORT_SAMPLE {
+                self.report.quarantine_sample.push(q.clone());
+            }
+            self.quarantine.push(vec![
+                Value::Str(self.feed.clone()),
+                Value::Str(self.sha256.clone()),
+                Value::Str(self.file_name.clone()),
+                Value::Str(q.position),
+                Value::Str(q.column),
+                q.value.into(),
+                Value::Str(q.reason),
+            ])?;
+        }
+        if self.quarantine.rows >= BATCH_ROWS {
+            if let Some(batch) = self.quarantine.take()? {
+                self.sink.quarantine(batch)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Record the outcome of a consistency rule.
+    pub fn finding(
+        &mut self,
+        rule: &str,
+        severity: Severity,
+        position: Option<String>,
+        message: impl Into<String>,
+    ) {
+        self.report.findings.push(Finding {
+            rule: rule.to_string(),
+            severity,
+            position,
+            message: message.into(),
+        });
+    }
+
+    /// Flush what is buffered and return the report. A file with no data row at all is refused.
+    pub fn finish(mut self) -> Result<FeedReport> {
+        if self.report.rows_read == 0 {
+            return Err(PipelineError::Empty {
+                file: self.file_name.clone(),
+                detail: Some("no data rows".into()),
+            });
+        }
+        for buffer in &mut self.buffers {
+            if let Some(batch) = buffer.take()? {
+                self.sink.rows(&buffer.spec, batch)?;
+            }
+        }
+        if let Some(batch) = self.quarantine.take()? {
+            self.sink.quarantine(batch)?;
+        }
+        Ok(self.report)
+    }
+}
+
+/// Shorthand for one rejected value.
+pub fn rejected(
+    position: &Position,
+    column: &str,
+    value: Option<&str>,
+    reason: impl Into<String>,
+) -> QuarantineRow {
+    QuarantineRow {
+        position: position.to_string(),
+        column: column.to_string(),
+        value: value.map(str::to_string),
+        reason: reason.into(),
+    }
+}

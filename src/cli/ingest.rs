@@ -1,0 +1,160 @@
+//! `marsad ingest <feed> <file>...` and `marsad ingest --samples`: files through their feed's
+//! adapter into the warehouse, one all-or-nothing snapshot per feed, with a progress bar and the
+//! ingest report (readable text, or JSON with --json).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use indicatif::{ProgressBar, ProgressStyle};
+use marsad_pipelines::feeds::FeedContext;
+use marsad_pipelines::pseudonym::{PseudonymKey, KEY_ENV};
+use marsad_pipelines::Feed;
+use marsad_warehouse::ingest::{FileOutcome, Progress};
+use marsad_warehouse::{IngestOutcome, IngestRequest, Warehouse};
+use serde::Deserialize;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Feed name (see `marsad feeds`).
+    #[arg(required_unless_present = "samples")]
+    feed: Option<String>,
+    /// Files to ingest.
+    files: Vec<PathBuf>,
+    /// Ingest every sample listed in data-samples/samples.toml.
+    #[arg(long, conflicts_with_all = ["feed", "files"])]
+    samples: bool,
+    /// Print the ingest report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
+    let warehouse = super::open_warehouse(data_dir).await?;
+    let context = FeedContext {
+        key: key_from_env(false)?,
+    };
+    let outcomes = if args.samples {
+        ingest_samples(&warehouse, &super::samples_dir(), &context).await?
+    } else {
+        let Some(name) = args.feed.as_deref() else {
+            bail!("name a feed, or use --samples")
+        };
+        let feed = Feed::from_name(name)?;
+        if args.files.is_empty() {
+            bail!("no file given for feed `{name}`");
+        }
+        vec![ingest(&warehouse, feed, args.files, &context).await?]
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&outcomes)?);
+    } else {
+        for o in &outcomes {
+            print_outcome(o);
+        }
+    }
+    Ok(())
+}
+
+/// The pseudonymisation key from the environment; with `ephemeral`, a random one if unset.
+pub fn key_from_env(ephemeral: bool) -> anyhow::Result<Option<PseudonymKey>> {
+    match std::env::var(KEY_ENV) {
+        Ok(secret) => Ok(Some(PseudonymKey::new(secret.as_bytes())?)),
+        Err(_) if ephemeral => {
+            eprintln!(
+                "note: {KEY_ENV} is not set; identifiers are pseudonymised with a random key that is not kept"
+            );
+            Ok(Some(PseudonymKey::ephemeral()))
+        }
+        Err(_) => Ok(None),
+    }
+}
+
+/// One feed's files as one snapshot, with a progress bar on stderr.
+pub async fn ingest(
+    warehouse: &Warehouse,
+    feed: Feed,
+    files: Vec<PathBuf>,
+    context: &FeedContext,
+) -> anyhow::Result<IngestOutcome> {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {prefix} {msg} [{elapsed}] {human_pos} rows ({per_sec})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_prefix(feed.name());
+    bar.enable_steady_tick(Duration::from_millis(120));
+    let b = bar.clone();
+    let progress = Arc::new(move |p: Progress| match p {
+        Progress::Hashing { name } => b.set_message(format!("hashing {name}")),
+        Progress::FileStarted { name, .. } => {
+            b.set_position(0);
+            b.set_message(name)
+        }
+        Progress::Rows { rows, .. } => b.set_position(rows),
+        Progress::Committing { tables } => b.set_message(format!("committing {tables} tables")),
+    });
+    let result = warehouse
+        .ingest(IngestRequest {
+            feed,
+            files,
+            context: context.clone(),
+            progress: Some(progress),
+        })
+        .await;
+    bar.finish_and_clear();
+    Ok(result?)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    sample: Vec<SampleEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SampleEntry {
+    feed: String,
+    files: Vec<String>,
+}
+
+/// Ingest every entry of `<dir>/samples.toml`, in order, one snapshot per entry.
+pub async fn ingest_samples(
+    warehouse: &Warehouse,
+    dir: &Path,
+    context: &FeedContext,
+) -> anyhow::Result<Vec<IngestOutcome>> {
+    let manifest_path = dir.join("samples.toml");
+    let text = std::fs::read_to_string(&manifest_path)
+        .with_context(|| format!("cannot read {}", manifest_path.display()))?;
+    let manifest: Manifest = toml::from_str(&text)
+        .with_context(|| format!("{} is not a valid sample manifest", manifest_path.display()))?;
+    let mut out = Vec::new();
+    for entry in manifest.sample {
+        let feed = Feed::from_name(&entry.feed)?;
+        let files = entry.files.iter().map(|f| dir.join(f)).collect();
+        out.push(ingest(warehouse, feed, files, context).await?);
+    }
+    Ok(out)
+}
+
+pub fn print_outcome(o: &IngestOutcome) {
+    match o.snapshot_id {
+        Some(id) => println!("{}: snapshot {id}", o.feed),
+        None => println!("{}: nothing new, the warehouse is unchanged", o.feed),
+    }
+    for f in &o.files {
+        match f {
+            FileOutcome::Ingested { report, .. } => print!("{report}"),
+            FileOutcome::AlreadyIngested {
+                name, snapshot_id, ..
+            } => println!(
+                "{name}: already ingested in snapshot {snapshot_id} (same sha256), skipped"
+            ),
+        }
+    }
+}

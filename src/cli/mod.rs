@@ -1,0 +1,78 @@
+//! Command-line arguments and dispatch. Each subcommand group has its own file with an argument
+//! struct (help text included) and a `run` that calls a library crate.
+
+mod demo;
+mod feeds;
+mod gen;
+mod ingest;
+mod snapshots;
+mod sql;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use marsad_warehouse::location::{DATA_DIR_ENV, DEFAULT_DATA_DIR};
+use marsad_warehouse::{Location, Warehouse};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "marsad",
+    version,
+    about = "Marsad: the national warehouse of statistics and indicators on online child sexual exploitation and abuse",
+    long_about = None
+)]
+pub struct Cli {
+    /// Data directory: a local folder or an object-store URL (s3://bucket/prefix).
+    #[arg(long, global = true, env = DATA_DIR_ENV, default_value = DEFAULT_DATA_DIR)]
+    pub data_dir: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ingest agency files of one feed (or every sample with --samples) as one snapshot.
+    Ingest(ingest::Args),
+    /// List the warehouse's snapshots and the files that made them.
+    Snapshots(snapshots::Args),
+    /// Run a read-only SQL query over the warehouse (latest snapshot, or --snapshot N).
+    Sql(sql::Args),
+    /// Load every sample into a data directory and show what was loaded and flagged.
+    Demo(demo::Args),
+    /// List the feeds Marsad accepts, with their formats and staging tables.
+    Feeds,
+    /// Write synthetic feed files (samples, benchmarks).
+    Gen(gen::Args),
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Ingest(args) => ingest::run(&cli.data_dir, args).await,
+        Command::Snapshots(args) => snapshots::run(&cli.data_dir, args).await,
+        Command::Sql(args) => sql::run(&cli.data_dir, args).await,
+        Command::Demo(args) => demo::run(&cli.data_dir, args).await,
+        Command::Feeds => feeds::run(),
+        Command::Gen(args) => gen::run(args),
+    }
+}
+
+/// Open (creating if needed) the warehouse at `data_dir`.
+pub async fn open_warehouse(data_dir: &str) -> anyhow::Result<Warehouse> {
+    let location = Location::parse(data_dir)?;
+    Warehouse::open(location)
+        .await
+        .with_context(|| format!("cannot open the warehouse at {data_dir}"))
+}
+
+/// The data-samples folder: `./data-samples` when run from a checkout, else the one this binary
+/// was built from.
+pub fn samples_dir() -> PathBuf {
+    let here = PathBuf::from("data-samples");
+    if here.join("samples.toml").is_file() {
+        here
+    } else {
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/data-samples"))
+    }
+}

@@ -1,0 +1,96 @@
+//! The commands a new user types first: `marsad demo`, `marsad feeds`, `marsad sql`.
+
+use crate::helpers::{marsad, TestWarehouse};
+
+#[test]
+fn demo_loads_every_sample_and_prints_the_published_figures() {
+    let wh = TestWarehouse::new();
+    let out = wh
+        .cmd(&["demo"])
+        .env_remove("MARSAD_PSEUDONYM_KEY")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for figure in [
+        "| PMP    | AESE cases registered",
+        "| 2023   | 109",
+        "| 2023   | 543638",
+        "| 2023   | 36210368",
+        "| 2023   | 1227",
+        "pmp.components_add_up",
+    ] {
+        assert!(stdout.contains(figure), "missing {figure:?} in:\n{stdout}");
+    }
+    // Running it again changes nothing.
+    let again = wh.cmd(&["demo"]).output().unwrap();
+    let again = String::from_utf8_lossy(&again.stdout);
+    assert!(again.contains("already ingested"), "{again}");
+    assert_eq!(
+        wh.number("select count(distinct snapshot_id) from registry.snapshots"),
+        9.0
+    );
+}
+
+#[test]
+fn feeds_lists_every_feed() {
+    let out = marsad().arg("feeds").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for feed in [
+        "pmp-case-table",
+        "pmp-cases",
+        "pmp-victims-judged",
+        "emc-reports",
+        "ncmec-country-table",
+        "ncmec-referrals",
+        "hcp-population",
+        "hcp-survey",
+    ] {
+        assert!(stdout.contains(feed), "{stdout}");
+    }
+}
+
+#[test]
+fn sql_is_read_only() {
+    let wh = TestWarehouse::new();
+    for statement in [
+        "create table t as select 1",
+        "insert into staging.pmp_case_table values (1)",
+        "drop table staging.pmp_case_table",
+        "set datafusion.execution.batch_size = 1",
+        "create external table x stored as csv location '/etc/passwd'",
+    ] {
+        let out = wh.cmd(&["sql", statement]).output().unwrap();
+        assert!(!out.status.success(), "{statement} should be refused");
+    }
+}
+
+#[test]
+fn gen_is_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.csv");
+    let b = dir.path().join("b.csv");
+    for p in [&a, &b] {
+        let out = marsad()
+            .args([
+                "gen",
+                "ncmec-referrals",
+                "--rows",
+                "1000",
+                "--seed",
+                "7",
+                "--out",
+            ])
+            .arg(p)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
+    let bytes = std::fs::read(&a).unwrap();
+    assert_eq!(bytes, std::fs::read(&b).unwrap());
+    assert_eq!(bytes.iter().filter(|&&c| c == b'\n').count(), 1001);
+}

@@ -1,0 +1,97 @@
+//! Helpers: a temporary warehouse driven through the `marsad` binary.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// The key the tests pseudonymise with.
+pub const TEST_KEY: &str = "integration-test-key-0123456789";
+
+/// A path under data-samples/.
+pub fn sample(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data-samples")
+        .join(rel)
+}
+
+/// The `marsad` binary with a test key and quiet logs.
+pub fn marsad() -> Command {
+    let mut cmd = Command::cargo_bin("marsad").expect("the marsad binary is built");
+    cmd.env("MARSAD_PSEUDONYM_KEY", TEST_KEY)
+        .env_remove("MARSAD_FAILPOINT")
+        .env_remove("MARSAD_DATA_DIR");
+    cmd
+}
+
+/// A data directory that disappears with the test.
+pub struct TestWarehouse {
+    _dir: tempfile::TempDir,
+    pub path: String,
+}
+
+impl TestWarehouse {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("data").display().to_string();
+        TestWarehouse { _dir: dir, path }
+    }
+
+    /// `marsad --data-dir <dir> <args>`.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = marsad();
+        cmd.arg("--data-dir").arg(&self.path).args(args);
+        cmd
+    }
+
+    /// Ingest sample files of one feed; panics with the output if the command fails.
+    pub fn ingest(&self, feed: &str, samples: &[&str]) -> String {
+        let mut cmd = self.cmd(&["ingest", feed]);
+        for s in samples {
+            cmd.arg(sample(s));
+        }
+        let out = cmd.output().expect("marsad runs");
+        assert_success(&out, &format!("ingest {feed} {samples:?}"));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Run a query and return its CSV text (header line included).
+    pub fn sql(&self, query: &str) -> String {
+        let out = self
+            .cmd(&["sql", "--format", "csv", query])
+            .output()
+            .expect("marsad runs");
+        assert_success(&out, query);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Run a query returning one number.
+    pub fn number(&self, query: &str) -> f64 {
+        let csv = self.sql(query);
+        let value = csv
+            .lines()
+            .nth(1)
+            .unwrap_or_else(|| panic!("no row for {query}: {csv}"));
+        value
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("not a number: {value:?} for {query}"))
+    }
+}
+
+pub fn assert_success(out: &Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A copy of a sample (or any bytes) under a temporary folder, with the given file name.
+pub fn temp_file(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).expect("write a temporary file");
+    path
+}

@@ -1,0 +1,9 @@
+//! The one integration-test binary (linking datafusion, deltalake and the pipelines is slow, so
+//! every end-to-end test lives here). Each module drives the real `marsad` binary on temporary
+//! data directories loaded from data-samples/.
+
+mod bad_input; // refused files leave the warehouse unchanged; bad rows are quarantined
+mod cli;
+mod helpers; // temporary data directories, running the CLI, reading CSV answers
+mod published; // every feed's sample → warehouse reproduces the published figures exactly
+mod snapshots; // idempotence, pinned snapshots, lineage, killed ingests // the README's commands: demo, feeds, sql, gen

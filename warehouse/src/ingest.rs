@@ -1,0 +1,576 @@
+//! The one commit path. An ingest of one or more files of a feed is all or nothing:
+//!
+//! 1. every file is hashed; files already in `registry.raw_files` (same sha256) are skipped and
+//!    reported as such — an ingest with nothing new writes nothing;
+//! 2. each new file runs through its pipelines adapter on a blocking thread; its batches stream
+//!    through a bounded channel to one Delta writer per table (Parquet files are written as they
+//!    fill, nothing is committed yet). A refused file stops the ingest before any commit;
+//! 3. the raw files are archived (content-addressed, read-only);
+//! 4. each touched table is committed, tagged with the application transaction
+//!    (`marsad-ingest`, snapshot id), then `registry.raw_files`, and **last** the snapshot rows.
+//!
+//! A crash or kill at any moment leaves the warehouse at its previous snapshot: readers only see
+//! table versions named by a snapshot, and [`recover`] (run whenever the warehouse is opened)
+//! restores any table whose newest version is not owned by a snapshot, so the next ingest never
+//! builds on orphaned rows. `MARSAD_FAILPOINT` (`after-first-commit`, `before-snapshot`) aborts
+//! the process at those points, for the tests that prove it with a real kill.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arrow::array::{Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+use arrow::datatypes::SchemaRef;
+use chrono::Utc;
+use deltalake::kernel::transaction::CommitProperties;
+use deltalake::kernel::Transaction;
+use deltalake::writer::{DeltaWriter, RecordBatchWriter};
+use deltalake::DeltaTable;
+use marsad_pipelines::feeds::FeedContext;
+use marsad_pipelines::{Feed, FeedReport, PipelineError, RawFile, Sink, TableSpec};
+use tokio::sync::mpsc;
+
+use crate::error::{Result, WarehouseError};
+use crate::location::Location;
+use crate::snapshots::{self, Snapshot};
+use crate::tables::{self, QUARANTINE, RAW_FILES};
+use crate::{archive, Warehouse};
+
+/// Application id of the Delta transactions an ingest commits.
+pub const APP_ID: &str = "marsad-ingest";
+/// Environment variable that makes an ingest abort at a named point (tests of crash safety).
+pub const FAILPOINT_ENV: &str = "MARSAD_FAILPOINT";
+
+/// What to ingest.
+pub struct IngestRequest {
+    pub feed: Feed,
+    pub files: Vec<PathBuf>,
+    pub context: FeedContext,
+    /// Called as work advances (file started, rows streamed, committing).
+    pub progress: Option<Arc<dyn Fn(Progress) + Send + Sync>>,
+}
+
+/// Progress events, for a progress bar.
+#[derive(Debug, Clone)]
+pub enum Progress {
+    Hashing { name: String },
+    FileStarted { name: String, bytes: u64 },
+    Rows { name: String, rows: u64 },
+    Committing { tables: usize },
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum FileOutcome {
+    Ingested {
+        report: FeedReport,
+        archived_path: String,
+    },
+    AlreadyIngested {
+        name: String,
+        sha256: String,
+        snapshot_id: i64,
+    },
+}
+
+/// The result of an ingest: the new snapshot (none if nothing was new) and each file's outcome.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IngestOutcome {
+    pub feed: String,
+    pub snapshot_id: Option<i64>,
+    pub files: Vec<FileOutcome>,
+}
+
+pub(crate) fn commit_properties(snapshot_id: i64, files: &[String]) -> CommitProperties {
+    CommitProperties::default()
+        .with_metadata([
+            (
+                "marsad.snapshot_id".to_string(),
+                serde_json::json!(snapshot_id),
+            ),
+            ("marsad.source_sha256".to_string(), serde_json::json!(files)),
+        ])
+        .with_application_transaction(Transaction::new(APP_ID, snapshot_id))
+}
+
+fn failpoint(name: &str) {
+    if std::env::var(FAILPOINT_ENV).is_ok_and(|v| v == name) {
+        tracing::error!("failpoint `{name}` reached: aborting the process");
+        std::process::abort();
+    }
+}
+
+/// sha256 → snapshot id of every file in `registry.raw_files` as of `snapshot`.
+pub async fn ingested_files(loc: &Location, snapshot: &Snapshot) -> Result<HashMap<String, i64>> {
+    let version = snapshot.tables.get(RAW_FILES).copied().unwrap_or(0);
+    let table = tables::open_at(loc, RAW_FILES, version).await?;
+    let mut out = HashMap::new();
+    for batch in snapshots::scan(&table, RAW_FILES).await? {
+        let shas = snapshots::strings(&batch, "sha256")?;
+        let ids = snapshots::ints(&batch, "snapshot_id")?;
+        for (sha, id) in shas.into_iter().zip(ids) {
+            if let (Some(sha), Some(id)) = (sha, id) {
+                out.insert(sha, id);
+            }
+        }
+    }
+    Ok(out)
+}
+
+enum Msg {
+    Rows(TableSpec, RecordBatch),
+    Quarantine(RecordBatch),
+}
+
+/// The pipelines' view of the warehouse: batches go down a bounded channel (back-pressure keeps
+/// memory flat) to the async writers.
+struct ChannelSink {
+    tx: mpsc::Sender<Msg>,
+    file: String,
+    rows: u64,
+    progress: Option<Arc<dyn Fn(Progress) + Send + Sync>>,
+}
+
+impl ChannelSink {
+    fn send(&mut self, msg: Msg) -> marsad_pipelines::Result<()> {
+        self.tx.blocking_send(msg).map_err(|_| PipelineError::Sink {
+            file: self.file.clone(),
+            detail: "the table writer stopped".into(),
+        })
+    }
+}
+
+impl Sink for ChannelSink {
+    fn rows(&mut self, table: &TableSpec, batch: RecordBatch) -> marsad_pipelines::Result<()> {
+        self.rows += batch.num_rows() as u64;
+        if let Some(p) = &self.progress {
+            p(Progress::Rows {
+                name: self.file.clone(),
+                rows: self.rows,
+            });
+        }
+        self.send(Msg::Rows(table.clone(), batch))
+    }
+    fn quarantine(&mut self, batch: RecordBatch) -> marsad_pipelines::Result<()> {
+        self.send(Msg::Quarantine(batch))
+    }
+}
+
+/// One open Delta writer per table touched by the ingest; nothing committed until `commit`.
+/// A table that does not exist yet (a new survey's table) is only created at commit time, so a
+/// refused file leaves no trace in the Delta logs.
+struct TableWriters {
+    loc: Location,
+    snapshot_id: i64,
+    files: Vec<String>,
+    writers: BTreeMap<String, (Option<DeltaTable>, SchemaRef, RecordBatchWriter)>,
+}
+
+impl TableWriters {
+    async fn writer(&mut self, name: &str, schema: &SchemaRef) -> Result<&mut RecordBatchWriter> {
+        if !self.writers.contains_key(name) {
+            let props = commit_properties(self.snapshot_id, &self.files);
+            let (table, writer) = if tables::exists(&self.loc, name).await? {
+                let table = tables::open(&self.loc, name).await?;
+                let writer = RecordBatchWriter::for_table(&table)
+                    .map_err(WarehouseError::delta(name, "open a writer on"))?;
+                (Some(table), writer)
+            } else {
+                let url = self.loc.table_url(name)?;
+                let writer = RecordBatchWriter::try_new(
+                    url.as_str(),
+                    schema.clone(),
+                    None,
+                    Some(self.loc.options().clone()),
+                )
+                .map_err(WarehouseError::delta(name, "open a writer on"))?;
+                (None, writer)
+            };
+            let writer = writer.with_commit_properties(props);
+            self.writers
+                .insert(name.to_string(), (table, schema.clone(), writer));
+        }
+        match self.writers.get_mut(name) {
+            Some((_, _, w)) => Ok(w),
+            None => Err(WarehouseError::Internal(format!(
+                "writer for {name} vanished"
+            ))),
+        }
+    }
+
+    async fn accept(&mut self, msg: Msg) -> Result<()> {
+        match msg {
+            Msg::Rows(spec, batch) => {
+                let name = tables::staging(&spec.name);
+                let writer = self.writer(&name, &spec.schema).await?;
+                writer
+                    .write(batch)
+                    .await
+                    .map_err(WarehouseError::delta(name, "write rows to"))
+            }
+            Msg::Quarantine(batch) => {
+                let schema = tables::quarantine_schema();
+                let mut columns = batch.columns().to_vec();
+                columns.push(Arc::new(Int64Array::from(vec![
+                    self.snapshot_id;
+                    batch.num_rows()
+                ])));
+                let batch = RecordBatch::try_new(schema.clone(), columns)?;
+                let writer = self.writer(QUARANTINE, &schema).await?;
+                writer
+                    .write(batch)
+                    .await
+                    .map_err(WarehouseError::delta(QUARANTINE, "write rows to"))
+            }
+        }
+    }
+
+    /// Commit every table (creating new ones first); returns table → new version.
+    async fn commit(self) -> Result<BTreeMap<String, i64>> {
+        let mut versions = BTreeMap::new();
+        for (name, (table, schema, mut writer)) in self.writers {
+            let mut table = match table {
+                Some(t) => t,
+                None => tables::create(&self.loc, &name, &schema).await?,
+            };
+            let v = writer
+                .flush_and_commit(&mut table)
+                .await
+                .map_err(WarehouseError::delta(name.clone(), "commit"))?;
+            versions.insert(name, v as i64);
+            failpoint("after-first-commit");
+        }
+        Ok(versions)
+    }
+}
+
+/// Hold the data directory's ingest lock (local directories; released when the process ends,
+/// even by a kill).
+fn lock(loc: &Location) -> Result<Option<std::fs::File>> {
+    let Some(dir) = loc.local_dir() else {
+        return Ok(None);
+    };
+    let path = dir.join(".ingest.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| WarehouseError::Location {
+            location: loc.to_string(),
+            detail: format!("cannot open {}: {e}", path.display()),
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Err(WarehouseError::Location {
+            location: loc.to_string(),
+            detail: "another ingest is running on this data directory".into(),
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(WarehouseError::Location {
+            location: loc.to_string(),
+            detail: format!("cannot lock {}: {e}", path.display()),
+        }),
+    }
+}
+
+/// Run one ingest. See the module documentation for the steps.
+pub async fn run(loc: &Location, request: IngestRequest) -> Result<IngestOutcome> {
+    let _lock = lock(loc)?;
+    recover(loc).await?;
+    let previous = snapshots::latest(loc).await?;
+    let known = ingested_files(loc, &previous).await?;
+    let progress = request.progress.clone();
+    let notify = |p: Progress| {
+        if let Some(f) = &progress {
+            f(p)
+        }
+    };
+
+    let mut outcomes = Vec::new();
+    let mut new_files: Vec<RawFile> = Vec::new();
+    for path in &request.files {
+        notify(Progress::Hashing {
+            name: path.display().to_string(),
+        });
+        let path = path.clone();
+        let raw = tokio::task::spawn_blocking(move || RawFile::open(&path))
+            .await
+            .map_err(|e| WarehouseError::Internal(e.to_string()))?
+            .map_err(|source| WarehouseError::Refused { cause: source })?;
+        if let Some(&id) = known.get(&raw.sha256) {
+            outcomes.push(FileOutcome::AlreadyIngested {
+                name: raw.name,
+                sha256: raw.sha256,
+                snapshot_id: id,
+            });
+        } else if let Some(first) = new_files.iter().find(|f| f.sha256 == raw.sha256) {
+            tracing::info!("{} is the same file as {}; read once", raw.name, first.name);
+        } else {
+            new_files.push(raw);
+        }
+    }
+    if new_files.is_empty() {
+        return Ok(IngestOutcome {
+            feed: request.feed.name().to_string(),
+            snapshot_id: None,
+            files: outcomes,
+        });
+    }
+
+    let snapshot_id = previous.id + 1;
+    let shas: Vec<String> = new_files.iter().map(|f| f.sha256.clone()).collect();
+    let (tx, mut rx) = mpsc::channel::<Msg>(4);
+    let mut writers = TableWriters {
+        loc: loc.clone(),
+        snapshot_id,
+        files: shas.clone(),
+        writers: BTreeMap::new(),
+    };
+    let writer_task = tokio::spawn(async move {
+        while let Some(msg) = rx.recv().await {
+            writers.accept(msg).await?;
+        }
+        Ok::<_, WarehouseError>(writers)
+    });
+
+    let mut reports = Vec::new();
+    for raw in &new_files {
+        notify(Progress::FileStarted {
+            name: raw.name.clone(),
+            bytes: raw.len,
+        });
+        let mut sink = ChannelSink {
+            tx: tx.clone(),
+            file: raw.name.clone(),
+            rows: 0,
+            progress: progress.clone(),
+        };
+        let (feed, ctx, file) = (request.feed, request.context.clone(), raw.clone());
+        let result = tokio::task::spawn_blocking(move || feed.read(&file, &ctx, &mut sink))
+            .await
+            .map_err(|e| WarehouseError::Internal(format!("adapter for {}: {e}", raw.name)))?;
+        match result {
+            Ok(report) => reports.push(report),
+            Err(source) => {
+                drop(tx);
+                // A writer failure surfaces in the adapter as a sink error; prefer its cause.
+                if let Ok(Err(writer_error)) = writer_task.await {
+                    return Err(writer_error);
+                }
+                return Err(WarehouseError::Refused { cause: source });
+            }
+        }
+    }
+    drop(tx);
+    let writers = writer_task
+        .await
+        .map_err(|e| WarehouseError::Internal(format!("table writer: {e}")))??;
+
+    let mut archived = Vec::new();
+    for raw in &new_files {
+        archived.push(archive::store(loc, raw).await?);
+    }
+
+    notify(Progress::Committing {
+        tables: writers.writers.len() + 2,
+    });
+    let mut versions = writers.commit().await?;
+    let raw_version = commit_raw_files(
+        loc,
+        request.feed,
+        snapshot_id,
+        &new_files,
+        &archived,
+        &reports,
+    )
+    .await?;
+    versions.insert(RAW_FILES.to_string(), raw_version);
+
+    failpoint("before-snapshot");
+    let mut all_versions = previous.tables.clone();
+    all_versions.extend(versions);
+    let names: Vec<&str> = new_files.iter().map(|f| f.name.as_str()).collect();
+    let description = format!("ingest {}: {}", request.feed.name(), names.join(", "));
+    let list: Vec<(String, i64)> = all_versions.into_iter().collect();
+    snapshots::append(loc, snapshot_id, &description, &shas, &list).await?;
+
+    for (report, path) in reports.into_iter().zip(archived) {
+        outcomes.push(FileOutcome::Ingested {
+            report,
+            archived_path: path,
+        });
+    }
+    Ok(IngestOutcome {
+        feed: request.feed.name().to_string(),
+        snapshot_id: Some(snapshot_id),
+        files: outcomes,
+    })
+}
+
+async fn commit_raw_files(
+    loc: &Location,
+    feed: Feed,
+    snapshot_id: i64,
+    files: &[RawFile],
+    archived: &[String],
+    reports: &[FeedReport],
+) -> Result<i64> {
+    let n = files.len();
+    let now = Utc::now().timestamp_micros();
+    let reports_json: Vec<String> = reports
+        .iter()
+        .map(|r| serde_json::to_string(r).unwrap_or_default())
+        .collect();
+    let batch = RecordBatch::try_new(
+        tables::raw_files_schema(),
+        vec![
+            Arc::new(StringArray::from_iter_values(
+                files.iter().map(|f| &f.sha256),
+            )),
+            Arc::new(StringArray::from(vec![feed.name(); n])),
+            Arc::new(StringArray::from_iter_values(files.iter().map(|f| &f.name))),
+            Arc::new(Int64Array::from_iter_values(
+                files.iter().map(|f| f.len as i64),
+            )),
+            Arc::new(StringArray::from_iter_values(archived)),
+            Arc::new(TimestampMicrosecondArray::from(vec![now; n]).with_timezone("UTC")),
+            Arc::new(Int64Array::from(vec![snapshot_id; n])),
+            Arc::new(Int64Array::from_iter_values(
+                reports.iter().map(|r| r.rows_read as i64),
+            )),
+            Arc::new(Int64Array::from_iter_values(
+                reports.iter().map(|r| r.rows_staged as i64),
+            )),
+            Arc::new(Int64Array::from_iter_values(
+                reports.iter().map(|r| r.rows_quarantined as i64),
+            )),
+            Arc::new(StringArray::from_iter_values(reports_json)),
+        ],
+    )?;
+    let shas: Vec<String> = files.iter().map(|f| f.sha256.clone()).collect();
+    let mut table = tables::open(loc, RAW_FILES).await?;
+    let mut writer = RecordBatchWriter::for_table(&table)
+        .map_err(WarehouseError::delta(RAW_FILES, "open a writer on"))?
+        .with_commit_properties(commit_properties(snapshot_id, &shas));
+    writer
+        .write(batch)
+        .await
+        .map_err(WarehouseError::delta(RAW_FILES, "write"))?;
+    let v = writer
+        .flush_and_commit(&mut table)
+        .await
+        .map_err(WarehouseError::delta(RAW_FILES, "commit"))?;
+    Ok(v as i64)
+}
+
+/// [`recover`], but only when no ingest holds the lock (a reader opening the warehouse while an
+/// ingest runs must not roll back that ingest's commits). Object-store locations have no lock
+/// here: they are recovered by the next ingest, which always recovers first.
+pub async fn recover_if_idle(loc: &Location) -> Result<Vec<String>> {
+    if loc.local_dir().is_none() {
+        return Ok(Vec::new());
+    }
+    match lock(loc) {
+        Ok(_guard) => recover(loc).await,
+        Err(_) => Ok(Vec::new()),
+    }
+}
+
+/// Roll back what an interrupted ingest committed: every table whose newest version is newer
+/// than the latest snapshot names is restored to that version; staging tables that no snapshot
+/// names yet are restored to their empty version 0. Returns the tables restored.
+pub async fn recover(loc: &Location) -> Result<Vec<String>> {
+    let latest = snapshots::latest(loc).await?;
+    let mut targets: Vec<(String, i64)> = latest.tables.clone().into_iter().collect();
+    if let Some(dir) = loc.local_dir() {
+        if let Ok(entries) = std::fs::read_dir(dir.join(tables::STAGING)) {
+            for entry in entries.flatten() {
+                let name = tables::staging(&entry.file_name().to_string_lossy());
+                if !latest.tables.contains_key(&name) && entry.path().join("_delta_log").is_dir() {
+                    targets.push((name, 0));
+                }
+            }
+        }
+    }
+    let mut restored = Vec::new();
+    for (name, version) in targets {
+        let table = tables::open(loc, &name).await?;
+        let newest = table.version().unwrap_or(0) as i64;
+        if newest > version {
+            tracing::warn!(
+                "table {name} is at version {newest} but snapshot {} names {version}: rolling back an interrupted ingest",
+                latest.id
+            );
+            table
+                .restore()
+                .with_version_to_restore(version as u64)
+                .await
+                .map_err(WarehouseError::delta(name.clone(), "roll back"))?;
+            restored.push(name);
+        }
+    }
+    Ok(restored)
+}
+
+impl Warehouse {
+    /// sha256 → snapshot id of every file ingested as of the latest snapshot.
+    pub async fn ingested_files(&self) -> Result<HashMap<String, i64>> {
+        let latest = self.latest().await?;
+        ingested_files(self.location(), &latest).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows committed to a table without a snapshot (an ingest that died before its snapshot
+    /// commit) are rolled back by `recover`; the snapshot's view never included them.
+    #[tokio::test]
+    async fn recover_rolls_back_commits_no_snapshot_owns() {
+        let dir = tempfile::tempdir().unwrap();
+        let loc = Location::parse(dir.path().to_str().unwrap()).unwrap();
+        let wh = Warehouse::open(loc.clone()).await.unwrap();
+        let before = wh.latest().await.unwrap();
+        assert_eq!(before.id, 0);
+        let v0 = before.tables[QUARANTINE];
+
+        let schema = tables::quarantine_schema();
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(StringArray::from(vec!["f"])),
+                Arc::new(StringArray::from(vec!["sha"])),
+                Arc::new(StringArray::from(vec!["x.csv"])),
+                Arc::new(StringArray::from(vec!["line 2"])),
+                Arc::new(StringArray::from(vec!["year"])),
+                Arc::new(StringArray::from(vec![Some("20x1")])),
+                Arc::new(StringArray::from(vec!["not a year"])),
+                Arc::new(Int64Array::from(vec![1])),
+            ],
+        )
+        .unwrap();
+        let mut table = tables::open(&loc, QUARANTINE).await.unwrap();
+        let mut writer = RecordBatchWriter::for_table(&table).unwrap();
+        writer.write(batch).await.unwrap();
+        let orphan = writer.flush_and_commit(&mut table).await.unwrap() as i64;
+        assert!(orphan > v0);
+
+        let restored = recover(&loc).await.unwrap();
+        assert_eq!(restored, vec![QUARANTINE.to_string()]);
+        let session = wh.session(None).await.unwrap();
+        let n = session
+            .query("select count(*) as n from quarantine.rows")
+            .await
+            .unwrap();
+        assert_eq!(snapshots::ints(&n[0], "n").unwrap(), vec![Some(0)]);
+        let latest = tables::open(&loc, QUARANTINE).await.unwrap();
+        let rows = snapshots::scan(&latest, QUARANTINE).await.unwrap();
+        assert_eq!(rows.iter().map(|b| b.num_rows()).sum::<usize>(), 0);
+        assert!(
+            recover(&loc).await.unwrap().is_empty(),
+            "recover is idempotent"
+        );
+    }
+}

@@ -1,0 +1,94 @@
+//! # marsad-warehouse — versioned Delta tables with a snapshot log and lineage
+//!
+//! The warehouse keeps every table Marsad has as a Delta Lake table under one data directory
+//! (a local folder, or any object-store URL delta-rs understands), and a **snapshot log** that
+//! names, for every snapshot, the version of every table. A snapshot is the unit of truth:
+//! readers resolve the latest (or a pinned) snapshot to table versions and read exactly those,
+//! and an ingest becomes visible only when its snapshot row is committed, last.
+//!
+//! It must not parse feed formats (that is `marsad-pipelines`, which hands it Arrow batches
+//! through the [`marsad_pipelines::Sink`] trait) nor hold indicator logic (`marsad-indicators`).
+//!
+//! ```text
+//!  files ─► RawFile (sha256) ─► archive::store (read-only copy)
+//!                 │
+//!                 └► pipelines adapter ─► Sink ─► ingest::TableWriters (Delta, streamed)
+//!                                                   │ all adapters succeeded?
+//!                                                   ▼
+//!            commit staging/*, quarantine.rows, registry.raw_files  ─►  registry.snapshots (last)
+//! ```
+//!
+//! ## Layout
+//! - [`location`]: the data directory as a URL, and where each table and raw file lives in it.
+//! - [`tables`]: the warehouse's own tables (registry, quarantine) and opening/creating tables.
+//! - [`snapshots`]: the snapshot log — read the latest or a pinned snapshot, append one.
+//! - [`archive`]: content-addressed, read-only copies of every raw file.
+//! - [`ingest`]: the one commit path (all or nothing, idempotent by sha256, recovery).
+//! - [`session`]: a DataFusion session over a pinned snapshot, with the views of `sql/views/`.
+//! - [`views`]: the SQL view files, embedded at build time.
+//! - [`error`]: the crate's error type.
+
+pub mod archive;
+pub mod error;
+pub mod ingest;
+pub mod location;
+pub mod session;
+pub mod snapshots;
+pub mod tables;
+pub mod views;
+
+pub use error::{Result, WarehouseError};
+pub use ingest::{IngestOutcome, IngestRequest};
+pub use location::Location;
+pub use snapshots::Snapshot;
+
+/// The warehouse at one location. Cheap to clone; holds no open tables.
+#[derive(Debug, Clone)]
+pub struct Warehouse {
+    location: Location,
+}
+
+impl Warehouse {
+    /// Open the warehouse at `location`, creating it (every known table, empty, and snapshot 0)
+    /// if it does not exist yet, and finishing the roll-back of an interrupted ingest if one is
+    /// found and no ingest is running (see [`ingest::recover`]).
+    pub async fn open(location: Location) -> Result<Self> {
+        let warehouse = Warehouse { location };
+        tables::initialise(&warehouse.location).await?;
+        ingest::recover_if_idle(&warehouse.location).await?;
+        Ok(warehouse)
+    }
+
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// The latest snapshot.
+    pub async fn latest(&self) -> Result<Snapshot> {
+        snapshots::latest(&self.location).await
+    }
+
+    /// Snapshot `id`, or the latest.
+    pub async fn snapshot(&self, id: Option<i64>) -> Result<Snapshot> {
+        match id {
+            Some(id) => snapshots::by_id(&self.location, id).await,
+            None => self.latest().await,
+        }
+    }
+
+    /// Every snapshot, oldest first.
+    pub async fn snapshots(&self) -> Result<Vec<Snapshot>> {
+        snapshots::all(&self.location).await
+    }
+
+    /// Ingest files of one feed as one all-or-nothing snapshot.
+    pub async fn ingest(&self, request: IngestRequest) -> Result<IngestOutcome> {
+        ingest::run(&self.location, request).await
+    }
+
+    /// A read-only DataFusion session over snapshot `id` (or the latest).
+    pub async fn session(&self, id: Option<i64>) -> Result<session::WarehouseSession> {
+        let snapshot = self.snapshot(id).await?;
+        session::open(&self.location, &snapshot).await
+    }
+}

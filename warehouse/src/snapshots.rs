@@ -1,0 +1,171 @@
+//! The snapshot log, `registry.snapshots`: one commit per snapshot, one row per table naming the
+//! table version that snapshot sees. It is written last by every ingest, so a snapshot exists
+//! only if everything it names was committed. Readers go through [`Snapshot::tables`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, AsArray, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
+};
+use arrow::datatypes::{DataType, Int64Type, TimestampMicrosecondType};
+use chrono::{DateTime, TimeZone, Utc};
+use datafusion::prelude::SessionContext;
+use deltalake::writer::{DeltaWriter, RecordBatchWriter};
+use deltalake::DeltaTable;
+
+use crate::error::{Result, WarehouseError};
+use crate::location::Location;
+use crate::tables::{self, SNAPSHOTS};
+
+/// One snapshot: what it is and which version of each table it sees.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Snapshot {
+    pub id: i64,
+    pub created_at: DateTime<Utc>,
+    pub description: String,
+    /// sha256 of the raw files this snapshot added.
+    pub files: Vec<String>,
+    /// table name → version.
+    pub tables: BTreeMap<String, i64>,
+}
+
+/// Read every row of a Delta table (small tables only: the registry, the snapshot log).
+pub async fn scan(table: &DeltaTable, name: &str) -> Result<Vec<RecordBatch>> {
+    let ctx = SessionContext::new();
+    table
+        .update_datafusion_session(&ctx.state())
+        .map_err(WarehouseError::delta(name, "register the store of"))?;
+    let provider = table
+        .table_provider()
+        .await
+        .map_err(WarehouseError::scan(name))?;
+    Ok(ctx.read_table(provider)?.collect().await?)
+}
+
+/// A column of a scanned batch as plain strings (Delta scans give Utf8View).
+pub fn strings(batch: &RecordBatch, column: &str) -> Result<Vec<Option<String>>> {
+    let col = column_of(batch, column)?;
+    let cast = arrow::compute::cast(col, &DataType::Utf8)?;
+    let arr: &StringArray = cast.as_string::<i32>();
+    Ok((0..arr.len())
+        .map(|i| (!arr.is_null(i)).then(|| arr.value(i).to_string()))
+        .collect())
+}
+
+/// A column of a scanned batch as i64.
+pub fn ints(batch: &RecordBatch, column: &str) -> Result<Vec<Option<i64>>> {
+    let col = column_of(batch, column)?;
+    let cast = arrow::compute::cast(col, &DataType::Int64)?;
+    let arr: &Int64Array = cast.as_primitive::<Int64Type>();
+    Ok(arr.iter().collect())
+}
+
+/// A timestamp column as microseconds.
+pub fn micros(batch: &RecordBatch, column: &str) -> Result<Vec<Option<i64>>> {
+    let col = column_of(batch, column)?;
+    let cast = arrow::compute::cast(col, &tables::utc_micros())?;
+    let arr: &TimestampMicrosecondArray = cast.as_primitive::<TimestampMicrosecondType>();
+    Ok(arr.iter().collect())
+}
+
+fn column_of<'b>(batch: &'b RecordBatch, column: &str) -> Result<&'b Arc<dyn Array>> {
+    batch
+        .column_by_name(column)
+        .ok_or_else(|| WarehouseError::SnapshotLog(format!("no column `{column}`")))
+}
+
+/// Every snapshot, oldest first.
+pub async fn all(loc: &Location) -> Result<Vec<Snapshot>> {
+    let table = tables::open(loc, SNAPSHOTS).await?;
+    let mut by_id: BTreeMap<i64, Snapshot> = BTreeMap::new();
+    for batch in scan(&table, SNAPSHOTS).await? {
+        let ids = ints(&batch, "snapshot_id")?;
+        let created = micros(&batch, "created_at")?;
+        let descriptions = strings(&batch, "description")?;
+        let files = strings(&batch, "files")?;
+        let names = strings(&batch, "table_name")?;
+        let versions = ints(&batch, "table_version")?;
+        for i in 0..batch.num_rows() {
+            let (Some(id), Some(name), Some(version)) = (ids[i], names[i].clone(), versions[i])
+            else {
+                return Err(WarehouseError::SnapshotLog(format!(
+                    "row {i} has a null snapshot id, table name or version"
+                )));
+            };
+            let snap = by_id.entry(id).or_insert_with(|| Snapshot {
+                id,
+                created_at: created[i]
+                    .and_then(|us| Utc.timestamp_micros(us).single())
+                    .unwrap_or_default(),
+                description: descriptions[i].clone().unwrap_or_default(),
+                files: files[i]
+                    .as_deref()
+                    .and_then(|f| serde_json::from_str(f).ok())
+                    .unwrap_or_default(),
+                tables: BTreeMap::new(),
+            });
+            snap.tables.insert(name, version);
+        }
+    }
+    Ok(by_id.into_values().collect())
+}
+
+/// The newest snapshot.
+pub async fn latest(loc: &Location) -> Result<Snapshot> {
+    all(loc)
+        .await?
+        .pop()
+        .ok_or_else(|| WarehouseError::SnapshotLog("the log has no snapshot yet".into()))
+}
+
+/// Snapshot `id`.
+pub async fn by_id(loc: &Location, id: i64) -> Result<Snapshot> {
+    let all = all(loc).await?;
+    let latest = all.last().map(|s| s.id).unwrap_or(0);
+    all.into_iter()
+        .find(|s| s.id == id)
+        .ok_or(WarehouseError::NoSnapshot { id, latest })
+}
+
+/// Commit snapshot `id` naming `versions` (one commit, all rows).
+pub async fn append(
+    loc: &Location,
+    id: i64,
+    description: &str,
+    files: &[String],
+    versions: &[(String, i64)],
+) -> Result<i64> {
+    let mut table = tables::open(loc, SNAPSHOTS).await?;
+    let now = Utc::now().timestamp_micros();
+    let n = versions.len();
+    let files_json = serde_json::to_string(files).unwrap_or_else(|_| "[]".into());
+    let batch = RecordBatch::try_new(
+        tables::snapshots_schema(),
+        vec![
+            Arc::new(Int64Array::from(vec![id; n])),
+            Arc::new(TimestampMicrosecondArray::from(vec![now; n]).with_timezone("UTC")),
+            Arc::new(StringArray::from(vec![description; n])),
+            Arc::new(StringArray::from(vec![files_json.as_str(); n])),
+            Arc::new(StringArray::from_iter_values(
+                versions.iter().map(|(t, _)| t),
+            )),
+            Arc::new(Int64Array::from_iter_values(
+                versions.iter().map(|(_, v)| *v),
+            )),
+        ],
+    )?;
+    let props = crate::ingest::commit_properties(id, files);
+    let mut writer = RecordBatchWriter::for_table(&table)
+        .map_err(WarehouseError::delta(SNAPSHOTS, "open a writer on"))?
+        .with_commit_properties(props);
+    writer
+        .write(batch)
+        .await
+        .map_err(WarehouseError::delta(SNAPSHOTS, "write"))?;
+    writer
+        .flush_and_commit(&mut table)
+        .await
+        .map_err(WarehouseError::delta(SNAPSHOTS, "commit"))?;
+    Ok(id)
+}

@@ -1,0 +1,160 @@
+//! The tables the warehouse keeps, and opening or creating them. Besides each feed's staging
+//! tables (declared by the pipelines), the warehouse owns:
+//! - `registry.raw_files`: one row per ingested file (sha256, feed, name, archive path, report);
+//! - `registry.snapshots`: the snapshot log (see [`crate::snapshots`]);
+//! - `quarantine.rows`: every rejected value with feed, file, position, column, reason, snapshot.
+
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
+use deltalake::kernel::StructType;
+use deltalake::protocol::SaveMode;
+use deltalake::{DeltaTable, DeltaTableBuilder};
+use marsad_pipelines::{schema, Feed};
+
+use crate::error::{Result, WarehouseError};
+use crate::location::Location;
+
+pub const RAW_FILES: &str = "registry.raw_files";
+pub const SNAPSHOTS: &str = "registry.snapshots";
+pub const QUARANTINE: &str = "quarantine.rows";
+/// Prefix of the tables fed by the pipelines.
+pub const STAGING: &str = "staging";
+
+/// `staging.<name>` for a pipelines table spec name.
+pub fn staging(name: &str) -> String {
+    format!("{STAGING}.{name}")
+}
+
+pub(crate) fn utc_micros() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+}
+
+pub fn raw_files_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("sha256", DataType::Utf8, false),
+        Field::new("feed", DataType::Utf8, false),
+        Field::new("original_name", DataType::Utf8, false),
+        Field::new("bytes", DataType::Int64, false),
+        Field::new("archived_path", DataType::Utf8, false),
+        Field::new("ingested_at", utc_micros(), false),
+        Field::new("snapshot_id", DataType::Int64, false),
+        Field::new("rows_read", DataType::Int64, false),
+        Field::new("rows_staged", DataType::Int64, false),
+        Field::new("rows_quarantined", DataType::Int64, false),
+        Field::new("report_json", DataType::Utf8, false),
+    ]))
+}
+
+pub fn snapshots_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("snapshot_id", DataType::Int64, false),
+        Field::new("created_at", utc_micros(), false),
+        Field::new("description", DataType::Utf8, false),
+        Field::new("files", DataType::Utf8, false),
+        Field::new("table_name", DataType::Utf8, false),
+        Field::new("table_version", DataType::Int64, false),
+    ]))
+}
+
+/// The pipelines' quarantine shape plus the snapshot that recorded it.
+pub fn quarantine_schema() -> SchemaRef {
+    let mut fields: Vec<Field> = schema::quarantine_schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    fields.push(Field::new("snapshot_id", DataType::Int64, false));
+    Arc::new(Schema::new(fields))
+}
+
+/// Every table whose shape is known before any file arrives (snapshot log excluded).
+pub fn known_tables() -> Vec<(String, SchemaRef)> {
+    let mut out = vec![
+        (RAW_FILES.to_string(), raw_files_schema()),
+        (QUARANTINE.to_string(), quarantine_schema()),
+    ];
+    for feed in Feed::ALL {
+        for spec in feed.tables() {
+            out.push((staging(&spec.name), spec.schema.clone()));
+        }
+    }
+    out
+}
+
+/// Load the newest version of a table.
+pub async fn open(loc: &Location, table: &str) -> Result<DeltaTable> {
+    let url = loc.table_url(table)?;
+    DeltaTableBuilder::from_url(url)
+        .and_then(|b| Ok(b.with_storage_options(loc.options().clone())))
+        .map_err(WarehouseError::delta(table, "locate"))?
+        .load()
+        .await
+        .map_err(WarehouseError::delta(table, "load"))
+}
+
+/// Load a table as of `version`.
+pub async fn open_at(loc: &Location, table: &str, version: i64) -> Result<DeltaTable> {
+    let url = loc.table_url(table)?;
+    DeltaTableBuilder::from_url(url)
+        .map_err(WarehouseError::delta(table, "locate"))?
+        .with_storage_options(loc.options().clone())
+        .with_version(version as u64)
+        .load()
+        .await
+        .map_err(WarehouseError::delta(table, "load at a version"))
+}
+
+/// Whether a Delta table exists at `table`.
+pub async fn exists(loc: &Location, table: &str) -> Result<bool> {
+    let url = loc.table_url(table)?;
+    let t = DeltaTableBuilder::from_url(url)
+        .map_err(WarehouseError::delta(table, "locate"))?
+        .with_storage_options(loc.options().clone())
+        .build()
+        .map_err(WarehouseError::delta(table, "locate"))?;
+    t.verify_deltatable_existence()
+        .await
+        .map_err(WarehouseError::delta(table, "check"))
+}
+
+/// Create `table` with `schema` (version 0, no data) unless it exists; return it loaded.
+pub async fn create(loc: &Location, table: &str, schema: &SchemaRef) -> Result<DeltaTable> {
+    let url = loc.table_url(table)?;
+    if let Some(dir) = loc.local_dir() {
+        let path = dir.join(table.replace('.', "/"));
+        std::fs::create_dir_all(&path).map_err(|e| WarehouseError::Location {
+            location: loc.to_string(),
+            detail: format!("cannot create {}: {e}", path.display()),
+        })?;
+    }
+    let fields: StructType = schema
+        .as_ref()
+        .try_into_kernel()
+        .map_err(|e| WarehouseError::delta(table, "convert the schema of")(e.into()))?;
+    let t = DeltaTable::try_from_url_with_storage_options(url, loc.options().clone())
+        .await
+        .map_err(WarehouseError::delta(table, "locate"))?;
+    t.create()
+        .with_columns(fields.fields().cloned())
+        .with_table_name(table)
+        .with_save_mode(SaveMode::Ignore)
+        .await
+        .map_err(WarehouseError::delta(table, "create"))
+}
+
+/// Create every known table and snapshot 0, unless the snapshot log already has a snapshot.
+pub async fn initialise(loc: &Location) -> Result<()> {
+    if exists(loc, SNAPSHOTS).await? && crate::snapshots::latest(loc).await.is_ok() {
+        return Ok(());
+    }
+    let mut versions = Vec::new();
+    for (name, schema) in known_tables() {
+        let t = create(loc, &name, &schema).await?;
+        versions.push((name, t.version().unwrap_or(0) as i64));
+    }
+    create(loc, SNAPSHOTS, &snapshots_schema()).await?;
+    crate::snapshots::append(loc, 0, "initialise the warehouse", &[], &versions).await?;
+    Ok(())
+}

@@ -1,0 +1,29 @@
+//! The conformed views, one SQL file each under `sql/views/`, embedded at build time so the
+//! binary runs anywhere. Each file is a plain `select`; the session registers it as a view
+//! named after the file. Order matters only if a view reads another (none does yet).
+
+/// (view name, SQL text).
+pub const VIEWS: &[(&str, &str)] = &[
+    (
+        "pmp_case_table",
+        include_str!("../../sql/views/pmp_case_table.sql"),
+    ),
+    ("pmp_cases", include_str!("../../sql/views/pmp_cases.sql")),
+    (
+        "pmp_victims_judged",
+        include_str!("../../sql/views/pmp_victims_judged.sql"),
+    ),
+    (
+        "emc_reports",
+        include_str!("../../sql/views/emc_reports.sql"),
+    ),
+    (
+        "ncmec_reports",
+        include_str!("../../sql/views/ncmec_reports.sql"),
+    ),
+    (
+        "ncmec_referrals",
+        include_str!("../../sql/views/ncmec_referrals.sql"),
+    ),
+    ("population", include_str!("../../sql/views/population.sql")),
+];
