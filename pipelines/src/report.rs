@@ -95,7 +95,7 @@ impl std::fmt::Display for FeedReport {
             }
         )?;
         let mut findings: Vec<&Finding> = self.findings.iter().collect();
-        findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+        findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         for x in findings {
             let at = x
                 .position

@@ -61,7 +61,11 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
     let session = warehouse.session(None).await?;
     println!("\n== Quarantine (snapshot {}) ==", session.snapshot.id);
     let q = session.query(QUARANTINE_SUMMARY).await?;
-    println!("{}", arrow::util::pretty::pretty_format_batches(&q)?);
+    if q.iter().all(|b| b.num_rows() == 0) {
+        println!("(no value was rejected: every sample row was staged)");
+    } else {
+        println!("{}", arrow::util::pretty::pretty_format_batches(&q)?);
+    }
     println!("\n== Headline figures recomputed from the warehouse ==");
     let batches = session.query(HEADLINE_FIGURES).await?;
     println!("{}", arrow::util::pretty::pretty_format_batches(&batches)?);

@@ -12,7 +12,7 @@ pub enum WarehouseError {
     Delta {
         table: String,
         action: &'static str,
-        cause: deltalake::DeltaTableError,
+        cause: Box<deltalake::DeltaTableError>,
     },
     /// Reading or writing a raw file in the archive failed.
     #[error("raw-file archive: failed to {action} `{file}`: {detail}")]
@@ -24,7 +24,7 @@ pub enum WarehouseError {
     /// A feed file was refused by its adapter; nothing of the ingest was written.
     #[error("{cause}; nothing was written, the warehouse is unchanged")]
     Refused {
-        cause: marsad_pipelines::PipelineError,
+        cause: Box<marsad_pipelines::PipelineError>,
     },
     /// No snapshot with that id.
     #[error("no snapshot {id} (snapshots go from 0 to {latest})")]
@@ -34,18 +34,18 @@ pub enum WarehouseError {
     SnapshotLog(String),
     /// Planning or running SQL failed.
     #[error("SQL: {0}")]
-    Sql(#[from] datafusion::error::DataFusionError),
+    Sql(Box<datafusion::error::DataFusionError>),
     /// A table could not be read through DataFusion.
     #[error("table `{table}`: failed to read: {cause}")]
     Scan {
         table: String,
-        cause: datafusion::error::DataFusionError,
+        cause: Box<datafusion::error::DataFusionError>,
     },
     /// A view file under sql/views/ does not plan.
     #[error("view `{view}` (sql/views/{view}.sql): {cause}")]
     View {
         view: String,
-        cause: datafusion::error::DataFusionError,
+        cause: Box<datafusion::error::DataFusionError>,
     },
     /// Arrow-level failure while preparing a batch.
     #[error("arrow: {0}")]
@@ -60,7 +60,10 @@ impl WarehouseError {
         table: impl Into<String>,
     ) -> impl FnOnce(datafusion::error::DataFusionError) -> WarehouseError {
         let table = table.into();
-        move |cause| WarehouseError::Scan { table, cause }
+        move |cause| WarehouseError::Scan {
+            table,
+            cause: Box::new(cause),
+        }
     }
 
     pub(crate) fn delta(
@@ -71,7 +74,13 @@ impl WarehouseError {
         move |cause| WarehouseError::Delta {
             table,
             action,
-            cause,
+            cause: Box::new(cause),
         }
+    }
+}
+
+impl From<datafusion::error::DataFusionError> for WarehouseError {
+    fn from(e: datafusion::error::DataFusionError) -> Self {
+        WarehouseError::Sql(Box::new(e))
     }
 }

@@ -297,7 +297,9 @@ pub async fn run(loc: &Location, request: IngestRequest) -> Result<IngestOutcome
         let raw = tokio::task::spawn_blocking(move || RawFile::open(&path))
             .await
             .map_err(|e| WarehouseError::Internal(e.to_string()))?
-            .map_err(|source| WarehouseError::Refused { cause: source })?;
+            .map_err(|source| WarehouseError::Refused {
+                cause: Box::new(source),
+            })?;
         if let Some(&id) = known.get(&raw.sha256) {
             outcomes.push(FileOutcome::AlreadyIngested {
                 name: raw.name,
@@ -358,7 +360,9 @@ pub async fn run(loc: &Location, request: IngestRequest) -> Result<IngestOutcome
                 if let Ok(Err(writer_error)) = writer_task.await {
                     return Err(writer_error);
                 }
-                return Err(WarehouseError::Refused { cause: source });
+                return Err(WarehouseError::Refused {
+                    cause: Box::new(source),
+                });
             }
         }
     }
@@ -464,6 +468,20 @@ async fn commit_raw_files(
     Ok(v as i64)
 }
 
+/// Commit-info key marking a roll-back commit with the version whose content it restored.
+const RESTORED_TO: &str = "marsad.restored_to_version";
+
+/// Whether the newest commit of `table` is a roll-back to `version` (so the table's content is
+/// already that of `version`, only under a newer version number).
+async fn already_restored_to(table: &DeltaTable, version: i64) -> bool {
+    use futures::StreamExt;
+    let mut history = table.history(Some(1));
+    match history.next().await {
+        Some(Ok(info)) => info.info.get(RESTORED_TO) == Some(&serde_json::json!(version)),
+        _ => false,
+    }
+}
+
 /// [`recover`], but only when no ingest holds the lock (a reader opening the warehouse while an
 /// ingest runs must not roll back that ingest's commits). Object-store locations have no lock
 /// here: they are recovered by the next ingest, which always recovers first.
@@ -479,7 +497,8 @@ pub async fn recover_if_idle(loc: &Location) -> Result<Vec<String>> {
 
 /// Roll back what an interrupted ingest committed: every table whose newest version is newer
 /// than the latest snapshot names is restored to that version; staging tables that no snapshot
-/// names yet are restored to their empty version 0. Returns the tables restored.
+/// names yet are restored to their empty version 0. The roll-back commit records the version it
+/// restored, so a table rolled back once is not rolled back again. Returns the tables restored.
 pub async fn recover(loc: &Location) -> Result<Vec<String>> {
     let latest = snapshots::latest(loc).await?;
     let mut targets: Vec<(String, i64)> = latest.tables.clone().into_iter().collect();
@@ -497,18 +516,22 @@ pub async fn recover(loc: &Location) -> Result<Vec<String>> {
     for (name, version) in targets {
         let table = tables::open(loc, &name).await?;
         let newest = table.version().unwrap_or(0) as i64;
-        if newest > version {
-            tracing::warn!(
-                "table {name} is at version {newest} but snapshot {} names {version}: rolling back an interrupted ingest",
-                latest.id
-            );
-            table
-                .restore()
-                .with_version_to_restore(version as u64)
-                .await
-                .map_err(WarehouseError::delta(name.clone(), "roll back"))?;
-            restored.push(name);
+        if newest <= version || already_restored_to(&table, version).await {
+            continue;
         }
+        tracing::warn!(
+            "table {name} is at version {newest} but snapshot {} names {version}: rolling back an interrupted ingest",
+            latest.id
+        );
+        let props = CommitProperties::default()
+            .with_metadata([(RESTORED_TO.to_string(), serde_json::json!(version))]);
+        table
+            .restore()
+            .with_version_to_restore(version as u64)
+            .with_commit_properties(props)
+            .await
+            .map_err(WarehouseError::delta(name.clone(), "roll back"))?;
+        restored.push(name);
     }
     Ok(restored)
 }

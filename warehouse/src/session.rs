@@ -93,7 +93,7 @@ pub async fn open(loc: &Location, snapshot: &Snapshot) -> Result<WarehouseSessio
             .await
             .map_err(|source| WarehouseError::View {
                 view: view.to_string(),
-                cause: source,
+                cause: Box::new(source),
             })?;
         ctx.register_table(*view, df.into_view())?;
     }

@@ -87,7 +87,7 @@ pub fn known_tables() -> Vec<(String, SchemaRef)> {
 pub async fn open(loc: &Location, table: &str) -> Result<DeltaTable> {
     let url = loc.table_url(table)?;
     DeltaTableBuilder::from_url(url)
-        .and_then(|b| Ok(b.with_storage_options(loc.options().clone())))
+        .map(|b| b.with_storage_options(loc.options().clone()))
         .map_err(WarehouseError::delta(table, "locate"))?
         .load()
         .await

@@ -226,7 +226,7 @@ fn year_in_name(name: &str) -> Option<i32> {
     (0..b.len().saturating_sub(3)).find_map(|i| {
         let digits = &b[i..i + 4];
         let alone = (i == 0 || !b[i - 1].is_ascii_digit())
-            && b.get(i + 4).map_or(true, |c| !c.is_ascii_digit());
+            && b.get(i + 4).is_none_or(|c| !c.is_ascii_digit());
         if alone
             && digits.iter().all(u8::is_ascii_digit)
             && (digits[..2] == *b"19" || digits[..2] == *b"20")
@@ -438,7 +438,7 @@ fn age_of(s: &str) -> std::result::Result<String, String> {
     if s.trim().is_empty() {
         return Err("the age group is blank (write Total / Ensemble for all ages)".into());
     }
-    ages::parse_age_group(s).map(|g| group_code(g))
+    ages::parse_age_group(s).map(group_code)
 }
 
 /// `(0, Some(4))` → `0-4`, `(15, Some(15))` → `15`, `(85, None)` → `85+`.
@@ -493,7 +493,7 @@ fn fmt_n(n: i64) -> String {
     let s = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -424,7 +424,7 @@ impl RowParser {
 fn incident_exact(s: &str) -> Option<&'static str> {
     INCIDENT_TYPES
         .iter()
-        .find_map(|(code, labels)| (*code == s || labels.iter().any(|l| *l == s)).then_some(*code))
+        .find_map(|(code, labels)| (*code == s || labels.contains(&s)).then_some(*code))
 }
 
 /// An incident type in any accepted spelling → its staging code.
