@@ -53,6 +53,63 @@ impl PseudonymKey {
     }
 }
 
+/// Tokenises a file's record identifiers and remembers them, so that a second row with the same
+/// identifier is rejected (shown by its token: the raw identifier never leaves the adapter).
+pub struct UniqueTokens<'k> {
+    key: &'k PseudonymKey,
+    column: &'static str,
+    label: &'static str,
+    seen: std::collections::HashMap<String, crate::formats::Position>,
+}
+
+impl<'k> UniqueTokens<'k> {
+    /// `column` names the identifier in quarantine rows, `label` in reasons ("case reference").
+    pub fn new(key: &'k PseudonymKey, column: &'static str, label: &'static str) -> Self {
+        UniqueTokens {
+            key,
+            column,
+            label,
+            seen: Default::default(),
+        }
+    }
+
+    /// The token of `identifier` at `at`; an empty or repeated identifier adds its rejection to
+    /// `bad` (the token is still returned for a repeat, `None` for an empty one).
+    pub fn token(
+        &mut self,
+        at: &crate::formats::Position,
+        identifier: &str,
+        bad: &mut Vec<crate::report::QuarantineRow>,
+    ) -> Option<String> {
+        use crate::output::rejected;
+        if identifier.trim().is_empty() {
+            bad.push(rejected(
+                at,
+                self.column,
+                None,
+                format!("no {}", self.label),
+            ));
+            return None;
+        }
+        let token = self.key.token(identifier);
+        match self.seen.get(&token) {
+            Some(first) => bad.push(rejected(
+                at,
+                self.column,
+                Some(&token),
+                format!(
+                    "duplicate {} (first at {first}); shown pseudonymised",
+                    self.label
+                ),
+            )),
+            None => {
+                self.seen.insert(token.clone(), at.clone());
+            }
+        }
+        Some(token)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,6 +122,28 @@ mod tests {
         assert_ne!(a.token("PMP-2023-0001"), b.token("PMP-2023-0001"));
         assert_eq!(a.token("x").len(), 32);
         assert!(!a.token("PMP-2023-0001").contains("PMP"));
+    }
+
+    #[test]
+    fn repeated_and_empty_identifiers_are_rejected() {
+        use crate::formats::Position;
+        let key = PseudonymKey::new(b"0123456789abcdef-key-a").unwrap();
+        let mut ids = UniqueTokens::new(&key, "report_id", "report id");
+        let mut bad = Vec::new();
+        let a = ids.token(&Position::Line(2), "E-1", &mut bad);
+        assert_eq!(a, Some(key.token("E-1")));
+        assert!(bad.is_empty());
+        ids.token(&Position::Line(3), "E-1", &mut bad);
+        assert_eq!(ids.token(&Position::Line(4), " ", &mut bad), None);
+        assert_eq!(bad.len(), 2);
+        assert_eq!(bad[0].position, "line 3");
+        assert!(
+            bad[0].reason.contains("first at line 2"),
+            "{}",
+            bad[0].reason
+        );
+        assert_eq!(bad[0].value.as_deref(), a.as_deref());
+        assert_eq!(bad[1].reason, "no report id");
     }
 
     #[test]

@@ -2,19 +2,7 @@
 -- no-country rows kept apart by row_kind ('country', 'no_country', 'total').
 -- Grain: one row per year × row (country). For a year given by several files (the PDF and a
 -- CSV copy, say), the most recently ingested file wins.
--- Inputs: staging.ncmec_country_reports, registry.raw_files.
-with files_per_year as (
-    select
-        t.year,
-        f.sha256,
-        row_number() over (
-            partition by t.year order by f.snapshot_id desc, f.sha256 desc
-        ) as file_rank
-    from staging.ncmec_country_reports as t
-    inner join registry.raw_files as f on f.sha256 = t._source_sha256
-    group by t.year, f.sha256, f.snapshot_id
-)
-
+-- Inputs: staging.ncmec_country_reports, latest_file_per_year.
 select
     t.year,
     t.row_kind,
@@ -24,5 +12,5 @@ select
     t._source_sha256,
     t._source_position
 from staging.ncmec_country_reports as t
-inner join files_per_year as y
-    on y.year = t.year and y.sha256 = t._source_sha256 and y.file_rank = 1
+inner join latest_file_per_year as y
+    on y.table_name = 'ncmec_country_reports' and y.year = t.year and y.sha256 = t._source_sha256

@@ -1,9 +1,13 @@
 //! The conformed views, one SQL file each under `sql/views/`, embedded at build time so the
 //! binary runs anywhere. Each file is a plain `select`; the session registers it as a view
-//! named after the file. Order matters only if a view reads another (none does yet).
+//! named after the file. Order matters: a view may read the views listed before it.
 
 /// (view name, SQL text).
 pub const VIEWS: &[(&str, &str)] = &[
+    (
+        "latest_file_per_year",
+        include_str!("../../sql/views/latest_file_per_year.sql"),
+    ),
     (
         "pmp_case_table",
         include_str!("../../sql/views/pmp_case_table.sql"),

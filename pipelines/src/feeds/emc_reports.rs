@@ -18,7 +18,7 @@
 //! reporter sex (unknown counted as a category of its own) add up to 100; the finding lists the
 //! shares, so a steward can hold them against what EMC published.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use arrow::datatypes::{DataType, Field, TimeUnit};
 use chrono::Datelike;
@@ -27,11 +27,12 @@ use super::pmp_case_table::open_table;
 use super::pmp_cases::{not_given, victim_age};
 use super::{Feed, FeedContext};
 use crate::error::{PipelineError, Result};
-use crate::formats::{Position, Tabular};
+use crate::formats::Tabular;
 use crate::normalise::dates::{parse_date, parse_timestamp};
 use crate::normalise::sex::parse_sex;
 use crate::normalise::{fold, ColumnSpec};
 use crate::output::{rejected, Emitter, Sink, TableSpec, Value};
+use crate::pseudonym::UniqueTokens;
 use crate::report::{FeedReport, QuarantineRow, Severity};
 use crate::source::RawFile;
 
@@ -307,7 +308,7 @@ pub fn read(file: &RawFile, ctx: &FeedContext, sink: &mut dyn Sink) -> Result<Fe
         COLUMNS,
     )?;
     let mut out = Emitter::new(feed.name(), file, sink)?;
-    let mut seen: HashMap<String, Position> = HashMap::new();
+    let mut ids = UniqueTokens::new(key, "report_id", "report id");
     let mut tally: BTreeMap<i64, YearTally> = BTreeMap::new();
 
     for record in rows {
@@ -320,24 +321,7 @@ pub fn read(file: &RawFile, ctx: &FeedContext, sink: &mut dyn Sink) -> Result<Fe
         let mut bad: Vec<QuarantineRow> = Vec::new();
 
         // The id is tokenised first; only the token is kept from here on.
-        let token = if cell(ID).is_empty() {
-            bad.push(rejected(at, "report_id", None, "no report id"));
-            None
-        } else {
-            let token = key.token(cell(ID));
-            match seen.get(&token) {
-                Some(first) => bad.push(rejected(
-                    at,
-                    "report_id",
-                    Some(&token),
-                    format!("duplicate report id (first at {first}); shown pseudonymised"),
-                )),
-                None => {
-                    seen.insert(token.clone(), at.clone());
-                }
-            }
-            Some(token)
-        };
+        let token = ids.token(at, cell(ID), &mut bad);
 
         let received = match received(cell(RECEIVED)) {
             Ok(r) => Some(r),

@@ -16,20 +16,19 @@
 //! A second row with the same case reference is quarantined. An empty or "unknown" region, court
 //! or age is staged as null; a value that is there but cannot be mapped is quarantined.
 
-use std::collections::HashMap;
-
 use arrow::datatypes::{DataType, Field};
 
 use super::pmp_case_table::open_table;
 use super::{Feed, FeedContext};
 use crate::error::{PipelineError, Result};
-use crate::formats::{Position, Tabular};
+use crate::formats::Tabular;
 use crate::normalise::ages::{parse_age, Age};
 use crate::normalise::dates::{parse_date, parse_year};
 use crate::normalise::regions::parse_region;
 use crate::normalise::sex::parse_sex;
 use crate::normalise::{fold, ColumnSpec};
 use crate::output::{rejected, Emitter, Sink, TableSpec, Value};
+use crate::pseudonym::UniqueTokens;
 use crate::report::FeedReport;
 use crate::report::QuarantineRow;
 use crate::source::RawFile;
@@ -328,7 +327,7 @@ pub fn read(file: &RawFile, ctx: &FeedContext, sink: &mut dyn Sink) -> Result<Fe
         })?;
     let (headers, rows) = open_table(file, feed.name(), &[Tabular::Csv, Tabular::Xlsx], COLUMNS)?;
     let mut out = Emitter::new(feed.name(), file, sink)?;
-    let mut seen: HashMap<String, Position> = HashMap::new();
+    let mut ids = UniqueTokens::new(key, "case_reference", "case reference");
 
     for record in rows {
         let record = record?;
@@ -340,24 +339,7 @@ pub fn read(file: &RawFile, ctx: &FeedContext, sink: &mut dyn Sink) -> Result<Fe
         let mut bad: Vec<QuarantineRow> = Vec::new();
 
         // The reference is tokenised first; only the token is kept from here on.
-        let token = if cell(REFERENCE).is_empty() {
-            bad.push(rejected(at, "case_reference", None, "no case reference"));
-            None
-        } else {
-            let token = key.token(cell(REFERENCE));
-            match seen.get(&token) {
-                Some(first) => bad.push(rejected(
-                    at,
-                    "case_reference",
-                    Some(&token),
-                    format!("duplicate case reference (first at {first}); shown pseudonymised"),
-                )),
-                None => {
-                    seen.insert(token.clone(), at.clone());
-                }
-            }
-            Some(token)
-        };
+        let token = ids.token(at, cell(REFERENCE), &mut bad);
 
         let mut check = |column: &str, i: usize, r: std::result::Result<Value, String>| {
             r.unwrap_or_else(|reason| {
