@@ -23,12 +23,12 @@ use std::collections::BTreeMap;
 use arrow::datatypes::{DataType, Field, TimeUnit};
 use chrono::Datelike;
 
-use super::pmp_case_table::open_table;
 use super::pmp_cases::{not_given, victim_age};
 use super::{Feed, FeedContext};
 use crate::error::{PipelineError, Result};
 use crate::formats::Tabular;
 use crate::normalise::dates::{parse_date, parse_timestamp};
+use crate::normalise::headers::open_table;
 use crate::normalise::sex::parse_sex;
 use crate::normalise::{fold, ColumnSpec};
 use crate::output::{rejected, Emitter, Sink, TableSpec, Value};

@@ -15,9 +15,9 @@
 //!   9+2+0+8+0 = 19). A year that does not add up (2023: 108 ≠ 109) is an `Error` finding; the
 //!   row is staged as published.
 //!
-//! This file also holds the two reading steps every PMP and EMC adapter shares:
-//! [`open_table`] (find the header below any title rows, then stream the data rows) and
-//! [`non_data_row`] (total and note rows of published tables).
+//! This file also holds [`non_data_row`] (total and note rows of published yearly tables),
+//! shared with `pmp_victims_judged`. Finding the header below title rows is
+//! [`open_table`](crate::normalise::headers::open_table).
 
 use std::collections::HashMap;
 
@@ -25,20 +25,17 @@ use arrow::datatypes::{DataType, Field};
 
 use super::{Feed, FeedContext};
 use crate::error::{PipelineError, Result};
-use crate::formats::{Position, Record, Rows, Tabular};
+use crate::formats::{Position, Record, Tabular};
 use crate::normalise::dates::parse_year;
-use crate::normalise::headers::find_header_row;
+use crate::normalise::headers::open_table;
 use crate::normalise::numbers::{is_blank, parse_count};
-use crate::normalise::{fold, ColumnSpec, HeaderMap};
+use crate::normalise::{fold, ColumnSpec};
 use crate::output::{rejected, Emitter, Sink, TableSpec, Value};
 use crate::report::{FeedReport, Severity};
 use crate::source::RawFile;
 
 /// Staging table name (`staging.pmp_case_table`).
 pub const TABLE: &str = "pmp_case_table";
-
-/// Rows looked at for the header (title rows sit above it).
-pub(crate) const HEADER_SCAN: usize = 20;
 
 const YEAR: usize = 0;
 const CASES: usize = 1;
@@ -302,67 +299,6 @@ fn components_add_up(out: &mut Emitter, staged: &[(i64, Position, Vec<Option<i64
             ),
         );
     }
-}
-
-/// Find the header row among the first [`HEADER_SCAN`] rows (title rows above it are skipped)
-/// and map it to `specs`; return the map and the data rows that follow it, still streaming.
-/// If no row names every required column, the error is the `MissingColumn` of the row that
-/// comes closest (the most declared columns named), so it names what is missing.
-pub(crate) fn open_table(
-    file: &RawFile,
-    feed: &str,
-    accepted: &[Tabular],
-    specs: &[ColumnSpec],
-) -> Result<(HeaderMap, Rows)> {
-    let mut rows = Tabular::of(file, feed, accepted)?.rows(file)?;
-    let mut head: Vec<Record> = Vec::new();
-    while head.len() < HEADER_SCAN {
-        match rows.next() {
-            Some(r) => head.push(r?),
-            None => break,
-        }
-    }
-    let at = match find_header_row(&head, specs) {
-        Some(at) => at,
-        None => {
-            let optional: Vec<ColumnSpec> = specs
-                .iter()
-                .map(|s| ColumnSpec::optional(s.name, s.aliases))
-                .collect();
-            let named = |r: &Record| {
-                HeaderMap::new(&file.name, &r.cells, &optional)
-                    .map(|m| (0..specs.len()).filter(|&i| m.get(i).is_some()).count())
-                    .unwrap_or(0)
-            };
-            let closest =
-                head.iter()
-                    .filter(|r| !r.is_blank())
-                    .fold(None::<(&Record, usize)>, |best, r| {
-                        let n = named(r);
-                        match best {
-                            Some((_, m)) if m >= n => best,
-                            _ => Some((r, n)),
-                        }
-                    });
-            return match closest {
-                Some((r, _)) => {
-                    HeaderMap::new(&file.name, &r.cells, specs)?;
-                    Err(PipelineError::layout(
-                        &file.name,
-                        feed,
-                        "no header row found",
-                    ))
-                }
-                None => Err(PipelineError::Empty {
-                    file: file.name.clone(),
-                    detail: Some("no header row".into()),
-                }),
-            };
-        }
-    };
-    let headers = HeaderMap::new(&file.name, &head[at].cells, specs)?;
-    let data: Rows = Box::new(head.into_iter().skip(at + 1).map(Ok).chain(rows));
-    Ok((headers, data))
 }
 
 /// Whether a row of a published yearly table is not data: a total row (`Total`, `المجموع`) or

@@ -18,12 +18,12 @@
 
 use arrow::datatypes::{DataType, Field};
 
-use super::pmp_case_table::open_table;
 use super::{Feed, FeedContext};
 use crate::error::{PipelineError, Result};
 use crate::formats::Tabular;
 use crate::normalise::ages::{parse_age, Age};
 use crate::normalise::dates::{parse_date, parse_year};
+use crate::normalise::headers::open_table;
 use crate::normalise::regions::parse_region;
 use crate::normalise::sex::parse_sex;
 use crate::normalise::{fold, ColumnSpec};

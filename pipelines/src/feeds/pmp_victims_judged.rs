@@ -14,11 +14,12 @@ use std::collections::HashMap;
 
 use arrow::datatypes::{DataType, Field};
 
-use super::pmp_case_table::{non_data_row, open_table};
+use super::pmp_case_table::non_data_row;
 use super::{Feed, FeedContext};
 use crate::error::{PipelineError, Result};
 use crate::formats::{Position, Tabular};
 use crate::normalise::dates::parse_year;
+use crate::normalise::headers::open_table;
 use crate::normalise::numbers::{is_blank, parse_count};
 use crate::normalise::ColumnSpec;
 use crate::output::{rejected, Emitter, Sink, TableSpec, Value};

@@ -6,7 +6,8 @@
 use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{PipelineError, Result};
-use crate::formats::Record;
+use crate::formats::{Record, Rows, Tabular};
+use crate::source::RawFile;
 
 /// Fold text for comparison: NFD, combining marks dropped (French accents, Arabic harakat and
 /// hamza above/below), lower case, tatweel removed, `ى`→`ي`, `ة`→`ه`, every run of other
@@ -123,6 +124,70 @@ pub fn find_header_row(rows: &[Record], specs: &[ColumnSpec]) -> Option<usize> {
             .filter(|s| s.required)
             .all(|s| folded.iter().any(|h| s.matches(h)))
     })
+}
+
+/// Rows looked at for the header (title rows sit above it).
+pub const HEADER_SCAN: usize = 20;
+
+/// Find the header row among the first [`HEADER_SCAN`] rows (title rows above it are skipped)
+/// and map it to `specs`; return the map and the data rows that follow it, still streaming.
+/// If no row names every required column, the error is the `MissingColumn` of the row that
+/// comes closest (the most declared columns named), so it names what is missing.
+pub fn open_table(
+    file: &RawFile,
+    feed: &str,
+    accepted: &[Tabular],
+    specs: &[ColumnSpec],
+) -> Result<(HeaderMap, Rows)> {
+    let mut rows = Tabular::of(file, feed, accepted)?.rows(file)?;
+    let mut head: Vec<Record> = Vec::new();
+    while head.len() < HEADER_SCAN {
+        match rows.next() {
+            Some(r) => head.push(r?),
+            None => break,
+        }
+    }
+    let at = match find_header_row(&head, specs) {
+        Some(at) => at,
+        None => {
+            let optional: Vec<ColumnSpec> = specs
+                .iter()
+                .map(|s| ColumnSpec::optional(s.name, s.aliases))
+                .collect();
+            let named = |r: &Record| {
+                HeaderMap::new(&file.name, &r.cells, &optional)
+                    .map(|m| (0..specs.len()).filter(|&i| m.get(i).is_some()).count())
+                    .unwrap_or(0)
+            };
+            let closest =
+                head.iter()
+                    .filter(|r| !r.is_blank())
+                    .fold(None::<(&Record, usize)>, |best, r| {
+                        let n = named(r);
+                        match best {
+                            Some((_, m)) if m >= n => best,
+                            _ => Some((r, n)),
+                        }
+                    });
+            return match closest {
+                Some((r, _)) => {
+                    HeaderMap::new(&file.name, &r.cells, specs)?;
+                    Err(PipelineError::layout(
+                        &file.name,
+                        feed,
+                        "no header row found",
+                    ))
+                }
+                None => Err(PipelineError::Empty {
+                    file: file.name.clone(),
+                    detail: Some("no header row".into()),
+                }),
+            };
+        }
+    };
+    let headers = HeaderMap::new(&file.name, &head[at].cells, specs)?;
+    let data: Rows = Box::new(head.into_iter().skip(at + 1).map(Ok).chain(rows));
+    Ok((headers, data))
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! region spelling is recognised the same way whatever the feed. Every parser returns
 //! `Result<_, String>`; the `Err` text is the reason written to the quarantine row.
 //!
-//! - [`headers`]: folding (case, accents, Arabic diacritics, spacing) and column aliases.
+//! - [`headers`]: folding (case, accents, Arabic diacritics, spacing), column aliases, and
+//!   finding the header row of a table below its title rows.
 //! - [`numbers`]: counts with thousands separators, decimal commas, Arabic-Indic digits.
 //! - [`dates`]: dd/mm/yyyy, ISO 8601, Excel serials; timestamps; years.
 //! - [`regions`]: region names and codes → ISO 3166-2:MA.
