@@ -94,3 +94,18 @@ fn gen_is_deterministic() {
     assert_eq!(bytes, std::fs::read(&b).unwrap());
     assert_eq!(bytes.iter().filter(|&&c| c == b'\n').count(), 1001);
 }
+
+#[test]
+fn conformed_dimensions_are_queryable() {
+    let wh = TestWarehouse::new();
+    assert_eq!(
+        wh.sql("select age_band from dim_age_band order by cast(sort_order as int)"),
+        "age_band\n0-4\n5-12\n13-17\n18-25\n26+\n_U\n"
+    );
+    assert_eq!(
+        wh.sql("select sex, name_en from dim_sex order by sex"),
+        "sex,name_en\nF,Female\nM,Male\n_U,Unknown\n"
+    );
+    assert_eq!(wh.number("select count(*) from dim_region"), 12.0);
+    assert_eq!(wh.number("select count(*) from dim_source"), 8.0);
+}

@@ -1,6 +1,7 @@
 //! A DataFusion session over one pinned snapshot. Every table is registered at exactly the
 //! version the snapshot names (`staging.*`, `registry.*`, `quarantine.rows`), the conformed
-//! dimensions are registered from the pipelines' code lists (`dim_region`, `dim_source`), and the views of
+//! dimensions are registered from the pipelines' code lists (`dim_region`, `dim_source`,
+//! `dim_sex`, `dim_age_band`), and the views of
 //! `sql/views/` are planned on top. SQL sent through [`WarehouseSession::sql`] is read-only:
 //! DDL, DML and statements such as SET are refused before planning, and queries run under a
 //! bounded memory pool.
@@ -15,6 +16,7 @@ use datafusion::datasource::MemTable;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{DataFrame, SQLOptions, SessionConfig, SessionContext};
 use marsad_pipelines::normalise::regions::REGIONS;
+use marsad_pipelines::normalise::{ages, sex};
 use marsad_pipelines::Feed;
 
 use crate::error::{Result, WarehouseError};
@@ -103,62 +105,76 @@ pub async fn open(loc: &Location, snapshot: &Snapshot) -> Result<WarehouseSessio
     })
 }
 
-/// Conformed dimensions built from the code lists the pipelines map to (said once, there).
+/// Conformed dimensions built from the code lists the pipelines map to (said once, there):
+/// `dim_region` (ISO 3166-2:MA), `dim_source` (the feed registry), `dim_sex` (SDMX codes) and
+/// `dim_age_band` (the standard bands, in order, plus `_U`).
 fn register_dimensions(ctx: &SessionContext) -> Result<()> {
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("region_code", DataType::Utf8, false),
-        Field::new("name_fr", DataType::Utf8, false),
-        Field::new("name_ar", DataType::Utf8, false),
-        Field::new("name_en", DataType::Utf8, false),
-    ]));
-    let batch = RecordBatch::try_new(
-        schema.clone(),
-        vec![
-            Arc::new(StringArray::from_iter_values(
-                REGIONS.iter().map(|r| r.code),
-            )),
-            Arc::new(StringArray::from_iter_values(
-                REGIONS.iter().map(|r| r.name_fr),
-            )),
-            Arc::new(StringArray::from_iter_values(
-                REGIONS.iter().map(|r| r.name_ar),
-            )),
-            Arc::new(StringArray::from_iter_values(
-                REGIONS.iter().map(|r| r.name_en),
-            )),
-        ],
-    )?;
-    ctx.register_table(
+    let regions: Vec<Vec<&str>> = REGIONS
+        .iter()
+        .map(|r| vec![r.code, r.name_fr, r.name_ar, r.name_en])
+        .collect();
+    register_text_table(
+        ctx,
         "dim_region",
-        Arc::new(MemTable::try_new(schema, vec![vec![batch]])?),
+        &["region_code", "name_fr", "name_ar", "name_en"],
+        &regions,
     )?;
 
-    let feeds = Feed::ALL;
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("feed", DataType::Utf8, false),
-        Field::new("agency", DataType::Utf8, false),
-        Field::new("description", DataType::Utf8, false),
-        Field::new("formats", DataType::Utf8, false),
-    ]));
-    let batch = RecordBatch::try_new(
-        schema.clone(),
-        vec![
-            Arc::new(StringArray::from_iter_values(
-                feeds.iter().map(|f| f.name()),
-            )),
-            Arc::new(StringArray::from_iter_values(
-                feeds.iter().map(|f| f.agency()),
-            )),
-            Arc::new(StringArray::from_iter_values(
-                feeds.iter().map(|f| f.description()),
-            )),
-            Arc::new(StringArray::from_iter_values(
-                feeds.iter().map(|f| f.formats()),
-            )),
-        ],
-    )?;
-    ctx.register_table(
+    let feeds: Vec<Vec<&str>> = Feed::ALL
+        .iter()
+        .map(|f| vec![f.name(), f.agency(), f.description(), f.formats()])
+        .collect();
+    register_text_table(
+        ctx,
         "dim_source",
+        &["feed", "agency", "description", "formats"],
+        &feeds,
+    )?;
+
+    let sexes = vec![
+        vec![sex::MALE, "Masculin", "ذكور", "Male"],
+        vec![sex::FEMALE, "Féminin", "إناث", "Female"],
+        vec![sex::UNKNOWN, "Non précisé", "غير محدد", "Unknown"],
+    ];
+    register_text_table(
+        ctx,
+        "dim_sex",
+        &["sex", "name_fr", "name_ar", "name_en"],
+        &sexes,
+    )?;
+
+    let orders: Vec<String> = (1..=ages::STANDARD_BANDS.len() + 1)
+        .map(|i| i.to_string())
+        .collect();
+    let bands: Vec<Vec<&str>> = ages::STANDARD_BANDS
+        .iter()
+        .copied()
+        .chain(std::iter::once(sex::UNKNOWN))
+        .zip(&orders)
+        .map(|(band, order)| vec![band, order.as_str()])
+        .collect();
+    register_text_table(ctx, "dim_age_band", &["age_band", "sort_order"], &bands)
+}
+
+/// Register an in-memory table of text columns.
+fn register_text_table(
+    ctx: &SessionContext,
+    name: &str,
+    columns: &[&str],
+    rows: &[Vec<&str>],
+) -> Result<()> {
+    let schema = Arc::new(Schema::new(
+        columns
+            .iter()
+            .map(|c| Field::new(*c, DataType::Utf8, false))
+            .collect::<Vec<_>>(),
+    ));
+    let arrays = (0..columns.len())
+        .map(|i| Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r[i]))) as _)
+        .collect();
+    let batch = RecordBatch::try_new(schema.clone(), arrays)?;
+    ctx.register_table(
+        name,
         Arc::new(MemTable::try_new(schema, vec![vec![batch]])?),
     )?;
     Ok(())
