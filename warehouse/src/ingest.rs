@@ -30,11 +30,11 @@ use marsad_pipelines::feeds::FeedContext;
 use marsad_pipelines::{Feed, FeedReport, PipelineError, RawFile, Sink, TableSpec};
 use tokio::sync::mpsc;
 
+use crate::archive;
 use crate::error::{Result, WarehouseError};
 use crate::location::Location;
 use crate::snapshots::{self, Snapshot};
 use crate::tables::{self, QUARANTINE, RAW_FILES};
-use crate::{archive, Warehouse};
 
 /// Application id of the Delta transactions an ingest commits.
 pub const APP_ID: &str = "marsad-ingest";
@@ -277,8 +277,8 @@ fn lock(loc: &Location) -> Result<Option<std::fs::File>> {
 /// Run one ingest. See the module documentation for the steps.
 pub async fn run(loc: &Location, request: IngestRequest) -> Result<IngestOutcome> {
     let _lock = lock(loc)?;
-    recover(loc).await?;
     let previous = snapshots::latest(loc).await?;
+    recover(loc, &previous).await?;
     let known = ingested_files(loc, &previous).await?;
     let progress = request.progress.clone();
     let notify = |p: Progress| {
@@ -485,12 +485,12 @@ async fn already_restored_to(table: &DeltaTable, version: i64) -> bool {
 /// [`recover`], but only when no ingest holds the lock (a reader opening the warehouse while an
 /// ingest runs must not roll back that ingest's commits). Object-store locations have no lock
 /// here: they are recovered by the next ingest, which always recovers first.
-pub async fn recover_if_idle(loc: &Location) -> Result<Vec<String>> {
+pub async fn recover_if_idle(loc: &Location, latest: &Snapshot) -> Result<Vec<String>> {
     if loc.local_dir().is_none() {
         return Ok(Vec::new());
     }
     match lock(loc) {
-        Ok(_guard) => recover(loc).await,
+        Ok(_guard) => recover(loc, latest).await,
         Err(_) => Ok(Vec::new()),
     }
 }
@@ -499,8 +499,7 @@ pub async fn recover_if_idle(loc: &Location) -> Result<Vec<String>> {
 /// than the latest snapshot names is restored to that version; staging tables that no snapshot
 /// names yet are restored to their empty version 0. The roll-back commit records the version it
 /// restored, so a table rolled back once is not rolled back again. Returns the tables restored.
-pub async fn recover(loc: &Location) -> Result<Vec<String>> {
-    let latest = snapshots::latest(loc).await?;
+pub async fn recover(loc: &Location, latest: &Snapshot) -> Result<Vec<String>> {
     let mut targets: Vec<(String, i64)> = latest.tables.clone().into_iter().collect();
     if let Some(dir) = loc.local_dir() {
         if let Ok(entries) = std::fs::read_dir(dir.join(tables::STAGING)) {
@@ -536,17 +535,10 @@ pub async fn recover(loc: &Location) -> Result<Vec<String>> {
     Ok(restored)
 }
 
-impl Warehouse {
-    /// sha256 → snapshot id of every file ingested as of the latest snapshot.
-    pub async fn ingested_files(&self) -> Result<HashMap<String, i64>> {
-        let latest = self.latest().await?;
-        ingested_files(self.location(), &latest).await
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Warehouse;
 
     /// Rows committed to a table without a snapshot (an ingest that died before its snapshot
     /// commit) are rolled back by `recover`; the snapshot's view never included them.
@@ -580,7 +572,7 @@ mod tests {
         let orphan = writer.flush_and_commit(&mut table).await.unwrap() as i64;
         assert!(orphan > v0);
 
-        let restored = recover(&loc).await.unwrap();
+        let restored = recover(&loc, &before).await.unwrap();
         assert_eq!(restored, vec![QUARANTINE.to_string()]);
         let session = wh.session(None).await.unwrap();
         let n = session
@@ -592,7 +584,7 @@ mod tests {
         let rows = snapshots::scan(&latest, QUARANTINE).await.unwrap();
         assert_eq!(rows.iter().map(|b| b.num_rows()).sum::<usize>(), 0);
         assert!(
-            recover(&loc).await.unwrap().is_empty(),
+            recover(&loc, &before).await.unwrap().is_empty(),
             "recover is idempotent"
         );
     }

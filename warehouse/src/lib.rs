@@ -54,8 +54,8 @@ impl Warehouse {
     /// found and no ingest is running (see [`ingest::recover`]).
     pub async fn open(location: Location) -> Result<Self> {
         let warehouse = Warehouse { location };
-        tables::initialise(&warehouse.location).await?;
-        ingest::recover_if_idle(&warehouse.location).await?;
+        let latest = tables::initialise(&warehouse.location).await?;
+        ingest::recover_if_idle(&warehouse.location, &latest).await?;
         Ok(warehouse)
     }
 

@@ -72,11 +72,13 @@ pub async fn open(loc: &Location, snapshot: &Snapshot) -> Result<WarehouseSessio
         catalog.register_schema(schema, Arc::new(MemorySchemaProvider::new()))?;
     }
 
-    let mut pinned: Vec<(String, i64)> = snapshot.tables.clone().into_iter().collect();
-    let log = tables::open(loc, SNAPSHOTS).await?;
-    pinned.push((SNAPSHOTS.to_string(), log.version().unwrap_or(0) as i64));
-    for (name, version) in pinned {
-        let table = tables::open_at(loc, &name, version).await?;
+    let mut tables = Vec::with_capacity(snapshot.tables.len() + 1);
+    for (name, version) in &snapshot.tables {
+        tables.push((name.clone(), tables::open_at(loc, name, *version).await?));
+    }
+    // The log itself at its newest version: it lists every snapshot, the pinned one included.
+    tables.push((SNAPSHOTS.to_string(), tables::open(loc, SNAPSHOTS).await?));
+    for (name, table) in tables {
         table
             .update_datafusion_session(&ctx.state())
             .map_err(WarehouseError::delta(name.clone(), "register the store of"))?;

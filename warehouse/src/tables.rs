@@ -144,10 +144,13 @@ pub async fn create(loc: &Location, table: &str, schema: &SchemaRef) -> Result<D
         .map_err(WarehouseError::delta(table, "create"))
 }
 
-/// Create every known table and snapshot 0, unless the snapshot log already has a snapshot.
-pub async fn initialise(loc: &Location) -> Result<()> {
-    if exists(loc, SNAPSHOTS).await? && crate::snapshots::latest(loc).await.is_ok() {
-        return Ok(());
+/// Create every known table and snapshot 0, unless the snapshot log already has a snapshot;
+/// return the latest snapshot either way (the one read of the log at start-up).
+pub async fn initialise(loc: &Location) -> Result<crate::Snapshot> {
+    if exists(loc, SNAPSHOTS).await? {
+        if let Ok(latest) = crate::snapshots::latest(loc).await {
+            return Ok(latest);
+        }
     }
     let mut versions = Vec::new();
     for (name, schema) in known_tables() {
@@ -156,5 +159,5 @@ pub async fn initialise(loc: &Location) -> Result<()> {
     }
     create(loc, SNAPSHOTS, &snapshots_schema()).await?;
     crate::snapshots::append(loc, 0, "initialise the warehouse", &[], &versions).await?;
-    Ok(())
+    crate::snapshots::latest(loc).await
 }
