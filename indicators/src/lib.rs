@@ -1,15 +1,30 @@
-//! # marsad-indicators — the approved indicators (issue #3; not yet written)
+//! # marsad-indicators — the approved AESE indicators
 //!
-//! Will hold the catalogue (`indicators/catalog/<ID>.toml`, SQL in `sql/indicators/<ID>.sql`),
-//! the engine that runs each indicator's SQL on a pinned warehouse snapshot and writes
-//! observations, approval records, disclosure control and exports (CSV, SDMX-CSV, Parquet,
-//! datapackage.json).
+//! The catalogue of indicators (one TOML file each in `indicators/catalog/`, SQL in
+//! `sql/indicators/`), the engine that runs them on a pinned warehouse snapshot into the
+//! versioned `indicators.observations` table, approval records and the CI check, disclosure
+//! control of public outputs, and the exports (CSV, JSON, SDMX-CSV, Parquet, datapackage.json).
 //!
 //! It must not open feed files (that is `marsad-pipelines`) nor render charts
 //! (`marsad-dashboards`). It reads the warehouse only through `marsad-warehouse`'s sessions.
 //!
 //! ## Layout
-//! Empty for now: the crate exists so that the dependency direction
-//! `src → dashboards → indicators → warehouse ← pipelines` is fixed from the start.
+//! - [`catalog`]: indicator definitions, loading (embedded or a directory), the definition hash.
+//! - [`approval`]: `approve` (writes the record into the indicator's file) and `check` (CI).
+//! - [`engine`]: SQL → observations on a snapshot, the observation contract, storage.
+//! - [`observations`]: the observation row, its table schema, Arrow conversion.
+//! - [`disclosure`]: primary and secondary suppression, and the exact derivability audit.
+//! - [`export`]: the role-based selection and the export files.
+//! - [`error`]: the crate's error type.
 
+pub mod approval;
+pub mod catalog;
+pub mod disclosure;
+pub mod engine;
+pub mod error;
+pub mod export;
+pub mod observations;
+
+pub use catalog::{Catalog, Indicator};
+pub use error::{IndicatorError, Result};
 pub use marsad_warehouse as warehouse;

@@ -1,14 +1,13 @@
 //! `marsad demo`: a data directory loaded with every sample, then what was loaded, what was
-//! flagged, and the headline figures recomputed from the warehouse. Running it again changes
-//! nothing (every sample is already ingested, by sha256) and prints the same figures.
+//! flagged, and the indicators computed from the warehouse as the public sees them. Running it
+//! again changes nothing (every sample is already ingested, by sha256; the observations of the
+//! snapshot are already stored) and prints the same figures.
 
 use anyhow::Context;
 use marsad_pipelines::feeds::FeedContext;
 use marsad_pipelines::Severity;
 use marsad_warehouse::ingest::FileOutcome;
 
-/// The query printed at the end (sql/demo/headline_figures.sql).
-const HEADLINE_FIGURES: &str = include_str!("../../sql/demo/headline_figures.sql");
 /// Quarantine by feed and reason.
 const QUARANTINE_SUMMARY: &str = include_str!("../../sql/demo/quarantine_summary.sql");
 
@@ -66,11 +65,10 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
     } else {
         println!("{}", arrow::util::pretty::pretty_format_batches(&q)?);
     }
-    println!("\n== Headline figures recomputed from the warehouse ==");
-    let batches = session.query(HEADLINE_FIGURES).await?;
-    println!("{}", arrow::util::pretty::pretty_format_batches(&batches)?);
+    super::indicators::print_public(&warehouse).await?;
     println!(
-        "\nTry: marsad --data-dir {data_dir} sql \"select * from ncmec_reports where country_code = 'MA'\""
+        "\nTry: marsad --data-dir {data_dir} sql \"select * from ncmec_reports where country_code = 'MA'\"\n     \
+         marsad --data-dir {data_dir} indicators export --out open-data"
     );
     Ok(())
 }

@@ -4,6 +4,7 @@
 mod demo;
 mod feeds;
 mod gen;
+mod indicators;
 mod ingest;
 mod snapshots;
 mod sql;
@@ -45,6 +46,8 @@ pub enum Command {
     Feeds,
     /// Write synthetic feed files (samples, benchmarks).
     Gen(gen::Args),
+    /// The indicator catalogue: list, show, compute, approve, check, export.
+    Indicators(indicators::Args),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -55,6 +58,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => demo::run(&cli.data_dir, args).await,
         Command::Feeds => feeds::run(),
         Command::Gen(args) => gen::run(args),
+        Command::Indicators(args) => indicators::run(&cli.data_dir, args).await,
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::helpers::{marsad, TestWarehouse};
 
 #[test]
-fn demo_loads_every_sample_and_prints_the_published_figures() {
+fn demo_loads_every_sample_and_prints_the_public_indicators() {
     let wh = TestWarehouse::new();
     let out = wh
         .cmd(&["demo"])
@@ -17,11 +17,12 @@ fn demo_loads_every_sample_and_prints_the_published_figures() {
         String::from_utf8_lossy(&out.stderr)
     );
     for figure in [
-        "| PMP    | AESE cases registered",
-        "| 2023   | 109",
-        "| 2023   | 543638",
-        "| 2023   | 36210368",
-        "| 2023   | 1227",
+        "PMP_AESE_CASES — AESE cases registered by the public prosecution [NUMBER]\n  2021: 19\n  2022: 43\n  2023: 109\n  2024: 84\n",
+        "NCMEC_MA_REPORTS — CyberTipline reports concerning Morocco [NUMBER]\n  2019: 322889\n",
+        "  2023: 543638\n",
+        "NCMEC_MA_WORLD_SHARE — Morocco's share of worldwide CyberTipline reports [PT]\n  2019: 1.90\n",
+        "EMC_REPORTS — Reports received by the EMC helpline [NUMBER]\n  2021: 64\n  2022: 537\n  2023: 1227\n  2024: 574\n",
+        "  2021: F suppressed · M 56.3 · _T 100.0 · _U suppressed\n",
         "pmp.components_add_up",
     ] {
         assert!(stdout.contains(figure), "missing {figure:?} in:\n{stdout}");

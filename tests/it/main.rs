@@ -5,5 +5,6 @@
 mod bad_input; // refused files leave the warehouse unchanged; bad rows are quarantined
 mod cli;
 mod helpers; // temporary data directories, running the CLI, reading CSV answers
+mod indicators; // catalogue → observations → public exports, disclosure, approval check
 mod published; // every feed's sample → warehouse reproduces the published figures exactly
 mod snapshots; // idempotence, pinned snapshots, lineage, killed ingests // the README's commands: demo, feeds, sql, gen

@@ -23,12 +23,14 @@
 //! - [`tables`]: the warehouse's own tables (registry, quarantine) and opening/creating tables.
 //! - [`snapshots`]: the snapshot log — read the latest or a pinned snapshot, append one.
 //! - [`archive`]: content-addressed, read-only copies of every raw file.
+//! - [`derived`]: tables computed from a snapshot (indicator observations), replaced per snapshot.
 //! - [`ingest`]: the one commit path (all or nothing, idempotent by sha256, recovery).
 //! - [`session`]: a DataFusion session over a pinned snapshot, with the views of `sql/views/`.
 //! - [`views`]: the SQL view files, embedded at build time.
 //! - [`error`]: the crate's error type.
 
 pub mod archive;
+pub mod derived;
 pub mod error;
 pub mod ingest;
 pub mod location;

@@ -1,5 +1,6 @@
 //! A DataFusion session over one pinned snapshot. Every table is registered at exactly the
-//! version the snapshot names (`staging.*`, `registry.*`, `quarantine.rows`), the conformed
+//! version the snapshot names (`staging.*`, `registry.*`, `quarantine.rows`; derived tables such
+//! as `indicators.observations` at their newest version), the conformed
 //! dimensions are registered from the pipelines' code lists (`dim_region`, `dim_source`,
 //! `dim_sex`, `dim_age_band`), and the views of
 //! `sql/views/` are planned on top. SQL sent through [`WarehouseSession::sql`] is read-only:
@@ -19,6 +20,7 @@ use marsad_pipelines::normalise::regions::REGIONS;
 use marsad_pipelines::normalise::{ages, sex};
 use marsad_pipelines::Feed;
 
+use crate::derived::DERIVED_TABLES;
 use crate::error::{Result, WarehouseError};
 use crate::location::Location;
 use crate::snapshots::Snapshot;
@@ -28,7 +30,7 @@ use crate::views::VIEWS;
 /// Memory a query may use before it spills or fails (bytes).
 pub const DEFAULT_MEMORY_LIMIT: usize = 1 << 30;
 const CATALOG: &str = "datafusion";
-const SCHEMAS: &[&str] = &["staging", "registry", "quarantine"];
+const SCHEMAS: &[&str] = &["staging", "registry", "quarantine", "indicators"];
 
 /// A session pinned to a snapshot.
 pub struct WarehouseSession {
@@ -78,6 +80,12 @@ pub async fn open(loc: &Location, snapshot: &Snapshot) -> Result<WarehouseSessio
     }
     // The log itself at its newest version: it lists every snapshot, the pinned one included.
     tables.push((SNAPSHOTS.to_string(), tables::open(loc, SNAPSHOTS).await?));
+    // Derived tables (observations) at their newest version; their rows name their snapshot.
+    for name in DERIVED_TABLES {
+        if tables::exists(loc, name).await? {
+            tables.push((name.to_string(), tables::open(loc, name).await?));
+        }
+    }
     for (name, table) in tables {
         table
             .update_datafusion_session(&ctx.state())

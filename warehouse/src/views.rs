@@ -30,4 +30,8 @@ pub const VIEWS: &[(&str, &str)] = &[
         include_str!("../../sql/views/ncmec_referrals.sql"),
     ),
     ("population", include_str!("../../sql/views/population.sql")),
+    (
+        "population_annual",
+        include_str!("../../sql/views/population_annual.sql"),
+    ),
 ];

@@ -1,0 +1,533 @@
+//! Exports: observations as CSV, JSON, SDMX-CSV 1.0 and Parquet, the catalogue's metadata as
+//! CSV, and a Frictionless `datapackage.json` describing every file (fields, units, licence,
+//! sha256). The role decides what goes out, in one place ([`select`]): the **public** gets
+//! approved indicators only, computed by their approved definition, with suppressed cells
+//! shown as suppressed (OBS_STATUS `Q`, no figure); **analysts** get every indicator computed,
+//! unsuppressed, with the disclosure decision still visible in CONF_STATUS.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use parquet::arrow::ArrowWriter;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::catalog::{Catalog, Dimension, Status};
+use crate::error::{IndicatorError, Result};
+use crate::observations::{self, Observation};
+
+/// SDMX dataflow the observations belong to (agency, id, version).
+pub const DATAFLOW: &str = "MA_ONC:AESE_INDICATORS(1.0)";
+/// Licence of public exports.
+pub const LICENCE: (&str, &str, &str) = (
+    "CC-BY-4.0",
+    "Creative Commons Attribution 4.0",
+    "https://creativecommons.org/licenses/by/4.0/",
+);
+
+/// Who an output is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Public,
+    Analyst,
+}
+
+/// The observations `role` may see, as that role sees them. Public: indicators approved in
+/// `catalog` and computed by their current definition, disclosure mask applied.
+pub fn select(catalog: &Catalog, obs: &[Observation], role: Role) -> Vec<Observation> {
+    match role {
+        Role::Analyst => obs.to_vec(),
+        Role::Public => obs
+            .iter()
+            .filter(|o| {
+                catalog.get(&o.indicator_id).is_ok_and(|ind| {
+                    ind.def.status == Status::Approved
+                        && ind.current_approval().is_some_and(|a| {
+                            a.definition_hash == o.definition_hash
+                                && o.definition_hash == ind.definition_hash()
+                        })
+                })
+            })
+            .map(Observation::public)
+            .collect(),
+    }
+}
+
+/// The columns of the CSV and JSON exports: (name, Frictionless type, description).
+/// A column of an export: (name, Frictionless type, description).
+type Column = (&'static str, &'static str, &'static str);
+
+const COLUMNS: &[Column] = &[
+    ("indicator_id", "string", "Indicator identifier (catalogue)"),
+    (
+        "indicator_version",
+        "integer",
+        "Version of the indicator definition",
+    ),
+    (
+        "period",
+        "string",
+        "Reference period: a year, or first/last year of a change",
+    ),
+    (
+        "ref_area",
+        "string",
+        "ISO 3166-2:MA region, or MA for the nation",
+    ),
+    (
+        "sex",
+        "string",
+        "SDMX sex code: M, F, _U unknown, _T total, _Z not applicable",
+    ),
+    (
+        "age_band",
+        "string",
+        "Age band (years), _U unknown, _T total, _Z not applicable",
+    ),
+    ("source", "string", "Source feed, _T all, _Z not applicable"),
+    (
+        "variable",
+        "string",
+        "Variable assessed (completeness indicators), _Z otherwise",
+    ),
+    (
+        "value",
+        "number",
+        "Value rounded to the indicator's decimals; empty when suppressed",
+    ),
+    (
+        "display",
+        "string",
+        "Value as published: formatted number, or 'suppressed'",
+    ),
+    (
+        "numerator",
+        "number",
+        "Numerator (ratios) or count; empty when suppressed",
+    ),
+    (
+        "denominator",
+        "number",
+        "Denominator (ratios); empty when suppressed",
+    ),
+    (
+        "unit",
+        "string",
+        "Unit: NUMBER, PT (percent), PER_1000, PER_10000, PER_100000",
+    ),
+    (
+        "unit_mult",
+        "integer",
+        "SDMX UNIT_MULT: value is in units of 10^unit_mult",
+    ),
+    (
+        "decimals",
+        "integer",
+        "Decimals the value is published with",
+    ),
+    (
+        "obs_status",
+        "string",
+        "SDMX OBS_STATUS: A normal, E estimated, Q suppressed, M missing…",
+    ),
+    (
+        "conf_status",
+        "string",
+        "SDMX CONF_STATUS: F free, C primary, D secondary suppression",
+    ),
+    (
+        "lower_bound",
+        "number",
+        "Lower bound of an estimate's interval",
+    ),
+    (
+        "upper_bound",
+        "number",
+        "Upper bound of an estimate's interval",
+    ),
+    ("obs_comment", "string", "Note on this observation"),
+    (
+        "snapshot_id",
+        "integer",
+        "Warehouse snapshot the observation was computed from",
+    ),
+    (
+        "definition_hash",
+        "string",
+        "SHA-256 of the indicator definition and SQL",
+    ),
+];
+
+fn number(v: Option<f64>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+fn row(o: &Observation) -> Vec<String> {
+    let mut r = vec![
+        o.indicator_id.clone(),
+        o.indicator_version.to_string(),
+        o.period.clone(),
+    ];
+    r.extend(o.breakdown.iter().cloned());
+    r.extend([
+        number(o.rounded_value()),
+        o.display_value(),
+        number(o.numerator),
+        number(o.denominator),
+        o.unit.clone(),
+        o.unit_mult.to_string(),
+        o.decimals.to_string(),
+        o.obs_status.clone(),
+        o.conf_status.clone(),
+        number(o.lower_bound),
+        number(o.upper_bound),
+        o.obs_comment.clone().unwrap_or_default(),
+        o.snapshot_id.to_string(),
+        o.definition_hash.clone(),
+    ]);
+    r
+}
+
+/// Observations as CSV (the columns of [`COLUMNS`]).
+pub fn to_csv(obs: &[Observation]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| IndicatorError::export(Path::new("observations.csv"), e);
+    w.write_record(COLUMNS.iter().map(|c| c.0)).map_err(fail)?;
+    for o in obs {
+        w.write_record(row(o)).map_err(fail)?;
+    }
+    w.into_inner()
+        .map_err(|e| IndicatorError::export(Path::new("observations.csv"), e))
+}
+
+/// Observations as a JSON array of objects (numbers typed, empty cells null).
+pub fn to_json(obs: &[Observation]) -> Value {
+    Value::Array(
+        obs.iter()
+            .map(|o| {
+                let map = COLUMNS
+                    .iter()
+                    .zip(row(o))
+                    .map(|((name, kind, _), cell)| {
+                        let v = match (*kind, cell.as_str()) {
+                            (_, "") => Value::Null,
+                            ("number", c) => {
+                                c.parse::<f64>().map(|n| json!(n)).unwrap_or(Value::Null)
+                            }
+                            ("integer", c) => {
+                                c.parse::<i64>().map(|n| json!(n)).unwrap_or(Value::Null)
+                            }
+                            _ => Value::String(cell),
+                        };
+                        (name.to_string(), v)
+                    })
+                    .collect();
+                Value::Object(map)
+            })
+            .collect(),
+    )
+}
+
+/// Observations as SDMX-CSV 1.0: DATAFLOW, one column per dimension, OBS_VALUE, attributes.
+pub fn to_sdmx_csv(obs: &[Observation]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| IndicatorError::export(Path::new("observations.sdmx.csv"), e);
+    let mut header = vec!["DATAFLOW", "INDICATOR", "TIME_PERIOD"];
+    header.extend(Dimension::BREAKDOWNS.iter().map(|d| d.sdmx()));
+    header.extend([
+        "OBS_VALUE",
+        "UNIT_MEASURE",
+        "UNIT_MULT",
+        "DECIMALS",
+        "OBS_STATUS",
+        "CONF_STATUS",
+        "LOWER_BOUND",
+        "UPPER_BOUND",
+        "COMMENT_OBS",
+    ]);
+    w.write_record(&header).map_err(fail)?;
+    for o in obs {
+        let mut r = vec![
+            DATAFLOW.to_string(),
+            o.indicator_id.clone(),
+            o.period.clone(),
+        ];
+        r.extend(o.breakdown.iter().cloned());
+        r.extend([
+            number(o.rounded_value()),
+            o.unit.clone(),
+            o.unit_mult.to_string(),
+            o.decimals.to_string(),
+            o.obs_status.clone(),
+            o.conf_status.clone(),
+            number(o.lower_bound),
+            number(o.upper_bound),
+            o.obs_comment.clone().unwrap_or_default(),
+        ]);
+        w.write_record(r).map_err(fail)?;
+    }
+    w.into_inner()
+        .map_err(|e| IndicatorError::export(Path::new("observations.sdmx.csv"), e))
+}
+
+/// Observations as Parquet (the observations schema, values rounded as published).
+pub fn to_parquet(obs: &[Observation]) -> Result<Vec<u8>> {
+    let published: Vec<Observation> = obs
+        .iter()
+        .map(|o| Observation {
+            value: o.rounded_value(),
+            ..o.clone()
+        })
+        .collect();
+    let batch = observations::to_batch(&published)?;
+    let fail = |e: parquet::errors::ParquetError| {
+        IndicatorError::export(Path::new("observations.parquet"), e)
+    };
+    let mut buf = Vec::new();
+    let mut writer = ArrowWriter::try_new(&mut buf, batch.schema(), None).map_err(fail)?;
+    writer.write(&batch).map_err(fail)?;
+    writer.close().map_err(fail)?;
+    Ok(buf)
+}
+
+/// The catalogue's metadata, one row per indicator present in `obs` (CSV).
+pub fn indicators_csv(catalog: &Catalog, obs: &[Observation]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| IndicatorError::export(Path::new("indicators.csv"), e);
+    w.write_record(INDICATOR_COLUMNS.iter().map(|c| c.0))
+        .map_err(fail)?;
+    for ind in &catalog.indicators {
+        if !obs.iter().any(|o| o.indicator_id == ind.def.id) {
+            continue;
+        }
+        let d = &ind.def;
+        let text = |t: &Option<crate::catalog::Text>, f: fn(&crate::catalog::Text) -> &String| {
+            t.as_ref().map(|t| f(t).clone()).unwrap_or_default()
+        };
+        let approval = ind.current_approval();
+        w.write_record([
+            d.id.clone(),
+            d.version.to_string(),
+            d.status.as_str().to_string(),
+            d.name.fr.clone(),
+            d.name.ar.clone(),
+            d.name.en.clone(),
+            d.definition.fr.clone(),
+            d.definition.ar.clone(),
+            d.definition.en.clone(),
+            text(&d.notes, |t| &t.en),
+            d.unit.code().to_string(),
+            d.decimals.to_string(),
+            text(&d.numerator, |t| &t.en),
+            text(&d.denominator, |t| &t.en),
+            d.dimensions
+                .iter()
+                .map(|x| x.column())
+                .collect::<Vec<_>>()
+                .join(" "),
+            format!("{}.{}", d.mnr.sector, d.mnr.capacity),
+            d.sdg.clone().unwrap_or_default(),
+            d.sources.join(" "),
+            d.periodicity.clone(),
+            d.disclosure.threshold.to_string(),
+            approval.map(|a| a.reference.clone()).unwrap_or_default(),
+            approval.map(|a| a.at.clone()).unwrap_or_default(),
+            ind.definition_hash(),
+        ])
+        .map_err(fail)?;
+    }
+    w.into_inner()
+        .map_err(|e| IndicatorError::export(Path::new("indicators.csv"), e))
+}
+
+const INDICATOR_COLUMNS: &[Column] = &[
+    ("id", "string", "Indicator identifier"),
+    ("version", "integer", "Definition version"),
+    ("status", "string", "draft, approved or retired"),
+    ("name_fr", "string", "Name (French)"),
+    ("name_ar", "string", "Name (Arabic)"),
+    ("name_en", "string", "Name (English)"),
+    ("definition_fr", "string", "Definition (French)"),
+    ("definition_ar", "string", "Definition (Arabic)"),
+    ("definition_en", "string", "Definition (English)"),
+    ("notes_en", "string", "Notes (English)"),
+    ("unit", "string", "Unit of the value"),
+    ("decimals", "integer", "Decimals published"),
+    ("numerator_en", "string", "Numerator (English)"),
+    ("denominator_en", "string", "Denominator (English)"),
+    ("dimensions", "string", "Dimensions, space-separated"),
+    ("mnr_capacity", "string", "WeProtect MNR sector.capacity"),
+    ("sdg", "string", "SDG indicator, where one applies"),
+    ("sources", "string", "Source feeds, space-separated"),
+    ("periodicity", "string", "Periodicity"),
+    (
+        "disclosure_threshold",
+        "integer",
+        "Counts below this in disaggregated cells are suppressed",
+    ),
+    (
+        "approval_reference",
+        "string",
+        "Decision approving the current version",
+    ),
+    (
+        "approved_at",
+        "string",
+        "When the current version was approved",
+    ),
+    (
+        "definition_hash",
+        "string",
+        "SHA-256 of the definition and SQL",
+    ),
+];
+
+/// One file of the data package.
+struct Resource {
+    name: &'static str,
+    file: &'static str,
+    format: &'static str,
+    bytes: Vec<u8>,
+    columns: &'static [Column],
+}
+
+impl Resource {
+    fn new(
+        name: &'static str,
+        file: &'static str,
+        format: &'static str,
+        bytes: Vec<u8>,
+        columns: &'static [Column],
+    ) -> Self {
+        Resource {
+            name,
+            file,
+            format,
+            bytes,
+            columns,
+        }
+    }
+}
+
+/// Write every export of `obs` (already [`select`]ed for `role`) into `dir`; returns the paths
+/// written, `datapackage.json` last.
+pub fn write_all(
+    dir: &Path,
+    catalog: &Catalog,
+    obs: &[Observation],
+    role: Role,
+    snapshot_id: i64,
+) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).map_err(|e| IndicatorError::export(dir, e))?;
+    let json_text = serde_json::to_vec_pretty(&to_json(obs))
+        .map_err(|e| IndicatorError::export(&dir.join("observations.json"), e))?;
+    let files = [
+        Resource::new(
+            "observations",
+            "observations.csv",
+            "csv",
+            to_csv(obs)?,
+            COLUMNS,
+        ),
+        Resource::new(
+            "observations-json",
+            "observations.json",
+            "json",
+            json_text,
+            COLUMNS,
+        ),
+        Resource::new(
+            "observations-sdmx",
+            "observations.sdmx.csv",
+            "csv",
+            to_sdmx_csv(obs)?,
+            &[],
+        ),
+        Resource::new(
+            "observations-parquet",
+            "observations.parquet",
+            "parquet",
+            to_parquet(obs)?,
+            &[],
+        ),
+        Resource::new(
+            "indicators",
+            "indicators.csv",
+            "csv",
+            indicators_csv(catalog, obs)?,
+            INDICATOR_COLUMNS,
+        ),
+    ];
+    let mut written = Vec::new();
+    let mut resources = Vec::new();
+    for Resource {
+        name,
+        file,
+        format,
+        bytes,
+        columns,
+    } in files
+    {
+        let path = dir.join(file);
+        std::fs::write(&path, &bytes).map_err(|e| IndicatorError::export(&path, e))?;
+        let mut resource = json!({
+            "name": name,
+            "path": file,
+            "format": format,
+            "mediatype": match format {
+                "csv" => "text/csv",
+                "json" => "application/json",
+                _ => "application/vnd.apache.parquet",
+            },
+            "bytes": bytes.len(),
+            "hash": format!("sha256:{}", hex::encode(Sha256::digest(&bytes))),
+        });
+        if !columns.is_empty() {
+            resource["profile"] = json!("tabular-data-resource");
+            resource["encoding"] = json!("utf-8");
+            resource["schema"] = json!({
+                "fields": columns.iter().map(|(n, t, d)| json!({"name": n, "type": t, "description": d})).collect::<Vec<_>>(),
+                "missingValues": [""],
+            });
+        }
+        if name == "observations-sdmx" {
+            resource["description"] = json!(format!("SDMX-CSV 1.0, dataflow {DATAFLOW}"));
+        }
+        resources.push(resource);
+        written.push(path);
+    }
+    let units: Vec<Value> = catalog
+        .indicators
+        .iter()
+        .filter(|i| obs.iter().any(|o| o.indicator_id == i.def.id))
+        .map(|i| json!({"indicator": i.def.id, "unit": i.def.unit.code(), "multiplier": i.def.unit.multiplier(), "unit_mult": i.def.unit_mult, "decimals": i.def.decimals}))
+        .collect();
+    let mut package = json!({
+        "profile": "tabular-data-package",
+        "name": match role { Role::Public => "marsad-aese-indicators", Role::Analyst => "marsad-aese-indicators-analyst" },
+        "title": "Marsad — AESE indicators (Observatoire National de la Criminalité, Morocco)",
+        "version": format!("snapshot-{snapshot_id}"),
+        "created": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "marsad": {"role": match role { Role::Public => "public", Role::Analyst => "analyst" }, "snapshot_id": snapshot_id, "dataflow": DATAFLOW, "units": units},
+        "resources": resources,
+    });
+    match role {
+        Role::Public => {
+            package["licenses"] =
+                json!([{ "name": LICENCE.0, "title": LICENCE.1, "path": LICENCE.2 }]);
+            package["description"] = json!("Approved indicators only, after primary and secondary suppression of small counts (suppressed cells carry OBS_STATUS Q).");
+        }
+        Role::Analyst => {
+            package["description"] = json!("Analyst export: every computed indicator (drafts included), unsuppressed. Not for publication.");
+        }
+    }
+    let path = dir.join("datapackage.json");
+    let mut f = File::create(&path).map_err(|e| IndicatorError::export(&path, e))?;
+    let text =
+        serde_json::to_string_pretty(&package).map_err(|e| IndicatorError::export(&path, e))?;
+    f.write_all(text.as_bytes())
+        .map_err(|e| IndicatorError::export(&path, e))?;
+    written.push(path);
+    Ok(written)
+}

@@ -1,0 +1,281 @@
+//! Observations: the rows the engine writes to `indicators.observations`, one per indicator ×
+//! period × breakdown cell. The same names are used in the table, the exports and the API.
+//!
+//! `value`, `numerator` and `denominator` are stored unrounded and unsuppressed; `conf_status`
+//! records the disclosure decision (`F` free, `C` primary, `D` secondary suppression) so every
+//! public output applies the same mask ([`Observation::public`]).
+
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
+};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+
+use crate::catalog::Dimension;
+use crate::error::{IndicatorError, Result};
+
+/// SDMX OBS_STATUS of a suppressed cell in public outputs.
+pub const SUPPRESSED: &str = "Q";
+/// SDMX CONF_STATUS codes.
+pub const FREE: &str = "F";
+pub const PRIMARY: &str = "C";
+pub const SECONDARY: &str = "D";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    pub indicator_id: String,
+    pub indicator_version: i64,
+    /// Indicator status when computed (`draft`, `approved`).
+    pub indicator_status: String,
+    pub period: String,
+    /// Breakdown values in [`Dimension::BREAKDOWNS`] order.
+    pub breakdown: [String; 5],
+    pub value: Option<f64>,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    pub unit: String,
+    pub unit_mult: i64,
+    pub decimals: i64,
+    pub obs_status: String,
+    pub conf_status: String,
+    pub lower_bound: Option<f64>,
+    pub upper_bound: Option<f64>,
+    pub obs_comment: Option<String>,
+    pub snapshot_id: i64,
+    pub definition_hash: String,
+    pub computed_at_micros: i64,
+}
+
+impl Observation {
+    pub fn dimension(&self, d: Dimension) -> &str {
+        match d {
+            Dimension::Period => &self.period,
+            _ => {
+                let i = Dimension::BREAKDOWNS
+                    .iter()
+                    .position(|b| *b == d)
+                    .unwrap_or(0);
+                &self.breakdown[i]
+            }
+        }
+    }
+
+    pub fn is_suppressed(&self) -> bool {
+        self.conf_status != FREE
+    }
+
+    /// The observation as a public output shows it: a suppressed cell keeps its key and its
+    /// statuses (OBS_STATUS `Q`, CONF_STATUS `C` or `D`) and loses every figure.
+    pub fn public(&self) -> Observation {
+        if !self.is_suppressed() {
+            return self.clone();
+        }
+        Observation {
+            value: None,
+            numerator: None,
+            denominator: None,
+            lower_bound: None,
+            upper_bound: None,
+            obs_status: SUPPRESSED.to_string(),
+            ..self.clone()
+        }
+    }
+
+    /// The value rounded to the indicator's decimals (half away from zero), as published.
+    pub fn rounded_value(&self) -> Option<f64> {
+        self.value.map(|v| round(v, self.decimals))
+    }
+
+    /// The value as text with the indicator's decimals; `suppressed` where a public output
+    /// suppressed it (analysts see the figure); empty for a missing value.
+    pub fn display_value(&self) -> String {
+        match (self.obs_status == SUPPRESSED, self.value) {
+            (true, _) => "suppressed".to_string(),
+            (false, Some(v)) => format!(
+                "{:.*}",
+                self.decimals.max(0) as usize,
+                round(v, self.decimals)
+            ),
+            (false, None) => String::new(),
+        }
+    }
+}
+
+pub fn round(v: f64, decimals: i64) -> f64 {
+    let f = 10f64.powi(decimals as i32);
+    (v * f).round() / f
+}
+
+/// The schema of `indicators.observations`.
+pub fn schema() -> SchemaRef {
+    let text = |n: &str| Field::new(n, DataType::Utf8, false);
+    let num = |n: &str| Field::new(n, DataType::Float64, true);
+    let mut fields = vec![
+        text("indicator_id"),
+        Field::new("indicator_version", DataType::Int64, false),
+        text("indicator_status"),
+        text("period"),
+    ];
+    fields.extend(Dimension::BREAKDOWNS.iter().map(|d| text(d.column())));
+    fields.extend([
+        num("value"),
+        num("numerator"),
+        num("denominator"),
+        text("unit"),
+        Field::new("unit_mult", DataType::Int64, false),
+        Field::new("decimals", DataType::Int64, false),
+        text("obs_status"),
+        text("conf_status"),
+        num("lower_bound"),
+        num("upper_bound"),
+        Field::new("obs_comment", DataType::Utf8, true),
+        Field::new("snapshot_id", DataType::Int64, false),
+        text("definition_hash"),
+        Field::new(
+            "computed_at",
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            false,
+        ),
+    ]);
+    Arc::new(Schema::new(fields))
+}
+
+/// Observations as one record batch of [`schema`].
+pub fn to_batch(obs: &[Observation]) -> Result<RecordBatch> {
+    let text = |f: &dyn Fn(&Observation) -> &str| -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(obs.iter().map(f)))
+    };
+    let num = |f: &dyn Fn(&Observation) -> Option<f64>| -> ArrayRef {
+        Arc::new(obs.iter().map(f).collect::<Float64Array>())
+    };
+    let int = |f: &dyn Fn(&Observation) -> i64| -> ArrayRef {
+        Arc::new(Int64Array::from_iter_values(obs.iter().map(f)))
+    };
+    let mut columns: Vec<ArrayRef> = vec![
+        text(&|o| &o.indicator_id),
+        int(&|o| o.indicator_version),
+        text(&|o| &o.indicator_status),
+        text(&|o| &o.period),
+    ];
+    for i in 0..Dimension::BREAKDOWNS.len() {
+        columns.push(text(&|o| &o.breakdown[i]));
+    }
+    columns.extend([
+        num(&|o| o.value),
+        num(&|o| o.numerator),
+        num(&|o| o.denominator),
+        text(&|o| &o.unit),
+        int(&|o| o.unit_mult),
+        int(&|o| o.decimals),
+        text(&|o| &o.obs_status),
+        text(&|o| &o.conf_status),
+        num(&|o| o.lower_bound),
+        num(&|o| o.upper_bound),
+        Arc::new(
+            obs.iter()
+                .map(|o| o.obs_comment.as_deref())
+                .collect::<StringArray>(),
+        ),
+        int(&|o| o.snapshot_id),
+        text(&|o| &o.definition_hash),
+        Arc::new(
+            TimestampMicrosecondArray::from_iter_values(obs.iter().map(|o| o.computed_at_micros))
+                .with_timezone("UTC"),
+        ),
+    ]);
+    Ok(RecordBatch::try_new(schema(), columns)?)
+}
+
+/// Read observations back from batches of [`schema`] (columns found by name).
+pub fn from_batches(batches: &[RecordBatch]) -> Result<Vec<Observation>> {
+    let mut out = Vec::new();
+    for batch in batches {
+        let col = |name: &str| -> Result<&ArrayRef> {
+            batch.column_by_name(name).ok_or_else(|| {
+                IndicatorError::contract("observations", format!("no column `{name}`"))
+            })
+        };
+        let text = |name: &str| -> Result<StringArray> { as_strings(name, col(name)?) };
+        let num = |name: &str| -> Result<Float64Array> {
+            let c = arrow::compute::cast(col(name)?, &DataType::Float64)?;
+            Ok(c.as_any()
+                .downcast_ref::<Float64Array>()
+                .cloned()
+                .unwrap_or_else(|| Float64Array::new_null(c.len())))
+        };
+        let int = |name: &str| -> Result<Int64Array> {
+            let c = arrow::compute::cast(col(name)?, &DataType::Int64)?;
+            Ok(c.as_any()
+                .downcast_ref::<Int64Array>()
+                .cloned()
+                .unwrap_or_else(|| Int64Array::new_null(c.len())))
+        };
+        let (id, version, status, period) = (
+            text("indicator_id")?,
+            int("indicator_version")?,
+            text("indicator_status")?,
+            text("period")?,
+        );
+        let dims: Vec<StringArray> = Dimension::BREAKDOWNS
+            .iter()
+            .map(|d| text(d.column()))
+            .collect::<Result<_>>()?;
+        let (value, numerator, denominator) =
+            (num("value")?, num("numerator")?, num("denominator")?);
+        let (unit, unit_mult, decimals) = (text("unit")?, int("unit_mult")?, int("decimals")?);
+        let (obs_status, conf_status) = (text("obs_status")?, text("conf_status")?);
+        let (lower, upper, comment) = (
+            num("lower_bound")?,
+            num("upper_bound")?,
+            text("obs_comment")?,
+        );
+        let (snapshot, hash) = (int("snapshot_id")?, text("definition_hash")?);
+        let computed = arrow::compute::cast(
+            col("computed_at")?,
+            &DataType::Timestamp(TimeUnit::Microsecond, None),
+        )?;
+        let computed = arrow::compute::cast(&computed, &DataType::Int64)?;
+        let computed = computed
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .cloned()
+            .unwrap_or_else(|| Int64Array::new_null(computed.len()));
+        let opt = |a: &Float64Array, i: usize| a.is_valid(i).then(|| a.value(i));
+        for i in 0..batch.num_rows() {
+            out.push(Observation {
+                indicator_id: id.value(i).to_string(),
+                indicator_version: version.value(i),
+                indicator_status: status.value(i).to_string(),
+                period: period.value(i).to_string(),
+                breakdown: std::array::from_fn(|d| dims[d].value(i).to_string()),
+                value: opt(&value, i),
+                numerator: opt(&numerator, i),
+                denominator: opt(&denominator, i),
+                unit: unit.value(i).to_string(),
+                unit_mult: unit_mult.value(i),
+                decimals: decimals.value(i),
+                obs_status: obs_status.value(i).to_string(),
+                conf_status: conf_status.value(i).to_string(),
+                lower_bound: opt(&lower, i),
+                upper_bound: opt(&upper, i),
+                obs_comment: comment.is_valid(i).then(|| comment.value(i).to_string()),
+                snapshot_id: snapshot.value(i),
+                definition_hash: hash.value(i).to_string(),
+                computed_at_micros: computed.value(i),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A column as UTF-8 strings (any string-like or numeric type is cast).
+pub(crate) fn as_strings(name: &str, array: &ArrayRef) -> Result<StringArray> {
+    let c = arrow::compute::cast(array, &DataType::Utf8).map_err(|e| {
+        IndicatorError::contract("observations", format!("column `{name}` is not text: {e}"))
+    })?;
+    Ok(c.as_any()
+        .downcast_ref::<StringArray>()
+        .cloned()
+        .unwrap_or_else(|| StringArray::new_null(c.len())))
+}

@@ -1,0 +1,42 @@
+//! Derived tables: tables computed *from* a snapshot (indicator observations), kept outside the
+//! snapshot log. Their rows carry the id of the snapshot they were computed from, and a
+//! recompute for a snapshot replaces exactly that snapshot's rows in one Delta commit (Delta's
+//! `replaceWhere`), so rows computed from other snapshots — history, retired indicators —
+//! stay as they were. Every commit is a new Delta version, readable with time travel.
+//!
+//! The warehouse does not know what the rows mean; the schema comes from the caller.
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use deltalake::protocol::SaveMode;
+
+use crate::error::{Result, WarehouseError};
+use crate::location::Location;
+use crate::tables;
+
+/// The indicator observations table (schema owned by `marsad-indicators`).
+pub const OBSERVATIONS: &str = "indicators.observations";
+/// Derived tables a session registers when they exist.
+pub const DERIVED_TABLES: &[&str] = &[OBSERVATIONS];
+
+/// Replace the rows of `table` whose `snapshot_id` is `snapshot_id` by `batches`, creating the
+/// table with `schema` if needed; returns the new table version.
+pub async fn replace_snapshot_rows(
+    loc: &Location,
+    table: &str,
+    schema: &SchemaRef,
+    snapshot_id: i64,
+    batches: Vec<RecordBatch>,
+) -> Result<i64> {
+    let t = tables::create(loc, table, schema).await?;
+    let written = t
+        .write(batches)
+        .with_save_mode(SaveMode::Overwrite)
+        .with_replace_where(format!("snapshot_id = {snapshot_id}"))
+        .await
+        .map_err(WarehouseError::delta(
+            table,
+            "replace the rows of a snapshot in",
+        ))?;
+    Ok(written.version().unwrap_or(0) as i64)
+}
