@@ -334,6 +334,27 @@ impl<'s> Emitter<'s> {
         &mut self,
         table: &TableSpec,
         position: &Position,
+        values: Vec<Value>,
+    ) -> Result<()> {
+        self.report.rows_read += 1;
+        self.report.rows_staged += 1;
+        self.push(table, position, values)
+    }
+
+    /// Stage a roll-up row (counts of rows already staged): not counted as a row read.
+    pub fn roll_up(
+        &mut self,
+        table: &TableSpec,
+        position: &Position,
+        values: Vec<Value>,
+    ) -> Result<()> {
+        self.push(table, position, values)
+    }
+
+    fn push(
+        &mut self,
+        table: &TableSpec,
+        position: &Position,
         mut values: Vec<Value>,
     ) -> Result<()> {
         let idx = match self.buffers.iter().position(|b| b.spec.name == table.name) {
@@ -346,8 +367,6 @@ impl<'s> Emitter<'s> {
         };
         values.push(Value::Str(self.sha256.clone()));
         values.push(Value::Str(position.to_string()));
-        self.report.rows_read += 1;
-        self.report.rows_staged += 1;
         let buffer = &mut self.buffers[idx];
         buffer.push(values)?;
         if buffer.rows >= BATCH_ROWS {

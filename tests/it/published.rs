@@ -143,6 +143,23 @@ fn ncmec_referrals_sample() {
         wh.number("select count(*) from ncmec_referrals where year <> 2023"),
         0.0
     );
+    // The roll-up the ingest writes beside the rows reconciles with them, cell by cell.
+    let by_cell = "year, incident_type, region_code, actionable, sextortion";
+    let detail = format!(
+        "select {by_cell}, count(*) as reports, sum(coalesce(file_count, 0)) as files \
+         from ncmec_referrals group by {by_cell}"
+    );
+    let rollup = format!("select {by_cell}, reports, files from ncmec_referral_counts");
+    for (a, b) in [(&detail, &rollup), (&rollup, &detail)] {
+        assert_eq!(
+            wh.number(&format!("select count(*) from ({a} except {b})")),
+            0.0
+        );
+    }
+    assert_eq!(
+        wh.number("select sum(reports) from ncmec_referral_counts"),
+        2000.0
+    );
 }
 
 #[test]

@@ -29,6 +29,10 @@ pub const VIEWS: &[(&str, &str)] = &[
         "ncmec_referrals",
         include_str!("../../sql/views/ncmec_referrals.sql"),
     ),
+    (
+        "ncmec_referral_counts",
+        include_str!("../../sql/views/ncmec_referral_counts.sql"),
+    ),
     ("population", include_str!("../../sql/views/population.sql")),
     (
         "population_annual",

@@ -7,7 +7,10 @@
 //!   File Count, Actionable, Sextortion` (French and Arabic headers accepted too).
 //! - **Sample**: `data-samples/ncmec/ncmec-referrals-2023.csv`, 2,000 synthetic rows written by
 //!   [`crate::synthetic::ncmec_referrals`] with seed 2023.
-//! - **Grain**: one row per CyberTipline report → staging `ncmec_referrals`.
+//! - **Grain**: one row per CyberTipline report → staging `ncmec_referrals`; and one row per
+//!   year × incident type × region × actionable × sextortion → staging `ncmec_referral_counts`,
+//!   the roll-up indicators read instead of rescanning tens of millions of rows. Its lineage
+//!   position is the span of lines of the rows it counts.
 //!
 //! This feed streams: a year of referrals can be 36 million rows (≈ 2 GB). Rows are read one at
 //! a time and pushed to the [`Emitter`], which hands a record batch to the sink every
@@ -28,7 +31,7 @@ use chrono::NaiveDate;
 
 use super::{Feed, FeedContext};
 use crate::error::{PipelineError, Result};
-use crate::formats::csv;
+use crate::formats::{csv, Position};
 use crate::normalise::{dates, fold, numbers, regions, ColumnSpec, HeaderMap};
 use crate::output::{rejected, Emitter, Sink, TableSpec, Value};
 use crate::report::{FeedReport, QuarantineRow};
@@ -36,23 +39,57 @@ use crate::source::RawFile;
 
 /// The staging table.
 pub const TABLE: &str = "ncmec_referrals";
+/// The roll-up of the staged rows by the conformed dimensions.
+pub const COUNTS_TABLE: &str = "ncmec_referral_counts";
 
-/// Staging `ncmec_referrals`.
+/// Staging `ncmec_referrals` and its roll-up `ncmec_referral_counts`.
 pub fn tables() -> Vec<TableSpec> {
-    vec![TableSpec::new(
-        TABLE,
-        vec![
-            Field::new("report_token", DataType::Utf8, false),
-            Field::new("received_date", DataType::Date32, false),
-            Field::new("year", DataType::Int64, false),
-            Field::new("incident_type", DataType::Utf8, false),
-            Field::new("esp", DataType::Utf8, true),
-            Field::new("region_code", DataType::Utf8, true),
-            Field::new("file_count", DataType::Int64, true),
-            Field::new("actionable", DataType::Boolean, true),
-            Field::new("sextortion", DataType::Boolean, true),
-        ],
-    )]
+    vec![
+        TableSpec::new(
+            TABLE,
+            vec![
+                Field::new("report_token", DataType::Utf8, false),
+                Field::new("received_date", DataType::Date32, false),
+                Field::new("year", DataType::Int64, false),
+                Field::new("incident_type", DataType::Utf8, false),
+                Field::new("esp", DataType::Utf8, true),
+                Field::new("region_code", DataType::Utf8, true),
+                Field::new("file_count", DataType::Int64, true),
+                Field::new("actionable", DataType::Boolean, true),
+                Field::new("sextortion", DataType::Boolean, true),
+            ],
+        ),
+        TableSpec::new(
+            COUNTS_TABLE,
+            vec![
+                Field::new("year", DataType::Int64, false),
+                Field::new("incident_type", DataType::Utf8, false),
+                Field::new("region_code", DataType::Utf8, true),
+                Field::new("actionable", DataType::Boolean, true),
+                Field::new("sextortion", DataType::Boolean, true),
+                Field::new("reports", DataType::Int64, false),
+                Field::new("files", DataType::Int64, false),
+            ],
+        ),
+    ]
+}
+
+/// Key of a roll-up row.
+type CountKey = (
+    i64,
+    &'static str,
+    Option<&'static str>,
+    Option<bool>,
+    Option<bool>,
+);
+
+/// Reports, files and the first and last line counted, per roll-up key.
+#[derive(Default)]
+struct Count {
+    reports: i64,
+    files: i64,
+    first: u64,
+    last: u64,
 }
 
 const REPORT_ID: usize = 0;
@@ -241,7 +278,10 @@ pub fn read(file: &RawFile, ctx: &FeedContext, sink: &mut dyn Sink) -> Result<Fe
             ),
         ));
     }
-    let table = tables().remove(0);
+    let mut specs = tables();
+    let counts_table = specs.remove(1);
+    let table = specs.remove(0);
+    let mut counts: HashMap<CountKey, Count> = HashMap::new();
     let mut rows = csv::rows(file)?;
     let header = loop {
         match rows.next() {
@@ -339,6 +379,20 @@ pub fn read(file: &RawFile, ctx: &FeedContext, sink: &mut dyn Sink) -> Result<Fe
 
         match (date, incident) {
             (Some(date), Some(incident)) if bad.is_empty() => {
+                let year = i64::from(chrono::Datelike::year(&date));
+                let line = match pos {
+                    Position::Line(l) => *l,
+                    _ => 0,
+                };
+                let c = counts
+                    .entry((year, incident, region, actionable, sextortion))
+                    .or_insert(Count {
+                        first: line,
+                        ..Count::default()
+                    });
+                c.reports += 1;
+                c.files += files.unwrap_or(0);
+                c.last = line;
                 let esp = map.cell(&record, ESP);
                 out.row(
                     &table,
@@ -346,7 +400,7 @@ pub fn read(file: &RawFile, ctx: &FeedContext, sink: &mut dyn Sink) -> Result<Fe
                     vec![
                         Value::Str(key.token(id)),
                         Value::Date(date),
-                        Value::Int(i64::from(chrono::Datelike::year(&date))),
+                        Value::Int(year),
                         Value::Str(incident.to_string()),
                         if esp.is_empty() {
                             Value::Null
@@ -364,6 +418,28 @@ pub fn read(file: &RawFile, ctx: &FeedContext, sink: &mut dyn Sink) -> Result<Fe
             }
             _ => out.reject(bad)?,
         }
+    }
+    let mut counts: Vec<(CountKey, Count)> = counts.into_iter().collect();
+    counts.sort_by(|a, b| a.0.cmp(&b.0));
+    for ((year, incident, region, actionable, sextortion), c) in counts {
+        out.roll_up(
+            &counts_table,
+            &Position::Lines {
+                first: c.first,
+                last: c.last,
+            },
+            vec![
+                Value::Int(year),
+                Value::Str(incident.to_string()),
+                region
+                    .map(|r| Value::Str(r.to_string()))
+                    .unwrap_or(Value::Null),
+                actionable.into(),
+                sextortion.into(),
+                Value::Int(c.reports),
+                Value::Int(c.files),
+            ],
+        )?;
     }
     out.finish()
 }

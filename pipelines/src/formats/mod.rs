@@ -23,6 +23,8 @@ pub enum Position {
     Sheet { sheet: String, row: u64 },
     /// 1-based page and line of a PDF's extracted text.
     Page { page: u32, line: u32 },
+    /// A roll-up row: the staged rows it counts lie between these lines of a text file.
+    Lines { first: u64, last: u64 },
 }
 
 impl std::fmt::Display for Position {
@@ -31,6 +33,7 @@ impl std::fmt::Display for Position {
             Position::Line(l) => write!(f, "line {l}"),
             Position::Sheet { sheet, row } => write!(f, "sheet '{sheet}' row {row}"),
             Position::Page { page, line } => write!(f, "page {page} line {line}"),
+            Position::Lines { first, last } => write!(f, "lines {first}-{last} (roll-up)"),
         }
     }
 }

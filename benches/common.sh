@@ -1,0 +1,49 @@
+# Shared by the benchmark scripts (sourced): the release build of marsad, DuckDB (PyPI) in a
+# virtual environment, the synthetic referral CSV, and measuring a command's wall time and peak
+# RSS with /usr/bin/time.
+ROWS=${ROWS:-36000000}
+WORK=${WORK:-$HOME/.cache/marsad/bench}
+VENV=$HOME/.cache/marsad/bench-venv
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/marsad/target}"
+export MARSAD_PSEUDONYM_KEY=${MARSAD_PSEUDONYM_KEY:-benchmark-key-0123456789}
+MARSAD="$CARGO_TARGET_DIR/release/marsad"
+mkdir -p "$WORK"
+
+bench_setup() {
+  command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
+  if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet duckdb
+  fi
+  DUCKDB_VERSION=$("$VENV/bin/python" -c 'import duckdb; print(duckdb.__version__)')
+  echo "building marsad (release)…" >&2
+  cargo build --release --quiet
+}
+
+# The synthetic referral CSV of $ROWS rows (written once, then reused).
+referrals_csv() {
+  local csv="$WORK/referrals-$ROWS.csv"
+  if [ ! -s "$csv" ]; then
+    echo "generating $ROWS rows…" >&2
+    "$MARSAD" gen ncmec-referrals --rows "$ROWS" --out "$csv" >&2
+  fi
+  echo "$csv"
+}
+
+# measure LABEL COMMAND… → prints "LABEL WALL_SECONDS PEAK_KB"; stdout of the command goes to
+# $WORK/stdout-LABEL.txt, stderr to $WORK/stderr-LABEL.txt.
+measure() {
+  local label=$1; shift
+  local out="$WORK/time-$label.txt"
+  sync
+  if ! /usr/bin/time -f "%e %M" -o "$out" "$@" >"$WORK/stdout-$label.txt" 2>"$WORK/stderr-$label.txt"; then
+    echo "$label failed:" >&2; cat "$WORK/stderr-$label.txt" >&2; return 1
+  fi
+  echo "$label $(cat "$out")"
+}
+
+# row LABEL "LABEL WALL PEAK_KB" → a Markdown table row
+row() {
+  set -- "$1" $2
+  echo "| $1 | $3 | $(( $4 / 1024 )) |"
+}
