@@ -5,7 +5,7 @@
 //!
 //! The **definition hash** fingerprints what makes an indicator's numbers and their meaning:
 //! id, version, definition, numerator, denominator, unit, multiplier, decimals, dimensions,
-//! disclosure rule, sources, periodicity and the SQL text. Names, notes, status and approval
+//! disclosure and reliability rules, sources, periodicity and the SQL text. Names, notes, status and approval
 //! records are left out (they may be edited without changing a figure).
 
 use std::collections::BTreeSet;
@@ -165,6 +165,42 @@ pub struct Disclosure {
     pub reason: Option<String>,
 }
 
+/// Reliability rules for estimates from samples (applied when the SQL returns `cv` and/or
+/// `respondents`): CV above `cv_unreliable` percent → OBS_STATUS `U`; above `cv_suppress` or
+/// fewer than `min_respondents` → suppressed (OBS_STATUS `Q`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Reliability {
+    #[serde(default = "Reliability::default_unreliable")]
+    pub cv_unreliable: f64,
+    #[serde(default = "Reliability::default_suppress")]
+    pub cv_suppress: f64,
+    #[serde(default = "Reliability::default_min")]
+    pub min_respondents: u64,
+}
+
+impl Reliability {
+    fn default_unreliable() -> f64 {
+        16.6
+    }
+    fn default_suppress() -> f64 {
+        33.3
+    }
+    fn default_min() -> u64 {
+        30
+    }
+}
+
+impl Default for Reliability {
+    fn default() -> Self {
+        Reliability {
+            cv_unreliable: Self::default_unreliable(),
+            cv_suppress: Self::default_suppress(),
+            min_respondents: Self::default_min(),
+        }
+    }
+}
+
 /// One approval decision, kept in the indicator's file (`[[approval]]`), newest last.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -204,6 +240,12 @@ pub struct Definition {
     pub periodicity: String,
     pub disclosure: Disclosure,
     #[serde(default)]
+    pub reliability: Option<Reliability>,
+    /// Tables that exist only once a given file is ingested (a survey's microdata table):
+    /// without them the indicator has no observations on that snapshot.
+    #[serde(default)]
+    pub requires: Vec<String>,
+    #[serde(default)]
     pub approval: Vec<Approval>,
 }
 
@@ -234,7 +276,7 @@ impl Indicator {
     /// The definition hash (see the module documentation), hex SHA-256.
     pub fn definition_hash(&self) -> String {
         let d = &self.def;
-        let fingerprint = serde_json::json!({
+        let mut fingerprint = serde_json::json!({
             "id": d.id,
             "version": d.version,
             "definition": d.definition,
@@ -249,6 +291,13 @@ impl Indicator {
             "periodicity": d.periodicity,
             "sql": self.sql.replace("\r\n", "\n"),
         });
+        // Only when declared, so that adding the field left earlier hashes as they were.
+        if let Some(r) = &d.reliability {
+            fingerprint["reliability"] = serde_json::json!(r);
+        }
+        if !d.requires.is_empty() {
+            fingerprint["requires"] = serde_json::json!(d.requires);
+        }
         hex::encode(Sha256::digest(fingerprint.to_string().as_bytes()))
     }
 

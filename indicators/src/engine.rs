@@ -9,11 +9,15 @@
 //! - `value` (numeric; null only for a missing value, which gets OBS_STATUS `M`);
 //! - optional `numerator`, `denominator` (for ratios, `value` must equal numerator /
 //!   denominator × the unit's multiplier), `obs_status` (SDMX code, default `A`),
-//!   `lower_bound`, `upper_bound`, `obs_comment`.
+//!   `lower_bound`, `upper_bound`, `obs_comment`;
+//! - for survey estimates, optional `cv` (coefficient of variation, as a fraction) and
+//!   `respondents`: the indicator's reliability rules then mark the observation `U` (low
+//!   reliability) or suppress it (`Q`), and its comment gives both.
 //!
 //! Any other column, a duplicate cell, a null key or a value that does not reconcile with its
 //! numerator and denominator is an error naming the indicator. Retired indicators are not
-//! recomputed; their observations from earlier snapshots stay in the table.
+//! recomputed; their observations from earlier snapshots stay in the table. An indicator whose
+//! `requires` tables are not in the snapshot (a survey not ingested yet) has no observations.
 
 use arrow::array::{Array, Float64Array, RecordBatch, StringArray};
 use arrow::datatypes::DataType;
@@ -24,7 +28,7 @@ use marsad_warehouse::Warehouse;
 use crate::catalog::{Catalog, Dimension, Indicator, Status, Unit};
 use crate::disclosure;
 use crate::error::{IndicatorError, Result};
-use crate::observations::{self, as_strings, Observation, FREE};
+use crate::observations::{self, as_strings, Observation, FREE, SUPPRESSED};
 
 const OPTIONAL: &[&str] = &[
     "numerator",
@@ -33,6 +37,8 @@ const OPTIONAL: &[&str] = &[
     "lower_bound",
     "upper_bound",
     "obs_comment",
+    "cv",
+    "respondents",
 ];
 /// SDMX OBS_STATUS codes an indicator's SQL may set.
 const OBS_STATUS_CODES: &[&str] = &["A", "B", "E", "F", "I", "M", "P", "U"];
@@ -62,6 +68,19 @@ pub async fn compute(
             continue;
         }
         progress(ind.id());
+        if let Some(missing) = ind.def.requires.iter().find(|t| {
+            !session
+                .ctx
+                .table_exist(datafusion::common::TableReference::parse_str(t))
+                .unwrap_or(false)
+        }) {
+            tracing::info!(
+                indicator = ind.id(),
+                "skipped: {missing} is not in snapshot {}",
+                session.snapshot.id
+            );
+            continue;
+        }
         let mut obs = run(&session, ind, computed_at).await?;
         disclosure::protect(ind, &mut obs);
         all.extend(obs);
@@ -174,6 +193,7 @@ pub async fn run(
         let (numerator, denominator) = (num("numerator")?, num("denominator")?);
         let (lower, upper) = (num("lower_bound")?, num("upper_bound")?);
         let (status, comment) = (text("obs_status")?, text("obs_comment")?);
+        let (cv, respondents) = (num("cv")?, num("respondents")?);
         let get = |a: &Option<Float64Array>, i: usize| {
             a.as_ref().and_then(|a| a.is_valid(i).then(|| a.value(i)))
         };
@@ -224,6 +244,15 @@ pub async fn run(
                 None if v.is_none() => "M".to_string(),
                 None => "A".to_string(),
             };
+            let (cv, respondents) = (get(&cv, i), get(&respondents, i));
+            let (obs_status, reliability_note) = reliability(ind, obs_status, cv, respondents);
+            let obs_comment = comment
+                .as_ref()
+                .and_then(|c| c.is_valid(i).then(|| c.value(i).to_string()));
+            let obs_comment = match (obs_comment, reliability_note) {
+                (Some(c), Some(r)) => Some(format!("{c} {r}")),
+                (c, r) => c.or(r),
+            };
             out.push(Observation {
                 indicator_id: id.to_string(),
                 indicator_version: i64::from(ind.def.version),
@@ -240,9 +269,7 @@ pub async fn run(
                 conf_status: FREE.to_string(),
                 lower_bound: get(&lower, i),
                 upper_bound: get(&upper, i),
-                obs_comment: comment
-                    .as_ref()
-                    .and_then(|c| c.is_valid(i).then(|| c.value(i).to_string())),
+                obs_comment,
                 snapshot_id: session.snapshot.id,
                 definition_hash: hash.clone(),
                 computed_at_micros,
@@ -263,6 +290,37 @@ pub async fn run(
         ));
     }
     Ok(out)
+}
+
+/// Apply the indicator's reliability rules to a survey estimate; returns the OBS_STATUS and a
+/// note giving the CV and the number of respondents.
+fn reliability(
+    ind: &Indicator,
+    status: String,
+    cv: Option<f64>,
+    respondents: Option<f64>,
+) -> (String, Option<String>) {
+    if cv.is_none() && respondents.is_none() {
+        return (status, None);
+    }
+    let rules = ind.def.reliability.clone().unwrap_or_default();
+    let cv_pct = cv.map(|c| 100.0 * c);
+    let few = respondents.is_some_and(|n| n < rules.min_respondents as f64);
+    let status = if few || cv_pct.is_some_and(|c| c.is_nan() || c > rules.cv_suppress) {
+        SUPPRESSED.to_string()
+    } else if cv_pct.is_some_and(|c| c > rules.cv_unreliable) {
+        "U".to_string()
+    } else {
+        status
+    };
+    let mut note = Vec::new();
+    if let Some(c) = cv_pct {
+        note.push(format!("CV {c:.1}%"));
+    }
+    if let Some(n) = respondents {
+        note.push(format!("{n} respondents"));
+    }
+    (status, Some(format!("{}.", note.join(", "))))
 }
 
 /// The result has the declared columns and no others.
@@ -321,4 +379,29 @@ fn reconcile(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reliability_rules_mark_and_suppress() {
+        let catalog = Catalog::embedded().unwrap();
+        let ind = catalog.get("SDG_16_2_3").unwrap();
+        let status = |cv: Option<f64>, n: Option<f64>| reliability(ind, "E".into(), cv, n);
+        assert_eq!(
+            status(Some(0.07), Some(2971.0)),
+            ("E".into(), Some("CV 7.0%, 2971 respondents.".into()))
+        );
+        assert_eq!(status(Some(0.20), Some(500.0)).0, "U");
+        assert_eq!(status(Some(0.40), Some(500.0)).0, "Q");
+        assert_eq!(status(Some(0.05), Some(29.0)).0, "Q");
+        assert_eq!(
+            status(Some(f64::NAN), Some(100.0)).0,
+            "Q",
+            "an undefined CV is not published"
+        );
+        assert_eq!(status(None, None), ("E".into(), None));
+    }
 }

@@ -61,8 +61,10 @@ impl Observation {
         }
     }
 
+    /// Suppressed in public outputs: for confidentiality (CONF_STATUS `C`/`D`) or for low
+    /// reliability of a survey estimate (OBS_STATUS `Q`).
     pub fn is_suppressed(&self) -> bool {
-        self.conf_status != FREE
+        self.conf_status != FREE || self.obs_status == SUPPRESSED
     }
 
     /// The observation as a public output shows it: a suppressed cell keeps its key and its
@@ -90,14 +92,14 @@ impl Observation {
     /// The value as text with the indicator's decimals; `suppressed` where a public output
     /// suppressed it (analysts see the figure); empty for a missing value.
     pub fn display_value(&self) -> String {
-        match (self.obs_status == SUPPRESSED, self.value) {
-            (true, _) => "suppressed".to_string(),
-            (false, Some(v)) => format!(
+        match self.value {
+            Some(v) => format!(
                 "{:.*}",
                 self.decimals.max(0) as usize,
                 round(v, self.decimals)
             ),
-            (false, None) => String::new(),
+            None if self.obs_status == SUPPRESSED => "suppressed".to_string(),
+            None => String::new(),
         }
     }
 }

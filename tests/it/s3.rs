@@ -30,7 +30,10 @@ impl LocalS3 {
         // First use installs moto (about a minute); then the server starts in a second or two.
         let deadline = Instant::now() + Duration::from_secs(600);
         while s3.http("GET", "/").is_none() {
-            assert!(Instant::now() < deadline, "moto did not start on port {port}");
+            assert!(
+                Instant::now() < deadline,
+                "moto did not start on port {port}"
+            );
             std::thread::sleep(Duration::from_millis(300));
         }
         s3
@@ -53,7 +56,10 @@ impl LocalS3 {
 
     fn marsad(&self, data_dir: &str, args: &[&str]) -> std::process::Output {
         marsad()
-            .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{}", self.port))
+            .env(
+                "AWS_ENDPOINT_URL",
+                format!("http://127.0.0.1:{}", self.port),
+            )
             .env("AWS_ALLOW_HTTP", "true")
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", "test")
@@ -83,7 +89,10 @@ fn an_s3_data_directory_works_like_a_local_one() {
 
     let out = s3.marsad(wh, &["ingest", "pmp-case-table", table.to_str().unwrap()]);
     assert_success(&out, "ingest to s3");
-    let out = s3.marsad(wh, &["ingest", "ncmec-country-table", ncmec.to_str().unwrap()]);
+    let out = s3.marsad(
+        wh,
+        &["ingest", "ncmec-country-table", ncmec.to_str().unwrap()],
+    );
     assert_success(&out, "second ingest to s3");
 
     // Re-ingesting changes nothing; snapshots pin versions.
@@ -100,7 +109,10 @@ fn an_s3_data_directory_works_like_a_local_one() {
     );
     assert_eq!(q("1", "select count(*) as n from ncmec_reports"), "n\n0\n");
     assert_eq!(
-        q("2", "select reports from ncmec_reports where country_code = 'MA'"),
+        q(
+            "2",
+            "select reports from ncmec_reports where country_code = 'MA'"
+        ),
         "reports\n258172\n"
     );
 
@@ -112,8 +124,13 @@ fn an_s3_data_directory_works_like_a_local_one() {
     );
 
     // The raw files are archived in the bucket under their sha256.
-    let path = q("2", "select archived_path from registry.raw_files order by snapshot_id limit 1");
+    let path = q(
+        "2",
+        "select archived_path from registry.raw_files order by snapshot_id limit 1",
+    );
     let key = path.lines().nth(1).expect("an archived path");
-    let (status, _) = s3.http("GET", &format!("/marsad/warehouse/{key}")).expect("moto answers");
+    let (status, _) = s3
+        .http("GET", &format!("/marsad/warehouse/{key}"))
+        .expect("moto answers");
     assert_eq!(status, 200, "{key} is in the bucket");
 }

@@ -27,6 +27,8 @@
 //! - [`ingest`]: the one commit path (all or nothing, idempotent by sha256, recovery).
 //! - [`session`]: a DataFusion session over a pinned snapshot, with the views of `sql/views/`.
 //! - [`views`]: the SQL view files, embedded at build time.
+//! - [`survey`]: design-based survey estimation (Taylor linearisation).
+//! - [`survey_sql`]: the survey estimators as SQL aggregates (`survey_mean`, …).
 //! - [`error`]: the crate's error type.
 
 pub mod archive;
@@ -36,6 +38,8 @@ pub mod ingest;
 pub mod location;
 pub mod session;
 pub mod snapshots;
+pub mod survey;
+pub mod survey_sql;
 pub mod tables;
 pub mod views;
 

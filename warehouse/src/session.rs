@@ -112,6 +112,9 @@ pub async fn open(loc: &Location, snapshot: &Snapshot) -> Result<WarehouseSessio
         }
     }
     register_dimensions(&ctx)?;
+    for udaf in crate::survey_sql::functions().map_err(WarehouseError::Internal)? {
+        ctx.register_udaf(udaf);
+    }
     for (view, sql) in VIEWS {
         let df = ctx
             .sql_with_options(sql, read_only())

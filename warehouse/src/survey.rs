@@ -1,0 +1,567 @@
+//! Design-based estimation for weighted survey samples, as R's `survey` package computes it:
+//! totals, means, proportions and ratios with their variance by Taylor linearisation, for
+//! stratified, clustered samples with unequal weights and a finite population correction.
+//!
+//! The sample is held as sums per stratum and primary sampling unit (PSU), never row by row:
+//! every estimator here is linear in those sums once the point estimate is known, so memory
+//! grows with the number of PSUs, not of respondents.
+//!
+//! **Variance** (first-stage, with-replacement formula with fpc — R's default for one-stage
+//! designs): `V = Σ_h (1 - f_h) · n_h / (n_h - 1) · Σ_i (z_hi - z̄_h)²`, where `z_hi` is the
+//! weighted total in PSU i of the linearised variable (`y` for a total, `(y - Ȳ) / N̂` for a
+//! mean or proportion, `(y - R x) / X̂` for a ratio) and `f_h` the sampling fraction (`fpc`
+//! given as a population count of PSUs: `n_h / fpc`; as a fraction ≤ 1: itself; absent: 0).
+//!
+//! **Domains.** A domain (a GROUP BY) keeps the whole design: PSUs with no respondent in the
+//! domain count in `n_h` with `z_hi = 0`. When the number of PSUs of each stratum in the full
+//! sample (`stratum_psus`) is given, it is used; otherwise the PSUs present are counted, which
+//! is right for the whole sample only.
+//!
+//! **Strata with one PSU** ([`LonelyPsu`], R's `survey.lonely.psu`): `fail` (error, R's
+//! default), `certainty` (the stratum adds no variance) or `centre` (its PSU deviates from the
+//! mean of all PSU totals instead of its stratum's, R's `adjust`).
+//!
+//! Multistage variance (an fpc per stage) is not implemented yet.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+/// 97.5% quantile of the standard normal: the 95% intervals R's `confint` gives.
+pub const Z_95: f64 = 1.959_963_984_540_054;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Estimator {
+    Total,
+    Mean,
+    /// The mean of a 0/1 variable, with an interval on the logit scale (inside [0, 1]).
+    Proportion,
+    /// Ratio of two totals, `y / x`.
+    Ratio,
+}
+
+/// What to do with a stratum that has a single PSU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LonelyPsu {
+    Fail,
+    Certainty,
+    Centre,
+}
+
+impl LonelyPsu {
+    pub fn parse(s: &str) -> Option<LonelyPsu> {
+        match s {
+            "fail" => Some(LonelyPsu::Fail),
+            "certainty" => Some(LonelyPsu::Certainty),
+            "centre" | "center" | "adjust" => Some(LonelyPsu::Centre),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum SurveyError {
+    #[error(
+        "stratum `{0}` has a single PSU (lonely PSU option: fail; choose certainty or centre)"
+    )]
+    LonelyPsu(String),
+    #[error("stratum `{stratum}`: {what} differs between rows ({a} and {b}); it must be constant within a stratum")]
+    NotConstant {
+        stratum: String,
+        what: &'static str,
+        a: f64,
+        b: f64,
+    },
+    #[error("stratum `{stratum}`: {detail}")]
+    Design { stratum: String, detail: String },
+}
+
+/// Weighted sums of one PSU.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PsuSums {
+    pub w: f64,
+    pub wy: f64,
+    pub wx: f64,
+}
+
+/// One stratum: its fpc, its number of PSUs in the full sample (if given), its PSUs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Stratum {
+    pub fpc: Option<f64>,
+    pub psus_in_design: Option<f64>,
+    pub psus: HashMap<String, PsuSums>,
+}
+
+/// The sample (or the part of it in one domain), summed by stratum and PSU.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Sample {
+    pub strata: BTreeMap<String, Stratum>,
+    /// Respondents (rows with a weight and a value).
+    pub n: u64,
+    pub sum_w: f64,
+    pub sum_wy: f64,
+    pub sum_wyy: f64,
+}
+
+/// The linearised variable of an estimator, as a function of a PSU's sums.
+struct Linearised {
+    b: f64,
+    c: f64,
+    scale: f64,
+}
+
+impl Linearised {
+    fn z(&self, p: &PsuSums) -> f64 {
+        (p.wy - self.b * p.w - self.c * p.wx) / self.scale
+    }
+}
+
+/// An estimate and its precision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimate {
+    pub estimate: f64,
+    pub se: f64,
+    pub ci_lower: f64,
+    pub ci_upper: f64,
+    /// Coefficient of variation, se / |estimate| (NaN for a zero estimate).
+    pub cv: f64,
+    /// Design effect against simple random sampling without replacement (not for ratios).
+    pub deff: Option<f64>,
+    /// Unweighted count of respondents.
+    pub n: u64,
+}
+
+fn same(
+    stratum: &str,
+    what: &'static str,
+    slot: &mut Option<f64>,
+    v: Option<f64>,
+) -> Result<(), SurveyError> {
+    match (*slot, v) {
+        (_, None) => Ok(()),
+        (None, Some(v)) => {
+            *slot = Some(v);
+            Ok(())
+        }
+        (Some(a), Some(b)) if (a - b).abs() <= 1e-9 * a.abs().max(1.0) => Ok(()),
+        (Some(a), Some(b)) => Err(SurveyError::NotConstant {
+            stratum: stratum.to_string(),
+            what,
+            a,
+            b,
+        }),
+    }
+}
+
+impl Sample {
+    /// Add one respondent: weight `w`, value `y` (and `x` for a ratio).
+    #[allow(clippy::too_many_arguments)]
+    pub fn add(
+        &mut self,
+        stratum: &str,
+        psu: &str,
+        fpc: Option<f64>,
+        psus_in_design: Option<f64>,
+        w: f64,
+        y: f64,
+        x: f64,
+    ) -> Result<(), SurveyError> {
+        let s = match self.strata.get_mut(stratum) {
+            Some(s) => s,
+            None => self.strata.entry(stratum.to_string()).or_default(),
+        };
+        same(stratum, "fpc", &mut s.fpc, fpc)?;
+        same(
+            stratum,
+            "the number of PSUs",
+            &mut s.psus_in_design,
+            psus_in_design,
+        )?;
+        let p = match s.psus.get_mut(psu) {
+            Some(p) => p,
+            None => s.psus.entry(psu.to_string()).or_default(),
+        };
+        p.w += w;
+        p.wy += w * y;
+        p.wx += w * x;
+        self.n += 1;
+        self.sum_w += w;
+        self.sum_wy += w * y;
+        self.sum_wyy += w * y * y;
+        Ok(())
+    }
+
+    /// Fold another part of the same sample (another partition) into this one.
+    pub fn merge(&mut self, other: Sample) -> Result<(), SurveyError> {
+        for (name, theirs) in other.strata {
+            let mine = self.strata.entry(name.clone()).or_default();
+            same(&name, "fpc", &mut mine.fpc, theirs.fpc)?;
+            same(
+                &name,
+                "the number of PSUs",
+                &mut mine.psus_in_design,
+                theirs.psus_in_design,
+            )?;
+            for (psu, s) in theirs.psus {
+                let p = mine.psus.entry(psu).or_default();
+                p.w += s.w;
+                p.wy += s.wy;
+                p.wx += s.wx;
+            }
+        }
+        self.n += other.n;
+        self.sum_w += other.sum_w;
+        self.sum_wy += other.sum_wy;
+        self.sum_wyy += other.sum_wyy;
+        Ok(())
+    }
+
+    /// The estimate of `estimator` with its standard error and intervals.
+    pub fn estimate(
+        &self,
+        estimator: Estimator,
+        lonely: LonelyPsu,
+    ) -> Result<Option<Estimate>, SurveyError> {
+        if self.n == 0 {
+            return Ok(None);
+        }
+        let sum_wx: f64 = self
+            .strata
+            .values()
+            .flat_map(|s| s.psus.values())
+            .map(|p| p.wx)
+            .sum();
+        // z = (Σwy − b·Σw − c·Σwx) / scale per PSU: the weighted linearised variable.
+        let (theta, lin) = match estimator {
+            Estimator::Total => (
+                self.sum_wy,
+                Linearised {
+                    b: 0.0,
+                    c: 0.0,
+                    scale: 1.0,
+                },
+            ),
+            Estimator::Mean | Estimator::Proportion => {
+                let mean = self.sum_wy / self.sum_w;
+                (
+                    mean,
+                    Linearised {
+                        b: mean,
+                        c: 0.0,
+                        scale: self.sum_w,
+                    },
+                )
+            }
+            Estimator::Ratio => {
+                let r = self.sum_wy / sum_wx;
+                (
+                    r,
+                    Linearised {
+                        b: 0.0,
+                        c: r,
+                        scale: sum_wx,
+                    },
+                )
+            }
+        };
+        let variance = self.variance(&lin, lonely)?;
+        let se = variance.max(0.0).sqrt();
+        let (ci_lower, ci_upper) = match estimator {
+            Estimator::Proportion if theta > 0.0 && theta < 1.0 => {
+                // R's svyciprop(method = "logit").
+                let logit = (theta / (1.0 - theta)).ln();
+                let half = Z_95 * se / (theta * (1.0 - theta));
+                let expit = |v: f64| 1.0 / (1.0 + (-v).exp());
+                (expit(logit - half), expit(logit + half))
+            }
+            _ => (theta - Z_95 * se, theta + Z_95 * se),
+        };
+        let deff = match estimator {
+            Estimator::Ratio => None,
+            _ => self.srs_variance(estimator).map(|v| variance / v),
+        };
+        Ok(Some(Estimate {
+            estimate: theta,
+            se,
+            ci_lower,
+            ci_upper,
+            cv: se / theta.abs(),
+            deff,
+            n: self.n,
+        }))
+    }
+
+    fn variance(&self, lin: &Linearised, lonely: LonelyPsu) -> Result<f64, SurveyError> {
+        let z = |p: &PsuSums| lin.z(p);
+        let psus_total: f64 = self
+            .strata
+            .values()
+            .map(|s| s.psus_in_design.unwrap_or(s.psus.len() as f64))
+            .sum();
+        let grand_mean = self
+            .strata
+            .values()
+            .flat_map(|s| s.psus.values())
+            .map(z)
+            .sum::<f64>()
+            / psus_total;
+        let mut v = 0.0;
+        for (name, s) in &self.strata {
+            let present = s.psus.len() as f64;
+            let n_h = s.psus_in_design.unwrap_or(present);
+            if n_h < present {
+                return Err(SurveyError::Design {
+                    stratum: name.clone(),
+                    detail: format!("{present} PSUs seen but the design gives {n_h}"),
+                });
+            }
+            let f = match s.fpc {
+                None => 0.0,
+                Some(fpc) if fpc > 1.0 => n_h / fpc,
+                Some(fraction) => fraction,
+            };
+            if !(0.0..=1.0).contains(&f) {
+                return Err(SurveyError::Design {
+                    stratum: name.clone(),
+                    detail: format!(
+                        "sampling fraction {f} is outside [0, 1] (fpc {:?}, {n_h} PSUs)",
+                        s.fpc
+                    ),
+                });
+            }
+            let (sum, sum_sq) = s
+                .psus
+                .values()
+                .map(z)
+                .fold((0.0, 0.0), |(a, b), z| (a + z, b + z * z));
+            if n_h < 2.0 {
+                v += match lonely {
+                    LonelyPsu::Fail => return Err(SurveyError::LonelyPsu(name.clone())),
+                    LonelyPsu::Certainty => 0.0,
+                    LonelyPsu::Centre => (1.0 - f) * (sum - grand_mean).powi(2),
+                };
+                continue;
+            }
+            v += (1.0 - f) * n_h / (n_h - 1.0) * (sum_sq - sum * sum / n_h);
+        }
+        Ok(v)
+    }
+
+    /// The variance of the same estimator under simple random sampling without replacement of
+    /// the same number of respondents (R's `deff = TRUE`).
+    fn srs_variance(&self, estimator: Estimator) -> Option<f64> {
+        let (n, psum) = (self.n as f64, self.sum_w);
+        if n < 2.0 || psum <= 0.0 {
+            return None;
+        }
+        let mean = self.sum_wy / psum;
+        let s2 = n / (n - 1.0) * (self.sum_wyy / psum - mean * mean);
+        let v_mean = s2 / n * (psum - n) / psum;
+        Some(match estimator {
+            Estimator::Total => v_mean * psum * psum,
+            _ => v_mean,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() <= tol
+    }
+
+    /// A stratified, clustered design small enough to work out by hand.
+    /// Stratum A: PSUs a1 (rows y=1 w=2, y=3 w=2) and a2 (y=5 w=4); fpc 10 PSUs.
+    /// Stratum B: PSUs b1 (y=2 w=1), b2 (y=4 w=1), b3 (y=6 w=2); no fpc.
+    fn by_hand() -> Sample {
+        let mut s = Sample::default();
+        for (h, psu, fpc, w, y) in [
+            ("A", "a1", Some(10.0), 2.0, 1.0),
+            ("A", "a1", Some(10.0), 2.0, 3.0),
+            ("A", "a2", Some(10.0), 4.0, 5.0),
+            ("B", "b1", None, 1.0, 2.0),
+            ("B", "b2", None, 1.0, 4.0),
+            ("B", "b3", None, 2.0, 6.0),
+        ] {
+            s.add(h, psu, fpc, None, w, y, 0.0).unwrap();
+        }
+        s
+    }
+
+    #[test]
+    fn total_of_a_stratified_clustered_design_by_hand() {
+        // PSU totals: a1 = 8, a2 = 20 (mean 14): Σ(z - z̄)² = 36 + 36 = 72; f = 2/10;
+        // V_A = 0.8 · 2/1 · 72 = 115.2. b1 = 2, b2 = 4, b3 = 12 (mean 6): Σ = 16+4+36 = 56;
+        // V_B = 3/2 · 56 = 84. Total = 28 + 18 = 46; V = 199.2.
+        let e = by_hand()
+            .estimate(Estimator::Total, LonelyPsu::Fail)
+            .unwrap()
+            .unwrap();
+        assert_eq!(e.estimate, 46.0);
+        assert!(close(e.se, 199.2f64.sqrt(), 1e-12), "{}", e.se);
+        assert!(close(e.ci_lower, 46.0 - Z_95 * 199.2f64.sqrt(), 1e-9));
+        assert_eq!(e.n, 6);
+    }
+
+    #[test]
+    fn mean_of_a_stratified_clustered_design_by_hand() {
+        // N̂ = 12, Ȳ = 46/12. z = (Σwy - Ȳ Σw)/N̂ per PSU:
+        let ybar = 46.0 / 12.0;
+        let z = |wy: f64, w: f64| (wy - ybar * w) / 12.0;
+        let (a1, a2) = (z(8.0, 4.0), z(20.0, 4.0));
+        let (b1, b2, b3) = (z(2.0, 1.0), z(4.0, 1.0), z(12.0, 2.0));
+        let ma = (a1 + a2) / 2.0;
+        let mb = (b1 + b2 + b3) / 3.0;
+        let v = 0.8 * 2.0 * ((a1 - ma).powi(2) + (a2 - ma).powi(2))
+            + 1.5 * ((b1 - mb).powi(2) + (b2 - mb).powi(2) + (b3 - mb).powi(2));
+        let e = by_hand()
+            .estimate(Estimator::Mean, LonelyPsu::Fail)
+            .unwrap()
+            .unwrap();
+        assert!(close(e.estimate, ybar, 1e-12));
+        assert!(close(e.se, v.sqrt(), 1e-12), "{} vs {}", e.se, v.sqrt());
+    }
+
+    #[test]
+    fn a_domain_keeps_the_psus_it_has_no_respondent_in() {
+        // Domain: rows with y ≥ 4 — PSUs a2, b2, b3 only; n_h from the full design (2 and 3).
+        let mut d = Sample::default();
+        for (h, psu, fpc, n_h, w, y) in [
+            ("A", "a2", Some(10.0), 2.0, 4.0, 5.0),
+            ("B", "b2", None, 3.0, 1.0, 4.0),
+            ("B", "b3", None, 3.0, 2.0, 6.0),
+        ] {
+            d.add(h, psu, fpc, Some(n_h), w, y, 0.0).unwrap();
+        }
+        // Domain total 20 + 4 + 12 = 36. Stratum A: z = (0, 20), mean 10, Σ = 200,
+        // V_A = 0.8 · 2 · 200 = 320. Stratum B: z = (0, 4, 12), mean 16/3,
+        // Σ = (16/3)² + (4 - 16/3)² + (12 - 16/3)² = 74.667; V_B = 1.5 · 74.667 = 112.
+        let e = d
+            .estimate(Estimator::Total, LonelyPsu::Fail)
+            .unwrap()
+            .unwrap();
+        assert_eq!(e.estimate, 36.0);
+        assert!(close(e.se, 432f64.sqrt(), 1e-9), "{}", e.se);
+        // Without the design's PSU counts, stratum A would look like a lonely PSU.
+        let mut naive = d.clone();
+        for s in naive.strata.values_mut() {
+            s.psus_in_design = None;
+        }
+        assert_eq!(
+            naive.estimate(Estimator::Total, LonelyPsu::Fail),
+            Err(SurveyError::LonelyPsu("A".into()))
+        );
+    }
+
+    #[test]
+    fn lonely_psu_options() {
+        let mut s = by_hand();
+        s.add("C", "c1", None, None, 3.0, 7.0, 0.0).unwrap();
+        assert_eq!(
+            s.estimate(Estimator::Total, LonelyPsu::Fail),
+            Err(SurveyError::LonelyPsu("C".into()))
+        );
+        let certain = s
+            .estimate(Estimator::Total, LonelyPsu::Certainty)
+            .unwrap()
+            .unwrap();
+        assert!(close(certain.se, 199.2f64.sqrt(), 1e-12));
+        // centre: (21 - grand mean of the six PSU totals)² = (21 - 67/6)².
+        let centre = s
+            .estimate(Estimator::Total, LonelyPsu::Centre)
+            .unwrap()
+            .unwrap();
+        let extra = (21.0f64 - 67.0 / 6.0).powi(2);
+        assert!(close(centre.se, (199.2 + extra).sqrt(), 1e-9));
+    }
+
+    #[test]
+    fn fpc_must_be_constant_within_a_stratum() {
+        let mut s = Sample::default();
+        s.add("A", "1", Some(10.0), None, 1.0, 1.0, 0.0).unwrap();
+        let err = s
+            .add("A", "2", Some(12.0), None, 1.0, 1.0, 0.0)
+            .unwrap_err();
+        assert!(err.to_string().contains("fpc differs"), "{err}");
+    }
+
+    /// R's apisrs (200 schools, SRS without replacement from 6194): published estimates.
+    #[test]
+    fn apisrs_matches_r_survey() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/apisrs.csv");
+        let Ok(text) = std::fs::read_to_string(path) else {
+            panic!("{path} is missing");
+        };
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let headers = reader.headers().unwrap().clone();
+        let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+        let (snum, growth, sch_wide, api00, api99, pw, fpc) = (
+            col("snum"),
+            col("growth"),
+            col("sch.wide"),
+            col("api00"),
+            col("api99"),
+            col("pw"),
+            col("fpc"),
+        );
+        let (mut g, mut no, mut ratio) = (Sample::default(), Sample::default(), Sample::default());
+        for rec in reader.records() {
+            let r = rec.unwrap();
+            let num = |i: usize| r[i].parse::<f64>().unwrap();
+            let (w, f) = (num(pw), Some(num(fpc)));
+            g.add("1", &r[snum], f, None, w, num(growth), 0.0).unwrap();
+            no.add(
+                "1",
+                &r[snum],
+                f,
+                None,
+                w,
+                f64::from(u8::from(&r[sch_wide] == "No")),
+                0.0,
+            )
+            .unwrap();
+            ratio
+                .add("1", &r[snum], f, None, w, num(api00), num(api99))
+                .unwrap();
+        }
+        let mean = g
+            .estimate(Estimator::Mean, LonelyPsu::Fail)
+            .unwrap()
+            .unwrap();
+        assert!(
+            close(mean.estimate, 31.9, 1e-9) && close(mean.se, 2.0905, 5e-5),
+            "{mean:?}"
+        );
+        assert!(
+            close(mean.deff.unwrap(), 1.0, 1e-9),
+            "equal weights, SRS: deff 1"
+        );
+        let total = g
+            .estimate(Estimator::Total, LonelyPsu::Fail)
+            .unwrap()
+            .unwrap();
+        assert!(
+            close(total.estimate, 197589.0, 0.5) && close(total.se, 12949.0, 0.5),
+            "{total:?}"
+        );
+        let p = no
+            .estimate(Estimator::Proportion, LonelyPsu::Fail)
+            .unwrap()
+            .unwrap();
+        assert!(
+            close(p.estimate, 0.185, 1e-9) && close(p.se, 0.0271, 5e-5),
+            "{p:?}"
+        );
+        assert!(p.ci_lower > 0.0 && p.ci_upper < 1.0 && p.ci_lower < 0.185 && p.ci_upper > 0.185);
+        let r = ratio
+            .estimate(Estimator::Ratio, LonelyPsu::Fail)
+            .unwrap()
+            .unwrap();
+        assert!(
+            close(r.estimate, 1.051066, 5e-7) && close(r.se, 0.003603991, 5e-10),
+            "{r:?}"
+        );
+    }
+}

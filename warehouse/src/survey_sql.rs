@@ -1,0 +1,237 @@
+//! The survey estimators as DataFusion aggregate functions, usable in any SQL Marsad runs
+//! (`marsad sql`, indicator queries), with GROUP BY for domains:
+//!
+//! ```sql
+//! survey_total(y, weight, stratum, psu, fpc [, stratum_psus])
+//! survey_mean(y, weight, stratum, psu, fpc [, stratum_psus])
+//! survey_proportion(condition, weight, stratum, psu, fpc [, stratum_psus])
+//! survey_ratio(y, x, weight, stratum, psu, fpc [, stratum_psus])
+//! ```
+//!
+//! Each returns a struct `{estimate, se, ci_lower, ci_upper, cv, deff, n}` (read a field with
+//! `survey_mean(...)['se']`). `stratum` may be a constant for an unstratified sample, `psu` a
+//! row id for an unclustered one; `fpc` is a population count of PSUs, a sampling fraction, or
+//! NULL (with replacement). For domains, pass `stratum_psus` — the number of PSUs of the row's
+//! stratum in the whole sample — so that PSUs without respondents in the domain stay in the
+//! variance (see [`crate::survey`]). Rows with a NULL value, weight, stratum or PSU are left out.
+//! The lonely-PSU rule comes from `MARSAD_SURVEY_LONELY_PSU` (`fail`, `certainty`, `centre`).
+
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, Float64Array, StringArray};
+use arrow::datatypes::{DataType, Field, FieldRef, Fields};
+use datafusion::common::{DataFusionError, Result, ScalarValue};
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDF, AggregateUDFImpl, Signature, TypeSignature, Volatility,
+};
+
+use crate::survey::{Estimator, LonelyPsu, Sample};
+
+/// Environment variable choosing the lonely-PSU rule.
+pub const LONELY_PSU_ENV: &str = "MARSAD_SURVEY_LONELY_PSU";
+
+/// The four aggregates, with the lonely-PSU rule of the environment (default `fail`, as R).
+pub fn functions() -> std::result::Result<Vec<AggregateUDF>, String> {
+    let lonely = match std::env::var(LONELY_PSU_ENV) {
+        Ok(v) => LonelyPsu::parse(&v)
+            .ok_or_else(|| format!("{LONELY_PSU_ENV}={v}: expected fail, certainty or centre"))?,
+        Err(_) => LonelyPsu::Fail,
+    };
+    Ok([
+        ("survey_total", Estimator::Total),
+        ("survey_mean", Estimator::Mean),
+        ("survey_proportion", Estimator::Proportion),
+        ("survey_ratio", Estimator::Ratio),
+    ]
+    .into_iter()
+    .map(|(name, estimator)| AggregateUDF::from(SurveyAggregate::new(name, estimator, lonely)))
+    .collect())
+}
+
+/// The fields of the struct every survey aggregate returns.
+pub fn result_fields() -> Fields {
+    let f = |n: &str| Field::new(n, DataType::Float64, true);
+    Fields::from(vec![
+        f("estimate"),
+        f("se"),
+        f("ci_lower"),
+        f("ci_upper"),
+        f("cv"),
+        f("deff"),
+        Field::new("n", DataType::Int64, true),
+    ])
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct SurveyAggregate {
+    name: &'static str,
+    estimator: Estimator,
+    lonely: LonelyPsu,
+    signature: Signature,
+}
+
+impl SurveyAggregate {
+    fn new(name: &'static str, estimator: Estimator, lonely: LonelyPsu) -> Self {
+        let base = if estimator == Estimator::Ratio { 6 } else { 5 };
+        SurveyAggregate {
+            name,
+            estimator,
+            lonely,
+            signature: Signature::one_of(
+                vec![TypeSignature::Any(base), TypeSignature::Any(base + 1)],
+                Volatility::Immutable,
+            ),
+        }
+    }
+}
+
+impl AggregateUDFImpl for SurveyAggregate {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Struct(result_fields()))
+    }
+
+    fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(SurveyAccumulator {
+            name: self.name,
+            estimator: self.estimator,
+            lonely: self.lonely,
+            sample: Sample::default(),
+        }))
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        Ok(vec![Arc::new(Field::new(
+            format!("{}[sample]", args.name),
+            DataType::Utf8,
+            true,
+        ))])
+    }
+}
+
+#[derive(Debug)]
+struct SurveyAccumulator {
+    name: &'static str,
+    estimator: Estimator,
+    lonely: LonelyPsu,
+    sample: Sample,
+}
+
+fn floats(a: &ArrayRef) -> Result<Float64Array> {
+    let c = arrow::compute::cast(a, &DataType::Float64)?;
+    c.as_any()
+        .downcast_ref::<Float64Array>()
+        .cloned()
+        .ok_or_else(|| DataFusionError::Internal("cast to Float64".into()))
+}
+
+fn strings(a: &ArrayRef) -> Result<StringArray> {
+    let c = arrow::compute::cast(a, &DataType::Utf8)?;
+    c.as_any()
+        .downcast_ref::<StringArray>()
+        .cloned()
+        .ok_or_else(|| DataFusionError::Internal("cast to Utf8".into()))
+}
+
+impl SurveyAccumulator {
+    fn fail(&self, e: impl std::fmt::Display) -> DataFusionError {
+        DataFusionError::Execution(format!("{}: {e}", self.name))
+    }
+}
+
+impl Accumulator for SurveyAccumulator {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let ratio = usize::from(self.estimator == Estimator::Ratio);
+        let y = floats(&values[0])?;
+        let x = if ratio == 1 {
+            Some(floats(&values[1])?)
+        } else {
+            None
+        };
+        let w = floats(&values[1 + ratio])?;
+        let h = strings(&values[2 + ratio])?;
+        let psu = strings(&values[3 + ratio])?;
+        let fpc = floats(&values[4 + ratio])?;
+        let n_h = values.get(5 + ratio).map(floats).transpose()?;
+        let opt = |a: &Float64Array, i: usize| a.is_valid(i).then(|| a.value(i));
+        for i in 0..y.len() {
+            let xi = match &x {
+                Some(x) if x.is_null(i) => continue,
+                Some(x) => x.value(i),
+                None => 0.0,
+            };
+            if y.is_null(i) || w.is_null(i) || h.is_null(i) || psu.is_null(i) {
+                continue;
+            }
+            let n_h = n_h.as_ref().and_then(|a| opt(a, i));
+            self.sample
+                .add(
+                    h.value(i),
+                    psu.value(i),
+                    opt(&fpc, i),
+                    n_h,
+                    w.value(i),
+                    y.value(i),
+                    xi,
+                )
+                .map_err(|e| self.fail(e))?;
+        }
+        Ok(())
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        let parts = strings(&states[0])?;
+        for i in 0..parts.len() {
+            if parts.is_null(i) {
+                continue;
+            }
+            let part: Sample = serde_json::from_str(parts.value(i)).map_err(|e| self.fail(e))?;
+            self.sample.merge(part).map_err(|e| self.fail(e))?;
+        }
+        Ok(())
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        let json = serde_json::to_string(&self.sample).map_err(|e| self.fail(e))?;
+        Ok(vec![ScalarValue::Utf8(Some(json))])
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        let estimate = self
+            .sample
+            .estimate(self.estimator, self.lonely)
+            .map_err(|e| self.fail(e))?;
+        let fields = result_fields();
+        let Some(e) = estimate else {
+            return Ok(ScalarValue::Struct(Arc::new(
+                arrow::array::StructArray::new_null(fields, 1),
+            )));
+        };
+        let f = |v: f64| Arc::new(Float64Array::from(vec![v.is_finite().then_some(v)])) as ArrayRef;
+        let columns: Vec<ArrayRef> = vec![
+            f(e.estimate),
+            f(e.se),
+            f(e.ci_lower),
+            f(e.ci_upper),
+            f(e.cv),
+            f(e.deff.unwrap_or(f64::NAN)),
+            Arc::new(arrow::array::Int64Array::from(vec![e.n as i64])),
+        ];
+        Ok(ScalarValue::Struct(Arc::new(
+            arrow::array::StructArray::try_new(fields, columns, None)?,
+        )))
+    }
+
+    fn size(&self) -> usize {
+        let psus: usize = self.sample.strata.values().map(|s| s.psus.len()).sum();
+        std::mem::size_of_val(self) + self.sample.strata.len() * 96 + psus * 80
+    }
+}
