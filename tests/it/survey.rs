@@ -98,3 +98,15 @@ fn the_sdg_indicator_has_bounds_and_reliability() {
         "sex,obs_status,inside,in_range,noted\nF,E,true,true,true\nM,E,true,true,true\n_T,E,true,true,true\n"
     );
 }
+
+#[test]
+fn two_stage_designs_in_sql() {
+    let wh = TestWarehouse::new();
+    // 2 of 10 PSUs, 2 of 5 SSUs in each: SE² = 8000 (stage one) + 375 (stage two).
+    let se = wh.number(
+        "select survey_total(y, w, 1, psu, 10, null, ssu, 5, null)['se'] from \
+         (values ('A', 'a1', 1.0, 12.5), ('A', 'a2', 3.0, 12.5), ('B', 'b1', 4.0, 12.5), ('B', 'b2', 8.0, 12.5)) \
+         as t(psu, ssu, y, w)",
+    );
+    assert!((se - 8375f64.sqrt()).abs() < 1e-9, "{se}");
+}

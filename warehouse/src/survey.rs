@@ -21,7 +21,8 @@
 //! default), `certainty` (the stratum adds no variance) or `centre` (its PSU deviates from the
 //! mean of all PSU totals instead of its stratum's, R's `adjust`).
 //!
-//! Multistage variance (an fpc per stage) is not implemented yet.
+//! **Two stages** (an fpc per stage, R's `svydesign(id = ~psu + ssu, fpc = ~fpc1 + fpc2)`):
+//! each PSU adds `f_h · (1 - f_hi) · m_hi / (m_hi - 1) · Σ_j (z_hij - z̄_hi)²` over its SSUs.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -76,12 +77,45 @@ pub enum SurveyError {
     Design { stratum: String, detail: String },
 }
 
-/// Weighted sums of one PSU.
+/// Weighted sums of a sampling unit.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct PsuSums {
+pub struct Sums {
     pub w: f64,
     pub wy: f64,
     pub wx: f64,
+}
+
+impl Sums {
+    fn add(&mut self, w: f64, y: f64, x: f64) {
+        self.w += w;
+        self.wy += w * y;
+        self.wx += w * x;
+    }
+
+    fn merge(&mut self, o: &Sums) {
+        self.w += o.w;
+        self.wy += o.wy;
+        self.wx += o.wx;
+    }
+}
+
+/// One PSU: its sums and, in a two-stage design, its secondary units (SSUs).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Psu {
+    pub sums: Sums,
+    /// Second-stage fpc: population count of SSUs in the PSU, or a sampling fraction.
+    pub fpc2: Option<f64>,
+    /// SSUs of this PSU in the full sample (for domains).
+    pub ssus_in_design: Option<f64>,
+    pub ssus: HashMap<String, Sums>,
+}
+
+/// The second stage of a row in a two-stage design.
+#[derive(Debug, Clone, Copy)]
+pub struct SecondStage<'a> {
+    pub ssu: &'a str,
+    pub fpc: Option<f64>,
+    pub ssus_in_design: Option<f64>,
 }
 
 /// One stratum: its fpc, its number of PSUs in the full sample (if given), its PSUs.
@@ -89,7 +123,7 @@ pub struct PsuSums {
 pub struct Stratum {
     pub fpc: Option<f64>,
     pub psus_in_design: Option<f64>,
-    pub psus: HashMap<String, PsuSums>,
+    pub psus: HashMap<String, Psu>,
 }
 
 /// The sample (or the part of it in one domain), summed by stratum and PSU.
@@ -111,8 +145,8 @@ struct Linearised {
 }
 
 impl Linearised {
-    fn z(&self, p: &PsuSums) -> f64 {
-        (p.wy - self.b * p.w - self.c * p.wx) / self.scale
+    fn z(&self, u: &Sums) -> f64 {
+        (u.wy - self.b * u.w - self.c * u.wx) / self.scale
     }
 }
 
@@ -154,7 +188,7 @@ fn same(
 }
 
 impl Sample {
-    /// Add one respondent: weight `w`, value `y` (and `x` for a ratio).
+    /// Add one respondent of a one-stage design: weight `w`, value `y` (and `x` for a ratio).
     #[allow(clippy::too_many_arguments)]
     pub fn add(
         &mut self,
@@ -162,6 +196,22 @@ impl Sample {
         psu: &str,
         fpc: Option<f64>,
         psus_in_design: Option<f64>,
+        w: f64,
+        y: f64,
+        x: f64,
+    ) -> Result<(), SurveyError> {
+        self.add_unit(stratum, psu, fpc, psus_in_design, None, w, y, x)
+    }
+
+    /// Add one respondent, with its second-stage unit in a two-stage design.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_unit(
+        &mut self,
+        stratum: &str,
+        psu: &str,
+        fpc: Option<f64>,
+        psus_in_design: Option<f64>,
+        second: Option<SecondStage>,
         w: f64,
         y: f64,
         x: f64,
@@ -181,9 +231,25 @@ impl Sample {
             Some(p) => p,
             None => s.psus.entry(psu.to_string()).or_default(),
         };
-        p.w += w;
-        p.wy += w * y;
-        p.wx += w * x;
+        p.sums.add(w, y, x);
+        if let Some(second) = second {
+            let at = format!("{stratum}, PSU {psu}");
+            same(&at, "fpc2", &mut p.fpc2, second.fpc)?;
+            same(
+                &at,
+                "the number of SSUs",
+                &mut p.ssus_in_design,
+                second.ssus_in_design,
+            )?;
+            match p.ssus.get_mut(second.ssu) {
+                Some(u) => u.add(w, y, x),
+                None => p
+                    .ssus
+                    .entry(second.ssu.to_string())
+                    .or_default()
+                    .add(w, y, x),
+            }
+        }
         self.n += 1;
         self.sum_w += w;
         self.sum_wy += w * y;
@@ -202,11 +268,20 @@ impl Sample {
                 &mut mine.psus_in_design,
                 theirs.psus_in_design,
             )?;
-            for (psu, s) in theirs.psus {
+            for (psu, theirs) in theirs.psus {
+                let at = format!("{name}, PSU {psu}");
                 let p = mine.psus.entry(psu).or_default();
-                p.w += s.w;
-                p.wy += s.wy;
-                p.wx += s.wx;
+                p.sums.merge(&theirs.sums);
+                same(&at, "fpc2", &mut p.fpc2, theirs.fpc2)?;
+                same(
+                    &at,
+                    "the number of SSUs",
+                    &mut p.ssus_in_design,
+                    theirs.ssus_in_design,
+                )?;
+                for (ssu, u) in theirs.ssus {
+                    p.ssus.entry(ssu).or_default().merge(&u);
+                }
             }
         }
         self.n += other.n;
@@ -229,7 +304,7 @@ impl Sample {
             .strata
             .values()
             .flat_map(|s| s.psus.values())
-            .map(|p| p.wx)
+            .map(|p| p.sums.wx)
             .sum();
         // z = (Σwy − b·Σw − c·Σwx) / scale per PSU: the weighted linearised variable.
         let (theta, lin) = match estimator {
@@ -292,7 +367,7 @@ impl Sample {
     }
 
     fn variance(&self, lin: &Linearised, lonely: LonelyPsu) -> Result<f64, SurveyError> {
-        let z = |p: &PsuSums| lin.z(p);
+        let z = |p: &Psu| lin.z(&p.sums);
         let psus_total: f64 = self
             .strata
             .values()
@@ -334,6 +409,13 @@ impl Sample {
                 .values()
                 .map(z)
                 .fold((0.0, 0.0), |(a, b), z| (a + z, b + z * z));
+            // Second stage (R's multistage): within each PSU, the same formula over its SSUs,
+            // weighted by the first-stage sampling fraction; nothing when stage 1 has no fpc.
+            if f > 0.0 {
+                for (psu, p) in s.psus.iter().filter(|(_, p)| !p.ssus.is_empty()) {
+                    v += f * self.second_stage(name, psu, p, lin, lonely)?;
+                }
+            }
             if n_h < 2.0 {
                 v += match lonely {
                     LonelyPsu::Fail => return Err(SurveyError::LonelyPsu(name.clone())),
@@ -345,6 +427,43 @@ impl Sample {
             v += (1.0 - f) * n_h / (n_h - 1.0) * (sum_sq - sum * sum / n_h);
         }
         Ok(v)
+    }
+
+    /// The within-PSU variance of a two-stage design (before the first-stage fraction).
+    fn second_stage(
+        &self,
+        stratum: &str,
+        psu: &str,
+        p: &Psu,
+        lin: &Linearised,
+        lonely: LonelyPsu,
+    ) -> Result<f64, SurveyError> {
+        let at = || format!("{stratum}, PSU {psu}");
+        let present = p.ssus.len() as f64;
+        let m = p.ssus_in_design.unwrap_or(present);
+        let f2 = match p.fpc2 {
+            None => 0.0,
+            Some(fpc) if fpc > 1.0 => m / fpc,
+            Some(fraction) => fraction,
+        };
+        if m < present || !(0.0..=1.0).contains(&f2) {
+            return Err(SurveyError::Design {
+                stratum: at(),
+                detail: format!("{present} SSUs seen, {m} in the design, sampling fraction {f2}"),
+            });
+        }
+        if m < 2.0 {
+            return match lonely {
+                LonelyPsu::Fail => Err(SurveyError::LonelyPsu(format!("{} (a single SSU)", at()))),
+                _ => Ok(0.0),
+            };
+        }
+        let (sum, sum_sq) = p
+            .ssus
+            .values()
+            .map(|u| lin.z(u))
+            .fold((0.0, 0.0), |(a, b), z| (a + z, b + z * z));
+        Ok((1.0 - f2) * m / (m - 1.0) * (sum_sq - sum * sum / m))
     }
 
     /// The variance of the same estimator under simple random sampling without replacement of
@@ -453,6 +572,55 @@ mod tests {
             naive.estimate(Estimator::Total, LonelyPsu::Fail),
             Err(SurveyError::LonelyPsu("A".into()))
         );
+    }
+
+    /// Two stages: 2 of 10 PSUs, 2 of 5 SSUs in each, one respondent per SSU (weight 12.5).
+    /// The textbook unbiased estimator: N²(1−f1)s1²/n + (N/n) Σ M²(1−f2)s2²/m
+    /// = 100·0.8·200/2 + 5·(25·0.6·2/2 + 25·0.6·8/2) = 8000 + 375 = 8375.
+    #[test]
+    fn two_stage_variance_by_hand() {
+        let mut s = Sample::default();
+        for (psu, ssu, y) in [
+            ("A", "a1", 1.0),
+            ("A", "a2", 3.0),
+            ("B", "b1", 4.0),
+            ("B", "b2", 8.0),
+        ] {
+            let second = SecondStage {
+                ssu,
+                fpc: Some(5.0),
+                ssus_in_design: None,
+            };
+            s.add_unit("1", psu, Some(10.0), None, Some(second), 12.5, y, 0.0)
+                .unwrap();
+        }
+        let e = s
+            .estimate(Estimator::Total, LonelyPsu::Fail)
+            .unwrap()
+            .unwrap();
+        assert_eq!(e.estimate, 200.0);
+        assert!(close(e.se, 8375f64.sqrt(), 1e-9), "{}", e.se);
+        // Without a first-stage fpc, the with-replacement formula already covers stage two.
+        let mut wr = Sample::default();
+        for (psu, ssu, y) in [
+            ("A", "a1", 1.0),
+            ("A", "a2", 3.0),
+            ("B", "b1", 4.0),
+            ("B", "b2", 8.0),
+        ] {
+            let second = SecondStage {
+                ssu,
+                fpc: Some(5.0),
+                ssus_in_design: None,
+            };
+            wr.add_unit("1", psu, None, None, Some(second), 12.5, y, 0.0)
+                .unwrap();
+        }
+        let e = wr
+            .estimate(Estimator::Total, LonelyPsu::Fail)
+            .unwrap()
+            .unwrap();
+        assert!(close(e.se, 10000f64.sqrt(), 1e-9), "{}", e.se);
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! survey_mean(y, weight, stratum, psu, fpc [, stratum_psus])
 //! survey_proportion(condition, weight, stratum, psu, fpc [, stratum_psus])
 //! survey_ratio(y, x, weight, stratum, psu, fpc [, stratum_psus])
+//! -- two-stage designs: three more arguments after stratum_psus (which may be NULL)
+//! survey_mean(y, weight, stratum, psu, fpc, stratum_psus, ssu, fpc2, psu_ssus)
 //! ```
 //!
 //! Each returns a struct `{estimate, se, ci_lower, ci_upper, cv, deff, n}` (read a field with
@@ -26,7 +28,7 @@ use datafusion::logical_expr::{
     Accumulator, AggregateUDF, AggregateUDFImpl, Signature, TypeSignature, Volatility,
 };
 
-use crate::survey::{Estimator, LonelyPsu, Sample};
+use crate::survey::{Estimator, LonelyPsu, Sample, SecondStage};
 
 /// Environment variable choosing the lonely-PSU rule.
 pub const LONELY_PSU_ENV: &str = "MARSAD_SURVEY_LONELY_PSU";
@@ -79,7 +81,11 @@ impl SurveyAggregate {
             estimator,
             lonely,
             signature: Signature::one_of(
-                vec![TypeSignature::Any(base), TypeSignature::Any(base + 1)],
+                vec![
+                    TypeSignature::Any(base),
+                    TypeSignature::Any(base + 1),
+                    TypeSignature::Any(base + 4),
+                ],
                 Volatility::Immutable,
             ),
         }
@@ -161,6 +167,9 @@ impl Accumulator for SurveyAccumulator {
         let psu = strings(&values[3 + ratio])?;
         let fpc = floats(&values[4 + ratio])?;
         let n_h = values.get(5 + ratio).map(floats).transpose()?;
+        let ssu = values.get(6 + ratio).map(strings).transpose()?;
+        let fpc2 = values.get(7 + ratio).map(floats).transpose()?;
+        let m_hi = values.get(8 + ratio).map(floats).transpose()?;
         let opt = |a: &Float64Array, i: usize| a.is_valid(i).then(|| a.value(i));
         for i in 0..y.len() {
             let xi = match &x {
@@ -172,12 +181,22 @@ impl Accumulator for SurveyAccumulator {
                 continue;
             }
             let n_h = n_h.as_ref().and_then(|a| opt(a, i));
+            let second = match &ssu {
+                Some(u) if u.is_null(i) => continue,
+                Some(u) => Some(SecondStage {
+                    ssu: u.value(i),
+                    fpc: fpc2.as_ref().and_then(|a| opt(a, i)),
+                    ssus_in_design: m_hi.as_ref().and_then(|a| opt(a, i)),
+                }),
+                None => None,
+            };
             self.sample
-                .add(
+                .add_unit(
                     h.value(i),
                     psu.value(i),
                     opt(&fpc, i),
                     n_h,
+                    second,
                     w.value(i),
                     y.value(i),
                     xi,
