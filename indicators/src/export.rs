@@ -189,16 +189,28 @@ fn row(o: &Observation) -> Vec<String> {
     r
 }
 
+/// CSV bytes of a header and rows; `file` names the export in errors.
+fn csv_bytes<R: IntoIterator<Item = String>>(
+    file: &str,
+    header: impl IntoIterator<Item = impl AsRef<[u8]>>,
+    rows: impl IntoIterator<Item = R>,
+) -> Result<Vec<u8>> {
+    let fail = |e: &dyn std::fmt::Display| IndicatorError::export(Path::new(file), e);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header).map_err(|e| fail(&e))?;
+    for r in rows {
+        w.write_record(r).map_err(|e| fail(&e))?;
+    }
+    w.into_inner().map_err(|e| fail(&e))
+}
+
 /// Observations as CSV (the columns of [`COLUMNS`]).
 pub fn to_csv(obs: &[Observation]) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| IndicatorError::export(Path::new("observations.csv"), e);
-    w.write_record(COLUMNS.iter().map(|c| c.0)).map_err(fail)?;
-    for o in obs {
-        w.write_record(row(o)).map_err(fail)?;
-    }
-    w.into_inner()
-        .map_err(|e| IndicatorError::export(Path::new("observations.csv"), e))
+    csv_bytes(
+        "observations.csv",
+        COLUMNS.iter().map(|c| c.0),
+        obs.iter().map(row),
+    )
 }
 
 /// Observations as a JSON array of objects (numbers typed, empty cells null).
@@ -231,8 +243,6 @@ pub fn to_json(obs: &[Observation]) -> Value {
 
 /// Observations as SDMX-CSV 1.0: DATAFLOW, one column per dimension, OBS_VALUE, attributes.
 pub fn to_sdmx_csv(obs: &[Observation]) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| IndicatorError::export(Path::new("observations.sdmx.csv"), e);
     let mut header = vec!["DATAFLOW", "INDICATOR", "TIME_PERIOD"];
     header.extend(Dimension::BREAKDOWNS.iter().map(|d| d.sdmx()));
     header.extend([
@@ -246,8 +256,7 @@ pub fn to_sdmx_csv(obs: &[Observation]) -> Result<Vec<u8>> {
         "UPPER_BOUND",
         "COMMENT_OBS",
     ]);
-    w.write_record(&header).map_err(fail)?;
-    for o in obs {
+    let rows = obs.iter().map(|o| {
         let mut r = vec![
             DATAFLOW.to_string(),
             o.indicator_id.clone(),
@@ -265,10 +274,9 @@ pub fn to_sdmx_csv(obs: &[Observation]) -> Result<Vec<u8>> {
             number(o.upper_bound),
             o.obs_comment.clone().unwrap_or_default(),
         ]);
-        w.write_record(r).map_err(fail)?;
-    }
-    w.into_inner()
-        .map_err(|e| IndicatorError::export(Path::new("observations.sdmx.csv"), e))
+        r
+    });
+    csv_bytes("observations.sdmx.csv", header, rows)
 }
 
 /// Observations as Parquet (the observations schema, values rounded as published).
@@ -293,10 +301,7 @@ pub fn to_parquet(obs: &[Observation]) -> Result<Vec<u8>> {
 
 /// The catalogue's metadata, one row per indicator present in `obs` (CSV).
 pub fn indicators_csv(catalog: &Catalog, obs: &[Observation]) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| IndicatorError::export(Path::new("indicators.csv"), e);
-    w.write_record(INDICATOR_COLUMNS.iter().map(|c| c.0))
-        .map_err(fail)?;
+    let mut rows = Vec::new();
     for ind in &catalog.indicators {
         if !obs.iter().any(|o| o.indicator_id == ind.def.id) {
             continue;
@@ -306,7 +311,7 @@ pub fn indicators_csv(catalog: &Catalog, obs: &[Observation]) -> Result<Vec<u8>>
             t.as_ref().map(|t| f(t).clone()).unwrap_or_default()
         };
         let approval = ind.current_approval();
-        w.write_record([
+        rows.push(vec![
             d.id.clone(),
             d.version.to_string(),
             d.status.as_str().to_string(),
@@ -334,11 +339,13 @@ pub fn indicators_csv(catalog: &Catalog, obs: &[Observation]) -> Result<Vec<u8>>
             approval.map(|a| a.reference.clone()).unwrap_or_default(),
             approval.map(|a| a.at.clone()).unwrap_or_default(),
             ind.definition_hash(),
-        ])
-        .map_err(fail)?;
+        ]);
     }
-    w.into_inner()
-        .map_err(|e| IndicatorError::export(Path::new("indicators.csv"), e))
+    csv_bytes(
+        "indicators.csv",
+        INDICATOR_COLUMNS.iter().map(|c| c.0),
+        rows,
+    )
 }
 
 const INDICATOR_COLUMNS: &[Column] = &[

@@ -579,47 +579,31 @@ mod tests {
     /// = 100·0.8·200/2 + 5·(25·0.6·2/2 + 25·0.6·8/2) = 8000 + 375 = 8375.
     #[test]
     fn two_stage_variance_by_hand() {
-        let mut s = Sample::default();
-        for (psu, ssu, y) in [
-            ("A", "a1", 1.0),
-            ("A", "a2", 3.0),
-            ("B", "b1", 4.0),
-            ("B", "b2", 8.0),
-        ] {
-            let second = SecondStage {
-                ssu,
-                fpc: Some(5.0),
-                ssus_in_design: None,
-            };
-            s.add_unit("1", psu, Some(10.0), None, Some(second), 12.5, y, 0.0)
-                .unwrap();
-        }
-        let e = s
-            .estimate(Estimator::Total, LonelyPsu::Fail)
-            .unwrap()
-            .unwrap();
+        let sample = |fpc1: Option<f64>| {
+            let mut s = Sample::default();
+            for (psu, ssu, y) in [
+                ("A", "a1", 1.0),
+                ("A", "a2", 3.0),
+                ("B", "b1", 4.0),
+                ("B", "b2", 8.0),
+            ] {
+                let second = SecondStage {
+                    ssu,
+                    fpc: Some(5.0),
+                    ssus_in_design: None,
+                };
+                s.add_unit("1", psu, fpc1, None, Some(second), 12.5, y, 0.0)
+                    .unwrap();
+            }
+            s.estimate(Estimator::Total, LonelyPsu::Fail)
+                .unwrap()
+                .unwrap()
+        };
+        let e = sample(Some(10.0));
         assert_eq!(e.estimate, 200.0);
         assert!(close(e.se, 8375f64.sqrt(), 1e-9), "{}", e.se);
         // Without a first-stage fpc, the with-replacement formula already covers stage two.
-        let mut wr = Sample::default();
-        for (psu, ssu, y) in [
-            ("A", "a1", 1.0),
-            ("A", "a2", 3.0),
-            ("B", "b1", 4.0),
-            ("B", "b2", 8.0),
-        ] {
-            let second = SecondStage {
-                ssu,
-                fpc: Some(5.0),
-                ssus_in_design: None,
-            };
-            wr.add_unit("1", psu, None, None, Some(second), 12.5, y, 0.0)
-                .unwrap();
-        }
-        let e = wr
-            .estimate(Estimator::Total, LonelyPsu::Fail)
-            .unwrap()
-            .unwrap();
+        let e = sample(None);
         assert!(close(e.se, 10000f64.sqrt(), 1e-9), "{}", e.se);
     }
 
