@@ -175,6 +175,16 @@ fn row(o: &Observation) -> Vec<String> {
         o.display_value(),
         number(o.numerator),
         number(o.denominator),
+    ]);
+    r.extend(attributes(o));
+    r.extend([o.snapshot_id.to_string(), o.definition_hash.clone()]);
+    r
+}
+
+/// The attribute cells CSV and SDMX-CSV share, in their order: unit, unit multiplier,
+/// decimals, OBS_STATUS, CONF_STATUS, bounds, comment.
+fn attributes(o: &Observation) -> [String; 8] {
+    [
         o.unit.clone(),
         o.unit_mult.to_string(),
         o.decimals.to_string(),
@@ -183,10 +193,7 @@ fn row(o: &Observation) -> Vec<String> {
         number(o.lower_bound),
         number(o.upper_bound),
         o.obs_comment.clone().unwrap_or_default(),
-        o.snapshot_id.to_string(),
-        o.definition_hash.clone(),
-    ]);
-    r
+    ]
 }
 
 /// CSV bytes of a header and rows; `file` names the export in errors.
@@ -263,17 +270,8 @@ pub fn to_sdmx_csv(obs: &[Observation]) -> Result<Vec<u8>> {
             o.period.clone(),
         ];
         r.extend(o.breakdown.iter().cloned());
-        r.extend([
-            number(o.rounded_value()),
-            o.unit.clone(),
-            o.unit_mult.to_string(),
-            o.decimals.to_string(),
-            o.obs_status.clone(),
-            o.conf_status.clone(),
-            number(o.lower_bound),
-            number(o.upper_bound),
-            o.obs_comment.clone().unwrap_or_default(),
-        ]);
+        r.push(number(o.rounded_value()));
+        r.extend(attributes(o));
         r
     });
     csv_bytes("observations.sdmx.csv", header, rows)
