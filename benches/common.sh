@@ -47,3 +47,19 @@ row() {
   set -- "$1" $2
   echo "| $1 | $3 | $(( $4 / 1024 )) |"
 }
+
+# measure_median LABEL RUNS COMMAND… → "LABEL MEDIAN_WALL MAX_PEAK_KB" over RUNS runs after one
+# warm-up run (for short commands, where one run is noise and the first pays for a cold cache).
+measure_median() {
+  local label=$1 runs=$2; shift 2
+  measure "$label" "$@" >/dev/null
+  local walls=() peak=0 line
+  for _ in $(seq "$runs"); do
+    line=$(measure "$label" "$@")
+    walls+=("$(echo "$line" | cut -d' ' -f2)")
+    local kb; kb=$(echo "$line" | cut -d' ' -f3)
+    [ "$kb" -gt "$peak" ] && peak=$kb
+  done
+  local median; median=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+  echo "$label $median $peak"
+}
