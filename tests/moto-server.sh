@@ -9,4 +9,4 @@ if [ ! -x "$VENV/bin/moto_server" ]; then
   python3 -m venv "$VENV" >&2
   "$VENV/bin/pip" install --quiet "moto[server]" >&2
 fi
-exec "$VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT"
+exec "$VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT" >/dev/null 2>&1

@@ -60,9 +60,11 @@ pub async fn compute(
     snapshot: Option<i64>,
     progress: &dyn Fn(&str),
 ) -> Result<Computed> {
-    let session = wh.session(snapshot).await?;
+    let session = std::sync::Arc::new(wh.session(snapshot).await?);
     let computed_at = chrono::Utc::now().timestamp_micros();
-    let mut all = Vec::new();
+    // Each indicator runs as its own task, so planning and execution use every core; the
+    // results are gathered in catalogue order, so the output does not depend on timing.
+    let mut tasks = Vec::new();
     for ind in &catalog.indicators {
         if ind.def.status == Status::Retired {
             continue;
@@ -81,8 +83,19 @@ pub async fn compute(
             );
             continue;
         }
-        let mut obs = run(&session, ind, computed_at).await?;
-        disclosure::protect(ind, &mut obs);
+        let (session, ind) = (session.clone(), ind.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut obs = run(&session, &ind, computed_at).await?;
+            disclosure::protect(&ind, &mut obs);
+            Ok::<_, IndicatorError>(obs)
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        let obs = task.await.map_err(|e| IndicatorError::Contract {
+            id: "engine".into(),
+            detail: format!("an indicator's task stopped: {e}"),
+        })??;
         all.extend(obs);
     }
     let snapshot_id = session.snapshot.id;
