@@ -109,4 +109,21 @@ fn conformed_dimensions_are_queryable() {
     );
     assert_eq!(wh.number("select count(*) from dim_region"), 12.0);
     assert_eq!(wh.number("select count(*) from dim_source"), 8.0);
+    assert_eq!(
+        wh.sql("select country_code, alpha3, name_en from dim_country where country_code = 'MA'"),
+        "country_code,alpha3,name_en\nMA,MAR,Morocco\n"
+    );
+    assert_eq!(
+        wh.sql("select label from dim_offence where source = 'ncmec-referrals' and offence_code = 'csam'"),
+        "label\nChild Sexual Abuse Material\n"
+    );
+    assert_eq!(
+        wh.number("select count(*) from dim_offence where source = 'ncmec-referrals'"),
+        8.0,
+        "NCMEC's eight incident types"
+    );
+    assert_eq!(
+        wh.sql("select period, start_date, end_date from dim_period where period = '2023'"),
+        "period,start_date,end_date\n2023,2023-01-01,2023-12-31\n"
+    );
 }

@@ -574,21 +574,36 @@ fn copy_dir(from: &Path, to: &Path) {
 fn retired_indicators_keep_their_history() {
     let wh = TestWarehouse::new();
     wh.ingest("pmp-case-table", &["pmp/pmp-aese-2021-2024.csv"]);
-    assert_success(&wh.cmd(&["indicators", "compute"]).output().unwrap(), "compute 1");
+    assert_success(
+        &wh.cmd(&["indicators", "compute"]).output().unwrap(),
+        "compute 1",
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let catalog = dir.path().join("indicators/catalog");
     copy_dir(&root.join("indicators/catalog"), &catalog);
-    copy_dir(&root.join("sql/indicators"), &dir.path().join("sql/indicators"));
+    copy_dir(
+        &root.join("sql/indicators"),
+        &dir.path().join("sql/indicators"),
+    );
     let file = catalog.join("PMP_AESE_PROSECUTED.toml");
     let text = std::fs::read_to_string(&file).unwrap();
-    std::fs::write(&file, text.replace("status = \"approved\"", "status = \"retired\"")).unwrap();
+    std::fs::write(
+        &file,
+        text.replace("status = \"approved\"", "status = \"retired\""),
+    )
+    .unwrap();
 
-    wh.ingest("pmp-victims-judged", &["pmp/pmp-child-victims-judged-2020-2023.csv"]);
+    wh.ingest(
+        "pmp-victims-judged",
+        &["pmp/pmp-child-victims-judged-2020-2023.csv"],
+    );
     let cat = catalog.to_str().unwrap();
     assert_success(
-        &wh.cmd(&["indicators", "compute", "--catalog", cat]).output().unwrap(),
+        &wh.cmd(&["indicators", "compute", "--catalog", cat])
+            .output()
+            .unwrap(),
         "compute 2",
     );
     assert_eq!(
@@ -597,12 +612,23 @@ fn retired_indicators_keep_their_history() {
     );
     let out = dir.path().join("public");
     assert_success(
-        &wh.cmd(&["indicators", "export", "--catalog", cat, "--out", out.to_str().unwrap()])
-            .output()
-            .unwrap(),
+        &wh.cmd(&[
+            "indicators",
+            "export",
+            "--catalog",
+            cat,
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap(),
         "export",
     );
     let public = rows(&out);
-    assert!(!public.iter().any(|r| r["indicator_id"] == "PMP_AESE_PROSECUTED"));
-    assert!(public.iter().any(|r| r["indicator_id"] == "PMP_VICTIMS_JUDGED"));
+    assert!(!public
+        .iter()
+        .any(|r| r["indicator_id"] == "PMP_AESE_PROSECUTED"));
+    assert!(public
+        .iter()
+        .any(|r| r["indicator_id"] == "PMP_VICTIMS_JUDGED"));
 }

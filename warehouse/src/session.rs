@@ -2,7 +2,7 @@
 //! version the snapshot names (`staging.*`, `registry.*`, `quarantine.rows`; derived tables such
 //! as `indicators.observations` at their newest version), the conformed
 //! dimensions are registered from the pipelines' code lists (`dim_region`, `dim_source`,
-//! `dim_sex`, `dim_age_band`), and the views of
+//! `dim_sex`, `dim_age_band`, `dim_country`, `dim_offence`, `dim_period`), and the views of
 //! `sql/views/` are planned on top. SQL sent through [`WarehouseSession::sql`] is read-only:
 //! DDL, DML and statements such as SET are refused before planning, and queries run under a
 //! bounded memory pool.
@@ -16,8 +16,9 @@ use datafusion::common::TableReference;
 use datafusion::datasource::MemTable;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{DataFrame, SQLOptions, SessionConfig, SessionContext};
+use marsad_pipelines::feeds::{emc_reports, ncmec_referrals};
 use marsad_pipelines::normalise::regions::REGIONS;
-use marsad_pipelines::normalise::{ages, sex};
+use marsad_pipelines::normalise::{ages, countries, sex};
 use marsad_pipelines::Feed;
 
 use crate::derived::DERIVED_TABLES;
@@ -132,8 +133,10 @@ pub async fn open(loc: &Location, snapshot: &Snapshot) -> Result<WarehouseSessio
 }
 
 /// Conformed dimensions built from the code lists the pipelines map to (said once, there):
-/// `dim_region` (ISO 3166-2:MA), `dim_source` (the feed registry), `dim_sex` (SDMX codes) and
-/// `dim_age_band` (the standard bands, in order, plus `_U`).
+/// `dim_region` (ISO 3166-2:MA), `dim_source` (the feed registry), `dim_sex` (SDMX codes),
+/// `dim_age_band` (the standard bands, in order, plus `_U`), `dim_country` (ISO 3166-1 and
+/// NCMEC's extra codes), `dim_offence` (NCMEC incident types, EMC categories) and `dim_period`
+/// (years).
 fn register_dimensions(ctx: &SessionContext) -> Result<()> {
     let regions: Vec<Vec<&str>> = REGIONS
         .iter()
@@ -179,8 +182,58 @@ fn register_dimensions(ctx: &SessionContext) -> Result<()> {
         .zip(&orders)
         .map(|(band, order)| vec![band, order.as_str()])
         .collect();
-    register_text_table(ctx, "dim_age_band", &["age_band", "sort_order"], &bands)
+    register_text_table(ctx, "dim_age_band", &["age_band", "sort_order"], &bands)?;
+
+    let countries: Vec<Vec<&str>> = countries::ISO_3166_1
+        .iter()
+        .chain(countries::EXTRA_CODES)
+        .map(|c| vec![c.code, c.alpha3, c.name])
+        .collect();
+    register_text_table(
+        ctx,
+        "dim_country",
+        &["country_code", "alpha3", "name_en"],
+        &countries,
+    )?;
+
+    // Offences and report categories as each source classifies them; first label as the name.
+    let offences: Vec<Vec<&str>> = [
+        (Feed::NcmecReferrals.name(), ncmec_referrals::INCIDENT_TYPES),
+        (Feed::EmcReports.name(), emc_reports::CATEGORIES),
+    ]
+    .into_iter()
+    .flat_map(|(feed, codes)| {
+        codes
+            .iter()
+            .map(move |(code, labels)| vec![feed, *code, labels.first().copied().unwrap_or(code)])
+    })
+    .collect();
+    register_text_table(
+        ctx,
+        "dim_offence",
+        &["source", "offence_code", "label"],
+        &offences,
+    )?;
+
+    // Years from the CyberTipline's first (1998) to 2035, as the `period` of observations.
+    let years: Vec<[String; 3]> = (FIRST_YEAR..=LAST_YEAR)
+        .map(|y| [y.to_string(), format!("{y}-01-01"), format!("{y}-12-31")])
+        .collect();
+    let periods: Vec<Vec<&str>> = years
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    register_text_table(
+        ctx,
+        "dim_period",
+        &["period", "start_date", "end_date"],
+        &periods,
+    )
 }
+
+/// The years `dim_period` lists.
+const FIRST_YEAR: i32 = 1998;
+const LAST_YEAR: i32 = 2035;
 
 /// Register an in-memory table of text columns.
 fn register_text_table(

@@ -160,7 +160,8 @@ const COLUMNS: &[ColumnSpec] = &[
 ];
 
 /// Categories and the labels accepted for them (compared after `fold`).
-const CATEGORIES: &[(&str, &[&str])] = &[
+/// EMC report categories: (code, accepted labels).
+pub const CATEGORIES: &[(&str, &[&str])] = &[
     (
         "cyberharassment",
         &[

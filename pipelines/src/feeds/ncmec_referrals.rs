@@ -203,12 +203,13 @@ const COLUMNS: &[ColumnSpec] = &[
 
 /// NCMEC's eight incident types: the staging code and every accepted label (compared exactly
 /// first, then after [`fold`]). The code itself is accepted too.
-const INCIDENT_TYPES: &[(&str, &[&str])] = &[
+/// NCMEC's incident types: (code, the labels NCMEC has used for it, current label first).
+pub const INCIDENT_TYPES: &[(&str, &[&str])] = &[
     (
         "csam",
         &[
-            "Child Pornography (possession, manufacture, and distribution)",
             "Child Sexual Abuse Material",
+            "Child Pornography (possession, manufacture, and distribution)",
             "Child Sexual Abuse Material (CSAM)",
             "Child Pornography",
             "Possession, Manufacture, and Distribution of Child Pornography",
