@@ -38,19 +38,25 @@ pub enum Role {
 pub fn select(catalog: &Catalog, obs: &[Observation], role: Role) -> Vec<Observation> {
     match role {
         Role::Analyst => obs.to_vec(),
-        Role::Public => obs
-            .iter()
-            .filter(|o| {
-                catalog.get(&o.indicator_id).is_ok_and(|ind| {
-                    ind.def.status == Status::Approved
-                        && ind.current_approval().is_some_and(|a| {
-                            a.definition_hash == o.definition_hash
-                                && o.definition_hash == ind.definition_hash()
-                        })
+        Role::Public => {
+            // Per indicator, the one definition hash that may be published: approved, and
+            // the approval is of the current definition (hashed once, not per observation).
+            let publishable: std::collections::HashMap<&str, String> = catalog
+                .indicators
+                .iter()
+                .filter(|ind| ind.def.status == Status::Approved)
+                .filter_map(|ind| {
+                    let hash = ind.definition_hash();
+                    ind.current_approval()
+                        .is_some_and(|a| a.definition_hash == hash)
+                        .then(|| (ind.id(), hash))
                 })
-            })
-            .map(Observation::public)
-            .collect(),
+                .collect();
+            obs.iter()
+                .filter(|o| publishable.get(o.indicator_id.as_str()) == Some(&o.definition_hash))
+                .map(Observation::public)
+                .collect()
+        }
     }
 }
 
