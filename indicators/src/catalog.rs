@@ -106,6 +106,12 @@ impl Dimension {
         Dimension::Variable,
     ];
 
+    /// Position in [`Dimension::BREAKDOWNS`] (and in an observation's `breakdown`); `None` for
+    /// `period`.
+    pub fn breakdown_index(self) -> Option<usize> {
+        Dimension::BREAKDOWNS.iter().position(|b| *b == self)
+    }
+
     /// Column name in indicator SQL and in the observations table.
     pub fn column(self) -> &'static str {
         match self {

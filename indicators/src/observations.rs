@@ -49,15 +49,9 @@ pub struct Observation {
 
 impl Observation {
     pub fn dimension(&self, d: Dimension) -> &str {
-        match d {
-            Dimension::Period => &self.period,
-            _ => {
-                let i = Dimension::BREAKDOWNS
-                    .iter()
-                    .position(|b| *b == d)
-                    .unwrap_or(0);
-                &self.breakdown[i]
-            }
+        match d.breakdown_index() {
+            Some(i) => &self.breakdown[i],
+            None => &self.period,
         }
     }
 

@@ -404,10 +404,7 @@ fn no_suppressed_public_cell_can_be_derived() {
             ind.def.id
         );
         for d in ind.breakdowns() {
-            let k = marsad_indicators::catalog::Dimension::BREAKDOWNS
-                .iter()
-                .position(|b| *b == d)
-                .unwrap();
+            let k = d.breakdown_index().unwrap();
             let mut groups: BTreeMap<(String, Vec<String>), (usize, bool)> = BTreeMap::new();
             for o in &mine {
                 let mut rest = o.breakdown.to_vec();
