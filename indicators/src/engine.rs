@@ -19,6 +19,8 @@
 //! recomputed; their observations from earlier snapshots stay in the table. An indicator whose
 //! `requires` tables are not in the snapshot (a survey not ingested yet) has no observations.
 
+use std::sync::Arc;
+
 use arrow::array::{Array, Float64Array, RecordBatch, StringArray};
 use arrow::datatypes::DataType;
 use marsad_warehouse::derived::{self, OBSERVATIONS};
@@ -52,15 +54,14 @@ pub struct Computed {
     pub observations: Vec<Observation>,
 }
 
-/// Compute every indicator that is not retired on snapshot `snapshot` (or the latest) and
-/// store the observations. `progress` is called with each indicator id before it runs.
+/// Compute every indicator that is not retired on the session's snapshot and store the
+/// observations. `progress` is called with each indicator id before it runs.
 pub async fn compute(
     wh: &Warehouse,
+    session: Arc<WarehouseSession>,
     catalog: &Catalog,
-    snapshot: Option<i64>,
     progress: &dyn Fn(&str),
 ) -> Result<Computed> {
-    let session = std::sync::Arc::new(wh.session(snapshot).await?);
     let computed_at = chrono::Utc::now().timestamp_micros();
     // Each indicator runs as its own task, so planning and execution use every core; the
     // results are gathered in catalogue order, so the output does not depend on timing.
@@ -115,9 +116,8 @@ pub async fn compute(
     })
 }
 
-/// The stored observations of snapshot `snapshot` (or the latest), if they were computed.
-pub async fn stored(wh: &Warehouse, snapshot: Option<i64>) -> Result<Option<Vec<Observation>>> {
-    let session = wh.session(snapshot).await?;
+/// The stored observations of the session's snapshot, if they were computed.
+pub async fn stored(session: &WarehouseSession) -> Result<Option<Vec<Observation>>> {
     let exists = session
         .ctx
         .table_exist(datafusion::common::TableReference::partial(

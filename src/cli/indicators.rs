@@ -2,12 +2,14 @@
 //! approval and the exports of `marsad-indicators`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use marsad_indicators::approval::{self, Approved};
 use marsad_indicators::export::{self, Role};
 use marsad_indicators::observations::Observation;
 use marsad_indicators::{engine, Catalog};
+use marsad_warehouse::session::WarehouseSession;
 use marsad_warehouse::Warehouse;
 
 #[derive(Debug, clap::Args)]
@@ -113,7 +115,8 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
         }
         Command::Compute { snapshot } => {
             let warehouse = super::open_warehouse(data_dir).await?;
-            let computed = compute(&warehouse, &catalog, snapshot).await?;
+            let session = Arc::new(warehouse.session(snapshot).await?);
+            let computed = compute(&warehouse, session, &catalog).await?;
             println!(
                 "computed {} observations of {} indicators on snapshot {} (indicators.observations version {})",
                 computed.observations.len(),
@@ -209,15 +212,15 @@ fn check(catalog: &Catalog) -> anyhow::Result<()> {
 
 async fn compute(
     warehouse: &Warehouse,
+    session: Arc<WarehouseSession>,
     catalog: &Catalog,
-    snapshot: Option<i64>,
 ) -> anyhow::Result<engine::Computed> {
     let bar = indicatif::ProgressBar::new(catalog.indicators.len() as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let computed = engine::compute(warehouse, catalog, snapshot, &|id| {
+    let computed = engine::compute(warehouse, session, catalog, &|id| {
         bar.inc(1);
         bar.set_message(id.to_string());
     })
@@ -232,11 +235,12 @@ async fn observations(
     catalog: &Catalog,
     snapshot: Option<i64>,
 ) -> anyhow::Result<Vec<Observation>> {
-    if let Some(obs) = engine::stored(warehouse, snapshot).await? {
+    let session = Arc::new(warehouse.session(snapshot).await?);
+    if let Some(obs) = engine::stored(&session).await? {
         return Ok(obs);
     }
     eprintln!("no observations stored for this snapshot yet: computing them");
-    let computed = compute(warehouse, catalog, snapshot)
+    let computed = compute(warehouse, session, catalog)
         .await
         .context("computing the indicators")?;
     Ok(computed.observations)
