@@ -16,6 +16,7 @@
 //! - [`formats`]: byte readers shared by adapters — text decoding, CSV, XLSX, JSON Lines, PDF text.
 //! - [`normalise`]: value rules said once — headers, numbers, dates, regions, countries, ages, sex.
 //! - [`output`]: the [`Sink`] an adapter writes to, table specs and the row-to-batch builder.
+//! - [`parallel`]: ordered parallel map, for adapters that read a large file on every core.
 //! - [`report`]: quarantine rows, findings with severity, the per-file ingest report.
 //! - [`pseudonym`]: the keyed hash applied to record-level identifiers at the door.
 //! - [`source`]: a raw file on disk with its sha256 and detected encoding.
@@ -28,6 +29,7 @@ pub mod feeds;
 pub mod formats;
 pub mod normalise;
 pub mod output;
+pub mod parallel;
 pub mod pseudonym;
 pub mod report;
 pub mod schema;

@@ -203,9 +203,7 @@ impl Column {
             (Column::Float64(b), Value::Null) => b.append_null(),
             (Column::Bool(b), Value::Bool(x)) => b.append_value(x),
             (Column::Bool(b), Value::Null) => b.append_null(),
-            (Column::Date32(b), Value::Date(d)) => {
-                b.append_value(d.signed_duration_since(epoch()).num_days() as i32)
-            }
+            (Column::Date32(b), Value::Date(d)) => b.append_value(date32(d)),
             (Column::Date32(b), Value::Null) => b.append_null(),
             (Column::Timestamp(b, _), Value::Timestamp(t)) => b.append_value(t),
             (Column::Timestamp(b, _), Value::Null) => b.append_null(),
@@ -226,8 +224,44 @@ impl Column {
     }
 }
 
-fn epoch() -> NaiveDate {
-    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
+/// A date as Arrow's `Date32`: days since 1970-01-01.
+pub fn date32(d: NaiveDate) -> i32 {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    d.signed_duration_since(epoch).num_days() as i32
+}
+
+/// The two lineage columns of a batch an adapter builds itself (see [`Emitter::batch`]): the
+/// file's sha256 and each row's position, written as [`Emitter::row`] writes them.
+pub struct LineageBuilder {
+    sha256: String,
+    sha: StringBuilder,
+    position: StringBuilder,
+}
+
+impl LineageBuilder {
+    pub fn new(sha256: &str, capacity: usize) -> Self {
+        LineageBuilder {
+            sha256: sha256.to_string(),
+            sha: StringBuilder::with_capacity(capacity, capacity * sha256.len()),
+            position: StringBuilder::with_capacity(capacity, capacity * 12),
+        }
+    }
+
+    pub fn push(&mut self, position: &Position) {
+        use std::fmt::Write;
+        self.sha.append_value(&self.sha256);
+        // Formats straight into the column's buffer; writing to it cannot fail.
+        let _ = write!(self.position, "{position}");
+        self.position.append_value("");
+    }
+
+    /// The columns, in the order of [`schema::lineage_fields`].
+    pub fn finish(&mut self) -> [ArrayRef; 2] {
+        [
+            Arc::new(self.sha.finish()),
+            Arc::new(self.position.finish()),
+        ]
+    }
 }
 
 /// Accumulates rows of one table and turns them into record batches.
@@ -341,6 +375,33 @@ impl<'s> Emitter<'s> {
         self.push(table, position, values)
     }
 
+    /// Stage a batch the adapter built itself, lineage columns included (see
+    /// [`LineageBuilder`]): adapters that read on several threads. Every row counts as read and
+    /// staged, as if pushed by [`Self::row`] after the rows already given.
+    pub fn batch(&mut self, table: &TableSpec, batch: RecordBatch) -> Result<()> {
+        if batch.schema() != table.schema {
+            return Err(PipelineError::Internal {
+                table: table.name.clone(),
+                detail: format!(
+                    "a batch with schema {:?} for a table of schema {:?}",
+                    batch.schema(),
+                    table.schema
+                ),
+            });
+        }
+        let rows = batch.num_rows() as u64;
+        let idx = self.buffer_of(table)?;
+        if let Some(buffered) = self.buffers[idx].take()? {
+            self.sink.rows(table, buffered)?;
+        }
+        self.report.rows_read += rows;
+        self.report.rows_staged += rows;
+        if rows > 0 {
+            self.sink.rows(table, batch)?;
+        }
+        Ok(())
+    }
+
     /// Stage a roll-up row (counts of rows already staged): not counted as a row read.
     pub fn roll_up(
         &mut self,
@@ -357,14 +418,7 @@ impl<'s> Emitter<'s> {
         position: &Position,
         mut values: Vec<Value>,
     ) -> Result<()> {
-        let idx = match self.buffers.iter().position(|b| b.spec.name == table.name) {
-            Some(i) => i,
-            None => {
-                self.buffers.push(RowBuffer::new(table)?);
-                self.report.tables.push(table.name.clone());
-                self.buffers.len() - 1
-            }
-        };
+        let idx = self.buffer_of(table)?;
         values.push(Value::Str(self.sha256.clone()));
         values.push(Value::Str(position.to_string()));
         let buffer = &mut self.buffers[idx];
@@ -375,6 +429,20 @@ impl<'s> Emitter<'s> {
             }
         }
         Ok(())
+    }
+
+    /// The buffer of `table`, created (and the table named in the report) on first use.
+    fn buffer_of(&mut self, table: &TableSpec) -> Result<usize> {
+        Ok(
+            match self.buffers.iter().position(|b| b.spec.name == table.name) {
+                Some(i) => i,
+                None => {
+                    self.buffers.push(RowBuffer::new(table)?);
+                    self.report.tables.push(table.name.clone());
+                    self.buffers.len() - 1
+                }
+            },
+        )
     }
 
     /// Keep a whole row out of staging because of these rejected values.

@@ -63,10 +63,10 @@ impl RawFile {
             file: name.clone(),
             cause: source,
         };
-        let mut reader = BufReader::with_capacity(1 << 20, File::open(path).map_err(io)?);
+        let mut reader = File::open(path).map_err(io)?;
         let mut hasher = Sha256::new();
         let mut utf8 = Utf8Check::default();
-        let mut buf = vec![0u8; 1 << 20];
+        let mut buf = vec![0u8; 4 << 20];
         let mut len = 0u64;
         let mut first_nul = None;
         let mut head = Vec::new();
@@ -78,7 +78,7 @@ impl RawFile {
             let chunk = &buf[..n];
             hasher.update(chunk);
             if first_nul.is_none() {
-                if let Some(i) = chunk.iter().position(|&b| b == 0) {
+                if let Some(i) = memchr::memchr(0, chunk) {
                     first_nul = Some(len + i as u64);
                 }
             }
@@ -170,12 +170,16 @@ impl Utf8Check {
             v.extend_from_slice(chunk);
             v.into()
         };
-        match std::str::from_utf8(&data) {
-            Ok(_) => {}
-            Err(e) if e.error_len().is_none() => {
-                self.carry = data[e.valid_up_to()..].to_vec();
-            }
-            Err(_) => self.invalid = true,
+        // encoding_rs's validator (SIMD over ASCII runs) finds where valid UTF-8 stops; a short
+        // tail that is the start of a character continues in the next chunk.
+        let valid = Encoding::utf8_valid_up_to(&data);
+        let tail = &data[valid..];
+        if tail.is_empty() {
+            return;
+        }
+        match std::str::from_utf8(tail) {
+            Err(e) if e.valid_up_to() == 0 && e.error_len().is_none() => self.carry = tail.to_vec(),
+            _ => self.invalid = true,
         }
     }
     fn finish(self) -> bool {

@@ -1,5 +1,5 @@
 //! Bad input gets a clear error and loses nothing: a refused file names itself and where it
-//! failed, and leaves the warehouse exactly as it was (same snapshot log, same Delta logs); a
+//! failed, and leaves the warehouse exactly as it was (same Delta logs, same raw-file archive); a
 //! rejected row is quarantined with its position, column, value and reason.
 
 use std::collections::BTreeSet;
@@ -7,7 +7,8 @@ use std::path::Path;
 
 use crate::helpers::{sample, temp_file, TestWarehouse};
 
-/// Every Delta log entry under the data directory: the warehouse's exact committed state.
+/// Every Delta log entry and archived raw file under the data directory: the warehouse's exact
+/// committed state (an archive copy started while the file was read must be gone too).
 fn delta_logs(root: &Path) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut stack = vec![root.to_path_buf()];
@@ -16,7 +17,9 @@ fn delta_logs(root: &Path) -> BTreeSet<String> {
             let p = entry.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.to_string_lossy().contains("_delta_log") {
+            } else if p.to_string_lossy().contains("_delta_log")
+                || p.strip_prefix(root).is_ok_and(|r| r.starts_with("raw"))
+            {
                 out.insert(p.strip_prefix(root).unwrap_or(&p).display().to_string());
             }
         }

@@ -56,6 +56,12 @@ fn sql_aggregates_reproduce_r_survey_on_apisrs() {
         (q(&format!("survey_ratio(api00, api99, {design})['se']")) - 0.003603991).abs() < 5e-10
     );
     assert_eq!(q(&format!("survey_mean(growth, {design})['n']")), 200.0);
+    // The design view names the design once: same estimate and SE.
+    let view = |expr: &str| wh.number(&format!("select {expr} from survey.apisrs"));
+    let named = "_weight, _stratum, _psu, _fpc, _stratum_psus";
+    assert!((view(&format!("survey_mean(growth, {named})['estimate']")) - 31.9).abs() < 1e-9);
+    assert!((view(&format!("survey_mean(growth, {named})['se']")) - 2.0905).abs() < 5e-5);
+    assert_eq!(view("count(*)"), 200.0);
 }
 
 #[test]
@@ -78,6 +84,13 @@ fn domains_keep_the_whole_design() {
     ));
     assert_eq!(grouped, whole);
     assert!(grouped.lines().count() == 2, "{grouped}");
+    // The design view carries each stratum's PSU count: a plain GROUP BY is right.
+    let view = wh.sql(
+        "select round(e['estimate'], 12) as p, round(e['se'], 12) as se from \
+         (select sexe, survey_proportion(violence_sexuelle_avant_18 = 1, _weight, _stratum, _psu, _fpc, _stratum_psus) as e \
+          from survey.evs2025 group by sexe) where sexe = 2",
+    );
+    assert_eq!(view, whole);
 }
 
 #[test]

@@ -187,7 +187,9 @@ impl TableWriters {
                 .map_err(WarehouseError::delta(name, "open a writer on"))?;
                 (None, writer)
             };
-            let writer = writer.with_commit_properties(props);
+            let writer = writer
+                .with_commit_properties(props)
+                .with_writer_properties(tables::writer_properties(schema));
             self.writers
                 .insert(name.to_string(), (table, schema.clone(), writer));
         }
@@ -287,12 +289,16 @@ pub async fn run(loc: &Location, request: IngestRequest) -> Result<IngestOutcome
         }
     };
 
+    archive::remove_stale(loc);
     let mut outcomes = Vec::new();
     let mut new_files: Vec<RawFile> = Vec::new();
+    // Copies into the archive, made while the files are hashed and read (local directories).
+    let mut incoming: Vec<Option<archive::Incoming>> = Vec::new();
     for path in &request.files {
         notify(Progress::Hashing {
             name: path.display().to_string(),
         });
+        let copy = archive::Incoming::start(loc, path)?;
         let path = path.clone();
         let raw = tokio::task::spawn_blocking(move || RawFile::open(&path))
             .await
@@ -310,6 +316,7 @@ pub async fn run(loc: &Location, request: IngestRequest) -> Result<IngestOutcome
             tracing::info!("{} is the same file as {}; read once", raw.name, first.name);
         } else {
             new_files.push(raw);
+            incoming.push(copy);
         }
     }
     if new_files.is_empty() {
@@ -372,8 +379,11 @@ pub async fn run(loc: &Location, request: IngestRequest) -> Result<IngestOutcome
         .map_err(|e| WarehouseError::Internal(format!("table writer: {e}")))??;
 
     let mut archived = Vec::new();
-    for raw in &new_files {
-        archived.push(archive::store(loc, raw).await?);
+    for (raw, copy) in new_files.iter().zip(incoming) {
+        archived.push(match copy {
+            Some(copy) => copy.finish(loc, raw).await?,
+            None => archive::store(loc, raw).await?,
+        });
     }
 
     notify(Progress::Committing {

@@ -31,7 +31,13 @@ use crate::views::VIEWS;
 /// Memory a query may use before it spills or fails (bytes).
 pub const DEFAULT_MEMORY_LIMIT: usize = 1 << 30;
 const CATALOG: &str = "datafusion";
-const SCHEMAS: &[&str] = &["staging", "registry", "quarantine", "indicators"];
+const SCHEMAS: &[&str] = &[
+    "staging",
+    "registry",
+    "quarantine",
+    "indicators",
+    crate::survey_sql::DESIGN_SCHEMA,
+];
 
 /// A session pinned to a snapshot.
 pub struct WarehouseSession {
@@ -116,6 +122,12 @@ pub async fn open(loc: &Location, snapshot: &Snapshot) -> Result<WarehouseSessio
     for udaf in crate::survey_sql::functions().map_err(WarehouseError::Internal)? {
         ctx.register_udaf(udaf);
     }
+    crate::survey_sql::register_designs(&ctx)
+        .await
+        .map_err(|source| WarehouseError::View {
+            view: format!("{}.*", crate::survey_sql::DESIGN_SCHEMA),
+            cause: Box::new(source),
+        })?;
     for (view, sql) in VIEWS {
         let df = ctx
             .sql_with_options(sql, read_only())

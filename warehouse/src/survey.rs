@@ -509,6 +509,46 @@ mod tests {
         s
     }
 
+    /// R's `svymean(..., deff = TRUE)`: deff = V / V_srs with V_srs = svyvar / n · (N − n) / N,
+    /// svyvar = n / (n − 1) · Σw(y − ȳ)² / Σw, N = Σw; for `svytotal` V_srs is N² times that.
+    #[test]
+    fn design_effects_follow_r_on_a_clustered_design() {
+        let rows = [
+            (2.0, 1.0),
+            (2.0, 3.0),
+            (4.0, 5.0),
+            (1.0, 2.0),
+            (1.0, 4.0),
+            (2.0, 6.0),
+        ];
+        let (n, big_n) = (6.0, 12.0);
+        let ybar = rows.iter().map(|(w, y)| w * y).sum::<f64>() / big_n;
+        let svyvar = n / (n - 1.0)
+            * rows
+                .iter()
+                .map(|(w, y)| w * (y - ybar) * (y - ybar))
+                .sum::<f64>()
+            / big_n;
+        let v_srs = svyvar / n * (big_n - n) / big_n;
+        let mean = by_hand()
+            .estimate(Estimator::Mean, LonelyPsu::Fail)
+            .unwrap()
+            .unwrap();
+        let deff = mean.deff.unwrap();
+        assert!(close(deff, mean.se * mean.se / v_srs, 1e-12), "{deff}");
+        let total = by_hand()
+            .estimate(Estimator::Total, LonelyPsu::Fail)
+            .unwrap()
+            .unwrap();
+        assert!(
+            close(total.deff.unwrap(), 199.2 / (v_srs * big_n * big_n), 1e-12),
+            "{:?}",
+            total.deff
+        );
+        // Clustering and unequal weights make this design less efficient than SRS here.
+        assert!(deff > 1.0, "{deff}");
+    }
+
     #[test]
     fn total_of_a_stratified_clustered_design_by_hand() {
         // PSU totals: a1 = 8, a2 = 20 (mean 14): Σ(z - z̄)² = 36 + 36 = 72; f = 2/10;

@@ -17,7 +17,19 @@
 //! stratum in the whole sample — so that PSUs without respondents in the domain stay in the
 //! variance (see [`crate::survey`]). Rows with a NULL value, weight, stratum or PSU are left out.
 //! The lonely-PSU rule comes from `MARSAD_SURVEY_LONELY_PSU` (`fail`, `certainty`, `centre`).
+//!
+//! Each ingested survey also gets a design view, `survey.<id>` (staging `survey_<id>`, see
+//! [`register_designs`]): every respondent column plus the design under fixed names —
+//! `_weight`, `_stratum`, `_psu`, `_fpc`, `_stratum_psus`, and for two-stage designs `_ssu`,
+//! `_fpc2`, `_psu_ssus` — counted over the whole sample, so that a domain is always estimated
+//! with the whole design:
+//!
+//! ```sql
+//! select sexe, survey_mean(age, _weight, _stratum, _psu, _fpc, _stratum_psus)
+//! from survey.evs2025 group by sexe
+//! ```
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, Float64Array, StringArray};
@@ -27,6 +39,7 @@ use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
     Accumulator, AggregateUDF, AggregateUDFImpl, Signature, TypeSignature, Volatility,
 };
+use datafusion::prelude::SessionContext;
 
 use crate::survey::{Estimator, LonelyPsu, Sample, SecondStage};
 
@@ -49,6 +62,128 @@ pub fn functions() -> std::result::Result<Vec<AggregateUDF>, String> {
     .into_iter()
     .map(|(name, estimator)| AggregateUDF::from(SurveyAggregate::new(name, estimator, lonely)))
     .collect())
+}
+
+/// Schema of the design views.
+pub const DESIGN_SCHEMA: &str = "survey";
+
+/// Register `survey.<id>` for every survey design in `staging.hcp_survey_designs` whose table
+/// the session has (the newest description of a table wins).
+pub async fn register_designs(ctx: &SessionContext) -> Result<()> {
+    let designs = match ctx.table("staging.hcp_survey_designs").await {
+        Ok(t) => t.collect().await?,
+        Err(_) => return Ok(()),
+    };
+    let mut latest: BTreeMap<String, Design> = BTreeMap::new();
+    for batch in &designs {
+        let text = |name: &str| -> Result<Vec<Option<String>>> {
+            let col = arrow::compute::cast(
+                batch.column_by_name(name).ok_or_else(|| {
+                    DataFusionError::Plan(format!("hcp_survey_designs has no column {name}"))
+                })?,
+                &DataType::Utf8,
+            )?;
+            let col = col
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .ok_or_else(|| DataFusionError::Plan(format!("{name} is not text")))?;
+            Ok(col.iter().map(|v| v.map(str::to_string)).collect())
+        };
+        let columns = [
+            "table_name",
+            "weight_col",
+            "strata_col",
+            "psu_col",
+            "ssu_col",
+            "fpc_col",
+            "fpc2_col",
+        ]
+        .map(text);
+        let [tables, weight, strata, psu, ssu, fpc, fpc2] = columns;
+        let (tables, weight, strata, psu, ssu, fpc, fpc2) =
+            (tables?, weight?, strata?, psu?, ssu?, fpc?, fpc2?);
+        for i in 0..batch.num_rows() {
+            if let (Some(table), Some(weight)) = (tables[i].clone(), weight[i].clone()) {
+                latest.insert(
+                    table,
+                    Design {
+                        weight,
+                        strata: strata[i].clone(),
+                        psu: psu[i].clone(),
+                        ssu: ssu[i].clone(),
+                        fpc: fpc[i].clone(),
+                        fpc2: fpc2[i].clone(),
+                    },
+                );
+            }
+        }
+    }
+    for (table, design) in latest {
+        if ctx.table_exist(format!("staging.{table}").as_str())? {
+            let id = table.strip_prefix("survey_").unwrap_or(&table);
+            let view = ctx.sql(&design.view_sql(&table)).await?.into_view();
+            ctx.register_table(
+                datafusion::common::TableReference::partial(DESIGN_SCHEMA, id),
+                view,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The design columns of one survey table (staging column names).
+struct Design {
+    weight: String,
+    strata: Option<String>,
+    psu: Option<String>,
+    ssu: Option<String>,
+    fpc: Option<String>,
+    fpc2: Option<String>,
+}
+
+impl Design {
+    /// The design view's query: respondents with the design under fixed names, and the PSU
+    /// (and SSU) counts of the whole sample joined back to every row.
+    fn view_sql(&self, table: &str) -> String {
+        let q = |c: &str| format!("r.\"{}\"", c.replace('"', "\"\""));
+        let stratum = self.strata.as_deref().map(q).unwrap_or("'all'".into());
+        // Without clusters each respondent is its own PSU: its line in its file.
+        let psu = self
+            .psu
+            .as_deref()
+            .map(q)
+            .unwrap_or("r._source_sha256 || ' ' || r._source_position".into());
+        let fpc = self
+            .fpc
+            .as_deref()
+            .map(q)
+            .unwrap_or("cast(null as double)".into());
+        let mut select = format!(
+            "r.*, {w} as _weight, {stratum} as _stratum, {psu} as _psu, {fpc} as _fpc, \
+             d._stratum_psus",
+            w = q(&self.weight)
+        );
+        let mut from = format!(
+            "staging.\"{table}\" as r inner join (select {s} as _stratum, count(distinct {p}) as \
+             _stratum_psus from staging.\"{table}\" as r group by 1) as d on d._stratum = {s}",
+            s = stratum,
+            p = psu
+        );
+        if let Some(ssu) = self.ssu.as_deref().map(q) {
+            let fpc2 = self
+                .fpc2
+                .as_deref()
+                .map(q)
+                .unwrap_or("cast(null as double)".into());
+            select.push_str(&format!(", {ssu} as _ssu, {fpc2} as _fpc2, s._psu_ssus"));
+            from.push_str(&format!(
+                " inner join (select {stratum} as _stratum, {psu} as _psu, count(distinct {ssu}) \
+                 as _psu_ssus from staging.\"{table}\" as r group by 1, 2) as s \
+                 on s._stratum = {stratum} and s._psu = {psu}"
+            ));
+        }
+        format!("select {select} from {from}")
+    }
 }
 
 /// The fields of the struct every survey aggregate returns.

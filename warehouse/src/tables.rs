@@ -9,6 +9,9 @@ use std::sync::Arc;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
 use deltalake::kernel::StructType;
+use deltalake::parquet::basic::{Compression, Encoding};
+use deltalake::parquet::file::properties::{EnabledStatistics, WriterProperties};
+use deltalake::parquet::schema::types::ColumnPath;
 use deltalake::protocol::SaveMode;
 use deltalake::{DeltaTable, DeltaTableBuilder};
 use marsad_pipelines::{schema, Feed};
@@ -21,6 +24,33 @@ pub const SNAPSHOTS: &str = "registry.snapshots";
 pub const QUARANTINE: &str = "quarantine.rows";
 /// Prefix of the tables fed by the pipelines.
 pub const STAGING: &str = "staging";
+
+/// How the Parquet files of a table are written: Snappy as delta-rs does by default, except for
+/// the columns that are unique per row, where a dictionary or Snappy only cost time:
+/// - the pseudonymised `*_token` identifiers (random hex): plain, uncompressed, no statistics;
+/// - the lineage position (`line 1`, `line 2`, …): delta-encoded prefixes, which store the
+///   shared `line 12345` part once, uncompressed.
+pub fn writer_properties(schema: &Schema) -> WriterProperties {
+    let mut props = WriterProperties::builder()
+        .set_created_by(format!("marsad {}", env!("CARGO_PKG_VERSION")))
+        .set_compression(Compression::SNAPPY);
+    for field in schema.fields() {
+        let name = field.name();
+        let column = || ColumnPath::from(name.as_str());
+        if name.ends_with("_token") {
+            props = props
+                .set_column_dictionary_enabled(column(), false)
+                .set_column_compression(column(), Compression::UNCOMPRESSED)
+                .set_column_statistics_enabled(column(), EnabledStatistics::None);
+        } else if name == schema::LINEAGE_POSITION {
+            props = props
+                .set_column_dictionary_enabled(column(), false)
+                .set_column_encoding(column(), Encoding::DELTA_BYTE_ARRAY)
+                .set_column_compression(column(), Compression::UNCOMPRESSED);
+        }
+    }
+    props.build()
+}
 
 /// `staging.<name>` for a pipelines table spec name.
 pub fn staging(name: &str) -> String {

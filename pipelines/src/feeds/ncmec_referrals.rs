@@ -12,28 +12,38 @@
 //!   the roll-up indicators read instead of rescanning tens of millions of rows. Its lineage
 //!   position is the span of lines of the rows it counts.
 //!
-//! This feed streams: a year of referrals can be 36 million rows (≈ 2 GB). Rows are read one at
-//! a time and pushed to the [`Emitter`], which hands a record batch to the sink every
-//! [`crate::output::BATCH_ROWS`] rows; nothing grows with the number of rows. In particular
-//! duplicate report ids are **not** detected here (that would need every id in memory): the
-//! warehouse can count duplicate `report_token`s with SQL if a steward needs it.
+//! This feed streams: a year of referrals can be 36 million rows (≈ 4 GB). The file is cut into
+//! chunks of whole records ([`csv::Chunks`]) that are parsed on every core into record batches
+//! with their lineage, then staged in file order ([`parallel::ordered_map`]); nothing grows with
+//! the number of rows but the roll-up (one entry per key). In particular duplicate report ids
+//! are **not** detected here (that would need every id in memory): the warehouse can count
+//! duplicate `report_token`s with SQL if a steward needs it.
 //!
 //! Each row is parsed by the cheapest correct path first (ISO and dd/mm/yyyy dates by bytes,
 //! NCMEC's exact labels, plain digits) and falls back to the shared rules in
 //! [`crate::normalise`] for anything else; region spellings and incident labels that need the
-//! shared rules are remembered (a bounded cache), so each distinct spelling is folded once.
+//! shared rules are remembered (a bounded cache per chunk), so each distinct spelling is folded
+//! once per chunk.
 //! The report id is replaced by its keyed token before the row leaves this module.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
+use arrow::array::{
+    ArrayRef, BooleanBuilder, Date32Builder, Int64Builder, RecordBatch, StringBuilder,
+};
 use arrow::datatypes::{DataType, Field};
 use chrono::NaiveDate;
+use rustc_hash::FxHashMap;
 
 use super::{Feed, FeedContext};
 use crate::error::{PipelineError, Result};
 use crate::formats::{csv, Position};
 use crate::normalise::{dates, fold, numbers, regions, ColumnSpec, HeaderMap};
-use crate::output::{rejected, Emitter, Sink, TableSpec, Value};
+use crate::output::{
+    date32, rejected as rejected_value, Emitter, LineageBuilder, Sink, TableSpec, Value,
+};
+use crate::parallel;
+use crate::pseudonym::PseudonymKey;
 use crate::report::{FeedReport, QuarantineRow};
 use crate::source::RawFile;
 
@@ -266,7 +276,9 @@ fn first_day() -> NaiveDate {
     NaiveDate::from_ymd_opt(1998, 1, 1).unwrap_or_default()
 }
 
-/// Read one referral file into staging `ncmec_referrals`.
+/// Read one referral file into staging `ncmec_referrals`: chunks of the file are parsed on every
+/// core ([`parallel::ordered_map`]) and staged in file order, so the batches are the same as a
+/// sequential read's.
 pub fn read(file: &RawFile, ctx: &FeedContext, sink: &mut dyn Sink) -> Result<FeedReport> {
     let key = ctx.key(Feed::NcmecReferrals)?;
     if !matches!(file.extension().as_str(), "csv" | "txt" | "tsv") {
@@ -282,144 +294,46 @@ pub fn read(file: &RawFile, ctx: &FeedContext, sink: &mut dyn Sink) -> Result<Fe
     let mut specs = tables();
     let counts_table = specs.remove(1);
     let table = specs.remove(0);
-    let mut counts: HashMap<CountKey, Count> = HashMap::new();
-    let mut rows = csv::rows(file)?;
-    let header = loop {
-        match rows.next() {
-            Some(r) => {
-                let r = r?;
-                if !r.is_blank() {
-                    break r;
-                }
-            }
-            None => {
-                return Err(PipelineError::Empty {
-                    file: file.name.clone(),
-                    detail: None,
-                })
-            }
-        }
-    };
-    let map = HeaderMap::new(&file.name, &header.cells, COLUMNS)?;
+    let mut chunks = csv::Chunks::open(file)?;
+    let header = chunks.header()?.ok_or_else(|| PipelineError::Empty {
+        file: file.name.clone(),
+        detail: None,
+    })?;
     let today = chrono::Local::now().date_naive();
-    let mut parser = RowParser {
-        incident_memo: HashMap::new(),
-        region_memo: HashMap::new(),
+    let reader = ChunkReader {
+        file,
+        delimiter: chunks.delimiter(),
+        map: HeaderMap::new(&file.name, &header.cells, COLUMNS)?,
+        key,
+        table: &table,
         earliest: first_day(),
         latest: today.succ_opt().unwrap_or(today),
     };
     let mut out = Emitter::new(Feed::NcmecReferrals.name(), file, sink)?;
-
-    for record in rows {
-        let record = record?;
-        if record.is_blank() {
-            continue;
-        }
-        let pos = &record.position;
-        let mut bad: Vec<QuarantineRow> = Vec::new();
-        let mut reject = |col: usize, value: &str, reason: String| {
-            bad.push(rejected(pos, COLUMNS[col].name, Some(value), reason));
-        };
-
-        let id = map.cell(&record, REPORT_ID);
-        if id.is_empty() {
-            reject(REPORT_ID, id, "the report id is blank".into());
-        }
-        let raw_date = map.cell(&record, RECEIVED);
-        let date = match parser.date(raw_date) {
-            Ok(d) => Some(d),
-            Err(e) => {
-                reject(RECEIVED, raw_date, e);
-                None
+    let mut counts: Counts = Counts::default();
+    parallel::ordered_map(
+        parallel::threads(),
+        || chunks.next_chunk(),
+        |chunk| reader.read(&chunk),
+        |part| {
+            if let Some(batch) = part.batch {
+                out.batch(&table, batch)?;
             }
-        };
-        let raw_type = map.cell(&record, INCIDENT);
-        let incident = match parser.incident(raw_type) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                reject(INCIDENT, raw_type, e);
-                None
+            for bad in part.rejected {
+                out.reject(bad)?;
             }
-        };
-        let raw_region = map.cell(&record, REGION);
-        let region = match parser.region(raw_region) {
-            Ok(r) => r,
-            Err(e) => {
-                reject(REGION, raw_region, e);
-                None
+            for (key, c) in part.counts {
+                let total = counts.entry(key).or_insert(Count {
+                    first: c.first,
+                    ..Count::default()
+                });
+                total.reports += c.reports;
+                total.files += c.files;
+                total.last = c.last;
             }
-        };
-        let raw_files = map.cell(&record, FILES);
-        let files = match parse_file_count(raw_files) {
-            Ok(n) => n,
-            Err(e) => {
-                reject(FILES, raw_files, e);
-                None
-            }
-        };
-        let raw_act = map.cell(&record, ACTIONABLE);
-        let actionable = match parse_actionable(raw_act) {
-            Ok(a) => a,
-            Err(e) => {
-                reject(ACTIONABLE, raw_act, e);
-                None
-            }
-        };
-        let raw_sx = map.cell(&record, SEXTORTION);
-        let sextortion = if map.get(SEXTORTION).is_none() {
-            None
-        } else {
-            match parse_flag(raw_sx) {
-                Ok(s) => Some(s),
-                Err(e) => {
-                    reject(SEXTORTION, raw_sx, e);
-                    None
-                }
-            }
-        };
-
-        match (date, incident) {
-            (Some(date), Some(incident)) if bad.is_empty() => {
-                let year = i64::from(chrono::Datelike::year(&date));
-                let line = match pos {
-                    Position::Line(l) => *l,
-                    _ => 0,
-                };
-                let c = counts
-                    .entry((year, incident, region, actionable, sextortion))
-                    .or_insert(Count {
-                        first: line,
-                        ..Count::default()
-                    });
-                c.reports += 1;
-                c.files += files.unwrap_or(0);
-                c.last = line;
-                let esp = map.cell(&record, ESP);
-                out.row(
-                    &table,
-                    pos,
-                    vec![
-                        Value::Str(key.token(id)),
-                        Value::Date(date),
-                        Value::Int(year),
-                        Value::Str(incident.to_string()),
-                        if esp.is_empty() {
-                            Value::Null
-                        } else {
-                            Value::Str(esp.to_string())
-                        },
-                        region
-                            .map(|c| Value::Str(c.to_string()))
-                            .unwrap_or(Value::Null),
-                        files.into(),
-                        actionable.into(),
-                        sextortion.into(),
-                    ],
-                )?;
-            }
-            _ => out.reject(bad)?,
-        }
-    }
+            Ok(())
+        },
+    )?;
     let mut counts: Vec<(CountKey, Count)> = counts.into_iter().collect();
     counts.sort_by(|a, b| a.0.cmp(&b.0));
     for ((year, incident, region, actionable, sextortion), c) in counts {
@@ -445,10 +359,220 @@ pub fn read(file: &RawFile, ctx: &FeedContext, sink: &mut dyn Sink) -> Result<Fe
     out.finish()
 }
 
-/// Per-file parsing state: bounded caches of the shared rules' answers, and the date range.
+/// Roll-up counts by key.
+type Counts = FxHashMap<CountKey, Count>;
+
+/// What one chunk of the file gives: its staged rows, its rejected rows (each with its rejected
+/// values) and its share of the roll-up.
+struct Part {
+    batch: Option<RecordBatch>,
+    rejected: Vec<Vec<QuarantineRow>>,
+    counts: Counts,
+}
+
+/// What every chunk is read with (shared by the worker threads).
+struct ChunkReader<'a> {
+    file: &'a RawFile,
+    delimiter: u8,
+    map: HeaderMap,
+    key: &'a PseudonymKey,
+    table: &'a TableSpec,
+    earliest: NaiveDate,
+    latest: NaiveDate,
+}
+
+impl ChunkReader<'_> {
+    fn read(&self, chunk: &csv::TextChunk) -> Result<Part> {
+        let map = &self.map;
+        let mut parser = RowParser {
+            incident_memo: FxHashMap::default(),
+            region_memo: FxHashMap::default(),
+            earliest: self.earliest,
+            latest: self.latest,
+        };
+        let mut staged = Staged::new(&self.file.sha256, chunk.bytes.len() / 100);
+        let mut rejected = Vec::new();
+        let mut counts = Counts::default();
+        let mut token = [0u8; 32];
+        let mut records = csv::ChunkRecords::new(&self.file.name, self.delimiter, chunk);
+        while let Some(record) = records.next_record()? {
+            if record.is_blank() {
+                continue;
+            }
+            let pos = record.position();
+            let mut bad: Vec<QuarantineRow> = Vec::new();
+            let cell = |col: usize| map.cell(&record, col);
+
+            let id = cell(REPORT_ID);
+            if id.is_empty() {
+                bad.push(rejected_value(
+                    &pos,
+                    COLUMNS[REPORT_ID].name,
+                    Some(id),
+                    "the report id is blank",
+                ));
+            }
+            let date = accept(
+                &mut bad,
+                &pos,
+                RECEIVED,
+                cell(RECEIVED),
+                parser.date(cell(RECEIVED)),
+            );
+            let incident = accept(
+                &mut bad,
+                &pos,
+                INCIDENT,
+                cell(INCIDENT),
+                parser.incident(cell(INCIDENT)),
+            );
+            let region = accept(
+                &mut bad,
+                &pos,
+                REGION,
+                cell(REGION),
+                parser.region(cell(REGION)),
+            )
+            .flatten();
+            let files = accept(
+                &mut bad,
+                &pos,
+                FILES,
+                cell(FILES),
+                parse_file_count(cell(FILES)),
+            )
+            .flatten();
+            let actionable = accept(
+                &mut bad,
+                &pos,
+                ACTIONABLE,
+                cell(ACTIONABLE),
+                parse_actionable(cell(ACTIONABLE)),
+            )
+            .flatten();
+            let sextortion = match map.get(SEXTORTION) {
+                None => None,
+                Some(_) => accept(
+                    &mut bad,
+                    &pos,
+                    SEXTORTION,
+                    cell(SEXTORTION),
+                    parse_flag(cell(SEXTORTION)),
+                ),
+            };
+
+            match (date, incident) {
+                (Some(date), Some(incident)) if bad.is_empty() => {
+                    let year = i64::from(chrono::Datelike::year(&date));
+                    let c = counts
+                        .entry((year, incident, region, actionable, sextortion))
+                        .or_insert(Count {
+                            first: record.line,
+                            ..Count::default()
+                        });
+                    c.reports += 1;
+                    c.files += files.unwrap_or(0);
+                    c.last = record.line;
+                    let s = &mut staged;
+                    s.token.append_value(self.key.token_into(id, &mut token));
+                    s.date.append_value(date32(date));
+                    s.year.append_value(year);
+                    s.incident.append_value(incident);
+                    let esp = cell(ESP);
+                    s.esp.append_option((!esp.is_empty()).then_some(esp));
+                    s.region.append_option(region);
+                    s.files.append_option(files);
+                    s.actionable.append_option(actionable);
+                    s.sextortion.append_option(sextortion);
+                    s.lineage.push(&pos);
+                    s.rows += 1;
+                }
+                _ => rejected.push(bad),
+            }
+        }
+        Ok(Part {
+            batch: staged.finish(self.table)?,
+            rejected,
+            counts,
+        })
+    }
+}
+
+/// `Some(value)` if `result` is one, else `None` with the rejection of `raw` in column `col`
+/// recorded in `bad`.
+fn accept<T>(
+    bad: &mut Vec<QuarantineRow>,
+    pos: &Position,
+    col: usize,
+    raw: &str,
+    result: Result<T, String>,
+) -> Option<T> {
+    result
+        .map_err(|reason| bad.push(rejected_value(pos, COLUMNS[col].name, Some(raw), reason)))
+        .ok()
+}
+
+/// The staging columns of one chunk, in the order of [`tables`].
+struct Staged {
+    token: StringBuilder,
+    date: Date32Builder,
+    year: Int64Builder,
+    incident: StringBuilder,
+    esp: StringBuilder,
+    region: StringBuilder,
+    files: Int64Builder,
+    actionable: BooleanBuilder,
+    sextortion: BooleanBuilder,
+    lineage: LineageBuilder,
+    rows: usize,
+}
+
+impl Staged {
+    fn new(sha256: &str, rows: usize) -> Self {
+        Staged {
+            token: StringBuilder::with_capacity(rows, rows * 32),
+            date: Date32Builder::with_capacity(rows),
+            year: Int64Builder::with_capacity(rows),
+            incident: StringBuilder::with_capacity(rows, rows * 8),
+            esp: StringBuilder::with_capacity(rows, rows * 8),
+            region: StringBuilder::with_capacity(rows, rows * 6),
+            files: Int64Builder::with_capacity(rows),
+            actionable: BooleanBuilder::with_capacity(rows),
+            sextortion: BooleanBuilder::with_capacity(rows),
+            lineage: LineageBuilder::new(sha256, rows),
+            rows: 0,
+        }
+    }
+
+    fn finish(mut self, table: &TableSpec) -> Result<Option<RecordBatch>> {
+        if self.rows == 0 {
+            return Ok(None);
+        }
+        let mut columns: Vec<ArrayRef> = vec![
+            Arc::new(self.token.finish()),
+            Arc::new(self.date.finish()),
+            Arc::new(self.year.finish()),
+            Arc::new(self.incident.finish()),
+            Arc::new(self.esp.finish()),
+            Arc::new(self.region.finish()),
+            Arc::new(self.files.finish()),
+            Arc::new(self.actionable.finish()),
+            Arc::new(self.sextortion.finish()),
+        ];
+        columns.extend(self.lineage.finish());
+        RecordBatch::try_new(table.schema.clone(), columns)
+            .map(Some)
+            .map_err(|e| PipelineError::Internal {
+                table: table.name.clone(),
+                detail: e.to_string(),
+            })
+    }
+}
+
+/// Per-chunk parsing state: small caches of the shared rules' answers, and the date range.
 struct RowParser {
-    incident_memo: HashMap<String, Result<&'static str, String>>,
-    region_memo: HashMap<String, Result<Option<&'static str>, String>>,
+    incident_memo: FxHashMap<String, Result<&'static str, String>>,
+    region_memo: FxHashMap<String, Result<Option<&'static str>, String>>,
     earliest: NaiveDate,
     latest: NaiveDate,
 }
@@ -469,32 +593,33 @@ impl RowParser {
     }
 
     fn incident(&mut self, s: &str) -> Result<&'static str, String> {
-        if let Some(code) = incident_exact(s) {
-            return Ok(code);
-        }
-        if let Some(r) = self.incident_memo.get(s) {
-            return r.clone();
-        }
-        let r = parse_incident_type(s);
-        if self.incident_memo.len() < MEMO_CAP {
-            self.incident_memo.insert(s.to_string(), r.clone());
-        }
-        r
+        memo(&mut self.incident_memo, s, parse_incident_type)
     }
 
     fn region(&mut self, s: &str) -> Result<Option<&'static str>, String> {
         if s.is_empty() {
             return Ok(None);
         }
-        if let Some(r) = self.region_memo.get(s) {
-            return r.clone();
-        }
-        let r = regions::parse_region(s).map(|r| r.map(|r| r.code));
-        if self.region_memo.len() < MEMO_CAP {
-            self.region_memo.insert(s.to_string(), r.clone());
-        }
-        r
+        memo(&mut self.region_memo, s, |s| {
+            regions::parse_region(s).map(|r| r.map(|r| r.code))
+        })
     }
+}
+
+/// `rule(s)`, remembered for each distinct `s` (up to [`MEMO_CAP`] of them).
+fn memo<T: Clone>(
+    cache: &mut FxHashMap<String, Result<T, String>>,
+    s: &str,
+    rule: impl Fn(&str) -> Result<T, String>,
+) -> Result<T, String> {
+    if let Some(r) = cache.get(s) {
+        return r.clone();
+    }
+    let r = rule(s);
+    if cache.len() < MEMO_CAP {
+        cache.insert(s.to_string(), r.clone());
+    }
+    r
 }
 
 /// NCMEC's labels and the codes as written, compared byte for byte (the common case).
@@ -889,9 +1014,11 @@ mod tests {
     }
 
     impl Sink for CountingSink {
-        fn rows(&mut self, _table: &TableSpec, batch: arrow::array::RecordBatch) -> Result<()> {
-            self.rows += batch.num_rows();
-            self.batches += 1;
+        fn rows(&mut self, table: &TableSpec, batch: arrow::array::RecordBatch) -> Result<()> {
+            if table.name == TABLE {
+                self.rows += batch.num_rows();
+                self.batches += 1;
+            }
             Ok(())
         }
         fn quarantine(&mut self, batch: arrow::array::RecordBatch) -> Result<()> {

@@ -1,95 +1,475 @@
 //! Delimited text. The delimiter is sniffed from the first non-empty line (`;` is what French
 //! Excel writes, `,` elsewhere, tab and `|` also seen); the text is decoded by
-//! [`RawFile::text_reader`] (UTF-8 with or without BOM, Windows-1256). Rows are streamed.
+//! [`RawFile::text_reader`] (UTF-8 with or without BOM, Windows-1256).
+//!
+//! The file is cut into [`TextChunk`]s of whole records (a few MiB each, split only where a
+//! record ends: a newline outside quotes), each with the line it starts on, so that chunks can
+//! be tokenised independently — one after the other by [`rows`], or on every core by an adapter
+//! that streams millions of rows (see [`crate::parallel`]). Both read records the same way:
+//! [`ChunkRecords`] (csv-core, `"` quoting with doubled quotes, `\n` ends a record and a `\r`
+//! before it is dropped, blank lines skipped by callers), so a row has the same cells and the
+//! same line whichever path read it.
 
-use std::io::{BufReader, Read};
+use std::io::Read;
 
 use super::{Position, Record, Rows};
 use crate::error::{PipelineError, Result};
 use crate::source::RawFile;
 
-/// Stream the rows of a delimited file.
-pub fn rows(file: &RawFile) -> Result<Rows> {
-    let mut decoded = file.text_reader()?;
-    // The decoder hands out its first bytes in small pieces (it sniffs for a BOM), so a single
-    // `fill_buf` may hold only 3 bytes: read a head long enough for the first line, then chain.
-    let mut head = Vec::new();
-    (&mut decoded)
-        .take(SNIFF_BYTES)
-        .read_to_end(&mut head)
-        .map_err(|e| PipelineError::Undecodable {
-            file: file.name.clone(),
-            position: "the start of the file".into(),
-            detail: e.to_string(),
-        })?;
-    let delimiter = sniff_delimiter(&head);
-    let reader = BufReader::with_capacity(1 << 20, std::io::Cursor::new(head).chain(decoded));
-    let csv = ::csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        // `\n` ends a record and `\r` before it is dropped below: with the default CRLF
-        // terminator the csv crate numbers every line after the first one too low
-        // (BurntSushi/rust-csv#395), and Excel writes CRLF.
-        .terminator(::csv::Terminator::Any(b'\n'))
-        .buffer_capacity(1 << 20)
-        .from_reader(reader);
-    let name = file.name.clone();
-    Ok(Box::new(CsvRows {
-        csv,
-        record: ::csv::StringRecord::new(),
-        name,
-        done: false,
-    }))
+/// Bytes per chunk (a chunk grows past this only to finish a record longer than it).
+pub const CHUNK_BYTES: usize = 4 << 20;
+
+/// Whole records of a delimited file, decoded to UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextChunk {
+    /// 1-based line of the file the chunk starts on.
+    pub first_line: u64,
+    pub bytes: Vec<u8>,
+}
+
+/// A delimited file cut into chunks of whole records.
+pub struct Chunks {
+    name: String,
+    delimiter: u8,
+    text: Box<dyn Read + Send>,
+    /// Bytes read but not yet handed out (the start of an unfinished record).
+    pending: Vec<u8>,
+    next_line: u64,
+    eof: bool,
+    chunk_bytes: usize,
+}
+
+impl Chunks {
+    /// Open `file` and sniff its delimiter.
+    pub fn open(file: &RawFile) -> Result<Chunks> {
+        Self::with_chunk_bytes(file, CHUNK_BYTES)
+    }
+
+    /// Same, with chunks of about `chunk_bytes` (tests cut tiny chunks to exercise splitting).
+    pub fn with_chunk_bytes(file: &RawFile, chunk_bytes: usize) -> Result<Chunks> {
+        let mut text = file.text_reader()?;
+        // The decoder hands out its first bytes in small pieces (it sniffs for a BOM), so read
+        // a head long enough for the first line before sniffing.
+        let mut head = Vec::new();
+        (&mut text)
+            .take(SNIFF_BYTES)
+            .read_to_end(&mut head)
+            .map_err(|e| PipelineError::Undecodable {
+                file: file.name.clone(),
+                position: "the start of the file".into(),
+                detail: e.to_string(),
+            })?;
+        Ok(Chunks {
+            name: file.name.clone(),
+            delimiter: sniff_delimiter(&head),
+            text,
+            pending: head,
+            next_line: 1,
+            eof: false,
+            chunk_bytes: chunk_bytes.max(1),
+        })
+    }
+
+    pub fn delimiter(&self) -> u8 {
+        self.delimiter
+    }
+
+    /// A tokeniser of this file's records over `chunk`.
+    pub fn records<'c>(&'c self, chunk: &'c TextChunk) -> ChunkRecords<'c> {
+        ChunkRecords::new(&self.name, self.delimiter, chunk)
+    }
+
+    /// The next chunk of whole records, or `None` at the end of the file.
+    pub fn next_chunk(&mut self) -> Result<Option<TextChunk>> {
+        loop {
+            if !self.eof && self.pending.len() < self.chunk_bytes {
+                self.fill(self.chunk_bytes)?;
+            }
+            if self.pending.is_empty() {
+                return Ok(None);
+            }
+            let cut = if self.eof {
+                Some(self.pending.len())
+            } else {
+                last_record_end(&self.pending, self.delimiter)
+            };
+            match cut {
+                Some(cut) => return Ok(Some(self.take(cut))),
+                // One record longer than a chunk: read on until it ends.
+                None => {
+                    let more = self.pending.len() + self.chunk_bytes;
+                    self.fill(more)?;
+                }
+            }
+        }
+    }
+
+    /// The first non-blank record (the header row), leaving what follows it for `next_chunk`.
+    pub fn header(&mut self) -> Result<Option<Record>> {
+        while let Some(chunk) = self.next_chunk()? {
+            let mut records = ChunkRecords::new(&self.name, self.delimiter, &chunk);
+            while let Some(row) = records.next_record()? {
+                if row.is_blank() {
+                    continue;
+                }
+                let record = row.to_record()?;
+                let rest = chunk.bytes[records.consumed()..].to_vec();
+                let lines = records.line();
+                if !rest.is_empty() {
+                    let mut pending = rest;
+                    pending.append(&mut self.pending);
+                    self.pending = pending;
+                    self.next_line = lines;
+                }
+                return Ok(Some(record));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Read until `pending` holds `want` bytes or the file ends.
+    fn fill(&mut self, want: usize) -> Result<()> {
+        let start = self.pending.len();
+        self.pending.resize(want.max(start), 0);
+        let mut filled = start;
+        while filled < self.pending.len() {
+            match self.text.read(&mut self.pending[filled..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let line = self.next_line
+                        + memchr::memchr_iter(b'\n', &self.pending[..filled]).count() as u64;
+                    return Err(PipelineError::Undecodable {
+                        file: self.name.clone(),
+                        position: Position::Line(line).to_string(),
+                        detail: e.to_string(),
+                    });
+                }
+            }
+        }
+        self.pending.truncate(filled);
+        Ok(())
+    }
+
+    /// Hand out the first `cut` pending bytes as a chunk.
+    fn take(&mut self, cut: usize) -> TextChunk {
+        let rest = self.pending.split_off(cut);
+        let bytes = std::mem::replace(&mut self.pending, rest);
+        let first_line = self.next_line;
+        self.next_line += memchr::memchr_iter(b'\n', &bytes).count() as u64;
+        TextChunk { first_line, bytes }
+    }
+}
+
+/// Just past the last `\n` of `bytes` that ends a record (is outside quotes), given that `bytes`
+/// starts at a record boundary; `None` if no record ends in `bytes`. Quote rules are csv-core's:
+/// a `"` opens a quoted section only at the start of a field, `""` inside it is a quote, and
+/// after the closing quote the field goes on unquoted until the delimiter.
+fn last_record_end(bytes: &[u8], delimiter: u8) -> Option<usize> {
+    let mut last = None;
+    // Outside quotes from `from`: look for the next quote that opens a quoted section.
+    let mut from = 0;
+    loop {
+        let open = memchr::memchr_iter(b'"', &bytes[from..])
+            .map(|i| from + i)
+            .find(|&i| i == 0 || bytes[i - 1] == delimiter || bytes[i - 1] == b'\n');
+        let stretch_end = open.unwrap_or(bytes.len());
+        if let Some(nl) = memchr::memrchr(b'\n', &bytes[from..stretch_end]) {
+            last = Some(from + nl + 1);
+        }
+        let Some(open) = open else {
+            return last;
+        };
+        // Inside quotes: `""` is a quote, a lone `"` closes the section.
+        let mut at = open + 1;
+        loop {
+            match memchr::memchr(b'"', &bytes[at..]) {
+                None => return last,
+                Some(i) if bytes.get(at + i + 1) == Some(&b'"') => at += i + 2,
+                Some(i) => {
+                    from = at + i + 1;
+                    break;
+                }
+            }
+        }
+    }
 }
 
 /// Bytes read ahead to sniff the delimiter.
 const SNIFF_BYTES: u64 = 64 * 1024;
 
-struct CsvRows<R: Read> {
-    csv: ::csv::Reader<R>,
-    record: ::csv::StringRecord,
-    name: String,
+/// The records of one chunk, into one reused buffer. Records in the common shapes (unquoted
+/// cells, and quoted cells that end at a delimiter or the end of the line) are split with
+/// `memchr`; any other record is handed to csv-core, whose rules both paths follow (a test
+/// compares them on random input).
+pub struct ChunkRecords<'c> {
+    name: &'c str,
+    delimiter: u8,
+    reader: csv_core::Reader,
+    input: &'c [u8],
+    pos: usize,
+    /// Line of the file at `pos`.
+    line: u64,
+    fields: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl<'c> ChunkRecords<'c> {
+    pub fn new(name: &'c str, delimiter: u8, chunk: &'c TextChunk) -> Self {
+        ChunkRecords {
+            name,
+            delimiter,
+            reader: csv_core::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .terminator(csv_core::Terminator::Any(b'\n'))
+                .build(),
+            input: &chunk.bytes,
+            pos: 0,
+            line: chunk.first_line,
+            fields: Vec::with_capacity(1024),
+            ends: Vec::with_capacity(64),
+        }
+    }
+
+    /// Bytes of the chunk consumed so far.
+    pub fn consumed(&self) -> usize {
+        self.pos
+    }
+
+    /// The line the next record would start on (before any blank lines).
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// The next record of the chunk, or `None` at its end.
+    pub fn next_record(&mut self) -> Result<Option<CsvRow<'_>>> {
+        // Empty lines are no records (as in csv-core).
+        while self.input.get(self.pos) == Some(&b'\n') {
+            self.pos += 1;
+            self.line += 1;
+        }
+        if self.pos >= self.input.len() {
+            return Ok(None);
+        }
+        let line = self.line;
+        let consumed = match self.split_plain() {
+            Some(n) => n,
+            None => self.split_csv_core(),
+        };
+        let record = &self.input[self.pos..self.pos + consumed];
+        self.line += memchr::memchr_iter(b'\n', record).count() as u64;
+        self.pos += consumed;
+        let text = std::str::from_utf8(&self.fields).map_err(|e| PipelineError::Undecodable {
+            file: self.name.to_string(),
+            position: Position::Line(line).to_string(),
+            detail: format!("invalid UTF-8 at byte {} of the record", e.valid_up_to()),
+        })?;
+        Ok(Some(CsvRow {
+            line,
+            text,
+            ends: &self.ends,
+        }))
+    }
+
+    /// The record at `pos` if it has a common shape; returns the bytes it takes (its newline
+    /// included), or `None` to leave it to csv-core.
+    fn split_plain(&mut self) -> Option<usize> {
+        let input = &self.input[self.pos..];
+        let d = self.delimiter;
+        self.fields.clear();
+        self.ends.clear();
+        let mut i = 0;
+        loop {
+            if input.get(i) == Some(&b'"') {
+                // A quoted cell: up to the lone quote that closes it (`""` is a quote).
+                let mut j = i + 1;
+                loop {
+                    let k = j + memchr::memchr(b'"', &input[j..])?;
+                    self.fields.extend_from_slice(&input[j..k]);
+                    if input.get(k + 1) == Some(&b'"') {
+                        self.fields.push(b'"');
+                        j = k + 2;
+                    } else {
+                        i = k + 1;
+                        break;
+                    }
+                }
+                self.ends.push(self.fields.len());
+                match input.get(i) {
+                    None => return Some(i),
+                    Some(b'\n') => return Some(i + 1),
+                    Some(&c) if c == d => i += 1,
+                    // Text after the closing quote: csv-core's rules.
+                    Some(_) => return None,
+                }
+            } else {
+                match memchr::memchr2(d, b'\n', &input[i..]) {
+                    None => {
+                        self.fields.extend_from_slice(&input[i..]);
+                        self.ends.push(self.fields.len());
+                        return Some(input.len());
+                    }
+                    Some(k) => {
+                        self.fields.extend_from_slice(&input[i..i + k]);
+                        self.ends.push(self.fields.len());
+                        if input[i + k] == b'\n' {
+                            return Some(i + k + 1);
+                        }
+                        i += k + 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The record at `pos` read by csv-core; returns the bytes it takes.
+    fn split_csv_core(&mut self) -> usize {
+        self.reader.reset();
+        self.fields.resize(self.fields.capacity().max(1024), 0);
+        self.ends.resize(self.ends.capacity().max(64), 0);
+        let (mut nin, mut out, mut nends) = (0, 0, 0);
+        loop {
+            // csv-core reads an empty input as the end of the data, where it flushes a last
+            // record that has no newline.
+            let input = &self.input[self.pos + nin..];
+            let (result, n, nout, nend) =
+                self.reader
+                    .read_record(input, &mut self.fields[out..], &mut self.ends[nends..]);
+            nin += n;
+            out += nout;
+            nends += nend;
+            match result {
+                csv_core::ReadRecordResult::InputEmpty => {}
+                csv_core::ReadRecordResult::OutputFull => {
+                    let len = self.fields.len();
+                    self.fields.resize(len * 2, 0);
+                }
+                csv_core::ReadRecordResult::OutputEndsFull => {
+                    let len = self.ends.len();
+                    self.ends.resize(len * 2, 0);
+                }
+                csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => break,
+            }
+        }
+        self.fields.truncate(out);
+        self.ends.truncate(nends);
+        nin
+    }
+}
+
+/// One record of a chunk: its cells, borrowed from the tokeniser's buffer.
+#[derive(Debug, Clone, Copy)]
+pub struct CsvRow<'r> {
+    /// 1-based line the record starts on.
+    pub line: u64,
+    text: &'r str,
+    ends: &'r [usize],
+}
+
+impl<'r> CsvRow<'r> {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Cell `i` exactly as tokenised; missing cells read as empty.
+    fn text_of(&self, i: usize) -> &'r str {
+        let Some(&end) = self.ends.get(i) else {
+            return "";
+        };
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.text.get(start..end).unwrap_or("")
+    }
+
+    /// Cell `i` as written (a `\r` ending the record dropped); missing cells read as empty.
+    pub fn raw(&self, i: usize) -> &'r str {
+        let cell = self.text_of(i);
+        if i + 1 == self.ends.len() {
+            cell.strip_suffix('\r').unwrap_or(cell)
+        } else {
+            cell
+        }
+    }
+
+    /// Cell `i`, trimmed; missing cells read as empty.
+    pub fn cell(&self, i: usize) -> &'r str {
+        self.raw(i).trim()
+    }
+
+    pub fn is_blank(&self) -> bool {
+        (0..self.len()).all(|i| self.cell(i).is_empty())
+    }
+
+    pub fn position(&self) -> Position {
+        Position::Line(self.line)
+    }
+
+    /// An owned [`Record`] of the cells as written.
+    pub fn to_record(&self) -> Result<Record> {
+        Ok(Record {
+            position: self.position(),
+            cells: (0..self.len()).map(|i| self.raw(i).to_string()).collect(),
+        })
+    }
+}
+
+/// Stream the rows of a delimited file, one chunk after the other.
+pub fn rows(file: &RawFile) -> Result<Rows> {
+    let chunks = Chunks::open(file)?;
+    Ok(Box::new(SequentialRows {
+        chunks,
+        current: Vec::new().into_iter(),
+        done: false,
+    }))
+}
+
+struct SequentialRows {
+    chunks: Chunks,
+    current: std::vec::IntoIter<Record>,
     done: bool,
 }
 
-impl<R: Read> Iterator for CsvRows<R> {
+impl SequentialRows {
+    fn load(&mut self) -> Result<bool> {
+        let Some(chunk) = self.chunks.next_chunk()? else {
+            return Ok(false);
+        };
+        let mut records = self.chunks.records(&chunk);
+        let mut out = Vec::new();
+        while let Some(row) = records.next_record()? {
+            out.push(row.to_record()?);
+        }
+        self.current = out.into_iter();
+        Ok(true)
+    }
+}
+
+impl Iterator for SequentialRows {
     type Item = Result<Record>;
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        match self.csv.read_record(&mut self.record) {
-            Ok(true) => {
-                let line = self.record.position().map(|p| p.line()).unwrap_or(0);
-                let mut cells: Vec<String> = self.record.iter().map(str::to_string).collect();
-                if let Some(last) = cells.last_mut() {
-                    if last.ends_with('\r') {
-                        last.pop();
-                    }
+        loop {
+            if self.done {
+                return None;
+            }
+            if let Some(r) = self.current.next() {
+                return Some(Ok(r));
+            }
+            match self.load() {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.done = true;
+                    return None;
                 }
-                Some(Ok(Record {
-                    position: Position::Line(line),
-                    cells,
-                }))
-            }
-            Ok(false) => {
-                self.done = true;
-                None
-            }
-            Err(e) => {
-                self.done = true;
-                let position = e
-                    .position()
-                    .map(|p| Position::Line(p.line()).to_string())
-                    .unwrap_or_else(|| "an unknown line".into());
-                let detail = match e.kind() {
-                    ::csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
-                        "undecodable bytes".to_string()
-                    }
-                    _ => e.to_string(),
-                };
-                Some(Err(PipelineError::parse(&self.name, position, detail)))
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
             }
         }
     }
@@ -151,5 +531,142 @@ mod tests {
         let spain = rows.iter().find(|r| r.cell(0) == "Spain").unwrap();
         assert_eq!(spain.position, Position::Line(4));
         assert_eq!(spain.cells, vec!["Spain", "5"]);
+    }
+
+    #[test]
+    fn last_record_without_newline() {
+        let (_d, f) = raw(b"a,b\n1,2\n3,4");
+        let rows: Vec<Record> = rows(&f).unwrap().map(|r| r.unwrap()).collect();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[2].cells, vec!["3", "4"]);
+        assert_eq!(rows[2].position, Position::Line(3));
+    }
+
+    /// Every record of `f` read in chunks of `size` bytes (the header first, if `header`).
+    fn in_chunks(f: &RawFile, size: usize, header: bool) -> Vec<(Position, Vec<String>)> {
+        let mut chunks = Chunks::with_chunk_bytes(f, size).unwrap();
+        let mut out = Vec::new();
+        if header {
+            let h = chunks.header().unwrap().unwrap();
+            out.push((h.position, h.cells));
+        }
+        while let Some(chunk) = chunks.next_chunk().unwrap() {
+            let mut records = chunks.records(&chunk);
+            while let Some(r) = records.next_record().unwrap() {
+                let r = r.to_record().unwrap();
+                out.push((r.position, r.cells));
+            }
+        }
+        out
+    }
+
+    /// Every way of cutting a file into chunks reads the same records at the same lines.
+    #[test]
+    fn tiny_chunks_read_what_one_chunk_reads() {
+        let text = "id;note\r\n1;\"a;\"\"b\"\"\nc\"\r\n\r\n2;x\"y\n3;\"\"\n\"4\";\"long\n\nquoted\"\n5;end";
+        let (_d, f) = raw(text.as_bytes());
+        let read = |size: usize| in_chunks(&f, size, true);
+        let whole = read(1 << 20);
+        let lines: Vec<u64> = whole
+            .iter()
+            .map(|(p, _)| match p {
+                Position::Line(l) => *l,
+                _ => 0,
+            })
+            .collect();
+        assert_eq!(lines, vec![1, 2, 4, 5, 6, 7, 10]);
+        assert_eq!(whole[1].1, vec!["1", "a;\"b\"\nc"]);
+        assert_eq!(whole[2].1, vec![""]);
+        assert_eq!(whole[3].1, vec!["2", "x\"y"]);
+        assert_eq!(whole[5].1, vec!["4", "long\n\nquoted"]);
+        for size in 1..text.len() + 2 {
+            assert_eq!(read(size), whole, "chunks of {size} bytes");
+        }
+    }
+
+    /// Random bytes over the characters that matter to quoting: any cut the splitter chooses is
+    /// a record boundary of csv-core, so chunked and whole reads agree.
+    #[test]
+    fn random_quoting_reads_the_same_in_chunks() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
+        let alphabet = b"a,\"\n\r;";
+        for _ in 0..150 {
+            let len = rng.gen_range(1..60);
+            let text: Vec<u8> = (0..len)
+                .map(|_| alphabet[rng.gen_range(0..alphabet.len())])
+                .collect();
+            let mut text = text;
+            text.insert(0, b'h');
+            text.insert(1, b'\n');
+            let (_d, f) = raw(&text);
+            let read = |size: usize| in_chunks(&f, size, false);
+            let whole = read(1 << 20);
+            for size in [1, 2, 3, 5, 8, 13] {
+                assert_eq!(
+                    read(size),
+                    whole,
+                    "{:?} in chunks of {size}",
+                    String::from_utf8_lossy(&text)
+                );
+            }
+        }
+    }
+
+    /// The memchr path and csv-core (through the csv crate) read random text the same way.
+    #[test]
+    fn records_match_the_csv_crate_on_random_text() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(11);
+        let alphabet = b"ab,\"\n\r ";
+        for _ in 0..2_000 {
+            let len = rng.gen_range(1..40);
+            let text: Vec<u8> = (0..len)
+                .map(|_| alphabet[rng.gen_range(0..alphabet.len())])
+                .collect();
+            let chunk = TextChunk {
+                first_line: 1,
+                bytes: text.clone(),
+            };
+            let mut ours = Vec::new();
+            let mut records = ChunkRecords::new("t.csv", b',', &chunk);
+            while let Some(r) = records.next_record().unwrap() {
+                let cells: Vec<String> = (0..r.len()).map(|i| r.text_of(i).to_string()).collect();
+                ours.push((r.line, cells));
+            }
+            let mut theirs = Vec::new();
+            let mut reader = ::csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .terminator(::csv::Terminator::Any(b'\n'))
+                .from_reader(&text[..]);
+            for r in reader.byte_records() {
+                let r = r.unwrap();
+                // The csv crate puts a record after empty lines at the first of them: count
+                // the lines up to its first byte instead.
+                let mut at = r.position().unwrap().byte() as usize;
+                while text.get(at) == Some(&b'\n') {
+                    at += 1;
+                }
+                let line = 1 + text[..at].iter().filter(|&&b| b == b'\n').count() as u64;
+                let cells = r
+                    .iter()
+                    .map(|c| String::from_utf8(c.to_vec()).unwrap())
+                    .collect();
+                theirs.push((line, cells));
+            }
+            assert_eq!(ours, theirs, "{:?}", String::from_utf8_lossy(&text));
+        }
+    }
+
+    #[test]
+    fn record_ends_respect_quotes() {
+        assert_eq!(last_record_end(b"a,b\nc,d", b','), Some(4));
+        assert_eq!(last_record_end(b"a,\"b\nc\"\nd", b','), Some(8));
+        assert_eq!(last_record_end(b"a,\"b\nc", b','), None);
+        assert_eq!(last_record_end(b"a,x\"b\nc", b','), Some(6));
+        assert_eq!(last_record_end(b"a,\"b\"\"\nc\"\n", b','), Some(10));
+        // With `;` as delimiter a quote after a comma is a literal, not an opening quote.
+        assert_eq!(last_record_end(b"a,\"b\nc", b';'), Some(5));
     }
 }

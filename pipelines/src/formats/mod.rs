@@ -38,6 +38,24 @@ impl std::fmt::Display for Position {
     }
 }
 
+/// Rows whose cells can be read by index, whatever reader produced them.
+pub trait Cells {
+    /// The cell at `i`, trimmed; missing cells read as empty.
+    fn cell(&self, i: usize) -> &str;
+}
+
+impl Cells for Record {
+    fn cell(&self, i: usize) -> &str {
+        Record::cell(self, i)
+    }
+}
+
+impl Cells for csv::CsvRow<'_> {
+    fn cell(&self, i: usize) -> &str {
+        csv::CsvRow::cell(self, i)
+    }
+}
+
 /// One row of text cells.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {

@@ -6,7 +6,7 @@
 use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{PipelineError, Result};
-use crate::formats::{Record, Rows, Tabular};
+use crate::formats::{Cells, Record, Rows, Tabular};
 use crate::source::RawFile;
 
 /// Fold text for comparison: NFD, combining marks dropped (French accents, Arabic harakat and
@@ -110,7 +110,7 @@ impl HeaderMap {
     }
 
     /// The trimmed cell of declared column `i` in `record` (empty if the column is absent).
-    pub fn cell<'r>(&self, record: &'r Record, i: usize) -> &'r str {
+    pub fn cell<'r, R: Cells>(&self, record: &'r R, i: usize) -> &'r str {
         self.get(i).map(|c| record.cell(c)).unwrap_or("")
     }
 }
