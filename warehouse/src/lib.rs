@@ -22,13 +22,14 @@
 //! - [`location`]: the data directory as a URL, and where each table and raw file lives in it.
 //! - [`tables`]: the warehouse's own tables (registry, quarantine) and opening/creating tables.
 //! - [`snapshots`]: the snapshot log — read the latest or a pinned snapshot, append one.
-//! - [`archive`]: content-addressed, read-only copies of every raw file.
+//! - [`archive`]: content-addressed, read-only copies of every raw file (copied while hashed).
 //! - [`derived`]: tables computed from a snapshot (indicator observations), replaced per snapshot.
 //! - [`ingest`]: the one commit path (all or nothing, idempotent by sha256, recovery).
 //! - [`session`]: a DataFusion session over a pinned snapshot, with the views of `sql/views/`.
 //! - [`views`]: the SQL view files, embedded at build time.
 //! - [`survey`]: design-based survey estimation (Taylor linearisation).
-//! - [`survey_sql`]: the survey estimators as SQL aggregates (`survey_mean`, …).
+//! - [`survey_sql`]: the survey estimators as SQL aggregates (`survey_mean`, …) and the
+//!   design views `survey.<id>`.
 //! - [`error`]: the crate's error type.
 
 pub mod archive;
