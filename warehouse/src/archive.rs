@@ -152,18 +152,12 @@ pub async fn store(loc: &Location, file: &RawFile) -> Result<String> {
         detail,
     };
     if let Some(dir) = loc.local_dir() {
-        let target = dir.join(&rel);
-        if target.exists() {
+        if dir.join(&rel).exists() {
             return Ok(rel);
         }
-        let parent = target.parent().unwrap_or(&dir).to_path_buf();
-        std::fs::create_dir_all(&parent)
-            .map_err(|e| err("create the folder for", e.to_string()))?;
-        let tmp = parent.join(format!(".{}.partial", file.sha256));
-        std::fs::copy(&file.path, &tmp).map_err(|e| err("copy", e.to_string()))?;
-        make_read_only(&tmp).map_err(|e| err("make read-only", e.to_string()))?;
-        std::fs::rename(&tmp, &target).map_err(|e| err("move into place", e.to_string()))?;
-        return Ok(rel);
+    }
+    if let Some(copy) = Incoming::start(loc, &file.path)? {
+        return copy.finish(loc, file).await;
     }
     let store = deltalake::logstore::store_for(loc.root(), loc.options().clone())
         .map_err(|e| err("open the object store for", e.to_string()))?;
