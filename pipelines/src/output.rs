@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use arrow::array::{
     ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, RecordBatch,
-    StringBuilder, TimestampMicrosecondBuilder,
+    StringArray, StringBuilder, TimestampMicrosecondBuilder,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use chrono::NaiveDate;
@@ -226,15 +226,16 @@ impl Column {
 
 /// A date as Arrow's `Date32`: days since 1970-01-01.
 pub fn date32(d: NaiveDate) -> i32 {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-    d.signed_duration_since(epoch).num_days() as i32
+    /// Days from 0001-01-01 (day 1) to 1970-01-01, Arrow's day 0.
+    const UNIX_EPOCH_FROM_CE: i32 = 719_163;
+    chrono::Datelike::num_days_from_ce(&d) - UNIX_EPOCH_FROM_CE
 }
 
 /// The two lineage columns of a batch an adapter builds itself (see [`Emitter::batch`]): the
 /// file's sha256 and each row's position, written as [`Emitter::row`] writes them.
 pub struct LineageBuilder {
     sha256: String,
-    sha: StringBuilder,
+    rows: usize,
     position: StringBuilder,
 }
 
@@ -242,14 +243,14 @@ impl LineageBuilder {
     pub fn new(sha256: &str, capacity: usize) -> Self {
         LineageBuilder {
             sha256: sha256.to_string(),
-            sha: StringBuilder::with_capacity(capacity, capacity * sha256.len()),
+            rows: 0,
             position: StringBuilder::with_capacity(capacity, capacity * 12),
         }
     }
 
     pub fn push(&mut self, position: &Position) {
         use std::fmt::Write;
-        self.sha.append_value(&self.sha256);
+        self.rows += 1;
         // Formats straight into the column's buffer; writing to it cannot fail.
         let _ = write!(self.position, "{position}");
         self.position.append_value("");
@@ -257,10 +258,9 @@ impl LineageBuilder {
 
     /// The columns, in the order of [`schema::lineage_fields`].
     pub fn finish(&mut self) -> [ArrayRef; 2] {
-        [
-            Arc::new(self.sha.finish()),
-            Arc::new(self.position.finish()),
-        ]
+        let rows = std::mem::take(&mut self.rows);
+        let sha = StringArray::from_iter_values(std::iter::repeat_n(&self.sha256, rows));
+        [Arc::new(sha), Arc::new(self.position.finish())]
     }
 }
 

@@ -54,7 +54,7 @@ impl PseudonymKey {
     pub fn token_into<'o>(&self, identifier: &str, out: &'o mut [u8; 32]) -> &'o str {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut mac = self.0.clone();
-        mac.update(identifier.trim().as_bytes());
+        mac.update(crate::formats::trim(identifier).as_bytes());
         let digest = mac.finalize().into_bytes();
         for (pair, byte) in out.chunks_exact_mut(2).zip(&digest[..16]) {
             pair[0] = HEX[usize::from(byte >> 4)];

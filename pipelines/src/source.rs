@@ -142,12 +142,27 @@ impl RawFile {
             file: self.name.clone(),
             cause: source,
         })?;
-        let reader = encoding_rs_io::DecodeReaderBytesBuilder::new()
-            .encoding(Some(self.encoding.encoding()))
-            .bom_override(true)
-            .strip_bom(true)
-            .build(BufReader::with_capacity(1 << 20, file));
-        Ok(Box::new(reader))
+        match self.encoding {
+            // `open` read every byte as UTF-8: pass them through, past the BOM.
+            TextEncoding::Utf8 => Ok(Box::new(file)),
+            TextEncoding::Utf8Bom => {
+                let mut file = file;
+                let mut bom = [0u8; 3];
+                file.read_exact(&mut bom)
+                    .map_err(|source| PipelineError::Io {
+                        file: self.name.clone(),
+                        cause: source,
+                    })?;
+                Ok(Box::new(file))
+            }
+            TextEncoding::Windows1256 => Ok(Box::new(
+                encoding_rs_io::DecodeReaderBytesBuilder::new()
+                    .encoding(Some(self.encoding.encoding()))
+                    .bom_override(true)
+                    .strip_bom(true)
+                    .build(BufReader::with_capacity(1 << 20, file)),
+            )),
+        }
     }
 }
 

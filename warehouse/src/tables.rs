@@ -29,7 +29,7 @@ pub const STAGING: &str = "staging";
 /// the columns that are unique per row, where a dictionary or Snappy only cost time:
 /// - the pseudonymised `*_token` identifiers (random hex): plain, uncompressed, no statistics;
 /// - the lineage position (`line 1`, `line 2`, …): delta-encoded prefixes, which store the
-///   shared `line 12345` part once, uncompressed.
+///   shared `line 12345` part once, uncompressed, no statistics.
 pub fn writer_properties(schema: &Schema) -> WriterProperties {
     let mut props = WriterProperties::builder()
         .set_created_by(format!("marsad {}", env!("CARGO_PKG_VERSION")))
@@ -46,7 +46,9 @@ pub fn writer_properties(schema: &Schema) -> WriterProperties {
             props = props
                 .set_column_dictionary_enabled(column(), false)
                 .set_column_encoding(column(), Encoding::DELTA_BYTE_ARRAY)
-                .set_column_compression(column(), Compression::UNCOMPRESSED);
+                .set_column_compression(column(), Compression::UNCOMPRESSED)
+                // "line 10" < "line 9": min and max of positions say nothing.
+                .set_column_statistics_enabled(column(), EnabledStatistics::None);
         }
     }
     props.build()

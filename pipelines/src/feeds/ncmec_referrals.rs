@@ -412,53 +412,23 @@ impl ChunkReader<'_> {
                     "the report id is blank",
                 ));
             }
-            let date = accept(
-                &mut bad,
-                &pos,
-                RECEIVED,
-                cell(RECEIVED),
-                parser.date(cell(RECEIVED)),
-            );
-            let incident = accept(
-                &mut bad,
-                &pos,
-                INCIDENT,
-                cell(INCIDENT),
-                parser.incident(cell(INCIDENT)),
-            );
-            let region = accept(
-                &mut bad,
-                &pos,
-                REGION,
-                cell(REGION),
-                parser.region(cell(REGION)),
-            )
-            .flatten();
-            let files = accept(
-                &mut bad,
-                &pos,
-                FILES,
-                cell(FILES),
-                parse_file_count(cell(FILES)),
-            )
-            .flatten();
-            let actionable = accept(
-                &mut bad,
-                &pos,
-                ACTIONABLE,
-                cell(ACTIONABLE),
-                parse_actionable(cell(ACTIONABLE)),
-            )
-            .flatten();
+            let raw = cell(RECEIVED);
+            let date = accept(&mut bad, &pos, RECEIVED, raw, parser.date(raw));
+            let raw = cell(INCIDENT);
+            let incident = accept(&mut bad, &pos, INCIDENT, raw, parser.incident(raw));
+            let raw = cell(REGION);
+            let region = accept(&mut bad, &pos, REGION, raw, parser.region(raw)).flatten();
+            let raw = cell(FILES);
+            let files = accept(&mut bad, &pos, FILES, raw, parse_file_count(raw)).flatten();
+            let raw = cell(ACTIONABLE);
+            let actionable =
+                accept(&mut bad, &pos, ACTIONABLE, raw, parse_actionable(raw)).flatten();
             let sextortion = match map.get(SEXTORTION) {
                 None => None,
-                Some(_) => accept(
-                    &mut bad,
-                    &pos,
-                    SEXTORTION,
-                    cell(SEXTORTION),
-                    parse_flag(cell(SEXTORTION)),
-                ),
+                Some(_) => {
+                    let raw = cell(SEXTORTION);
+                    accept(&mut bad, &pos, SEXTORTION, raw, parse_flag(raw))
+                }
             };
 
             match (date, incident) {

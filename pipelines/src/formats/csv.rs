@@ -129,20 +129,19 @@ impl Chunks {
 
     /// Read until `pending` holds `want` bytes or the file ends.
     fn fill(&mut self, want: usize) -> Result<()> {
-        let start = self.pending.len();
-        self.pending.resize(want.max(start), 0);
-        let mut filled = start;
-        while filled < self.pending.len() {
-            match self.text.read(&mut self.pending[filled..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    break;
-                }
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+        self.pending
+            .reserve(want.saturating_sub(self.pending.len()));
+        while !self.eof && self.pending.len() < want {
+            let before = self.pending.len();
+            let missing = (want - before) as u64;
+            match (&mut self.text)
+                .take(missing)
+                .read_to_end(&mut self.pending)
+            {
+                Ok(n) => self.eof = (n as u64) < missing,
                 Err(e) => {
-                    let line = self.next_line
-                        + memchr::memchr_iter(b'\n', &self.pending[..filled]).count() as u64;
+                    let line =
+                        self.next_line + memchr::memchr_iter(b'\n', &self.pending).count() as u64;
                     return Err(PipelineError::Undecodable {
                         file: self.name.clone(),
                         position: Position::Line(line).to_string(),
@@ -151,7 +150,6 @@ impl Chunks {
                 }
             }
         }
-        self.pending.truncate(filled);
         Ok(())
     }
 
@@ -202,24 +200,48 @@ fn last_record_end(bytes: &[u8], delimiter: u8) -> Option<usize> {
 /// Bytes read ahead to sniff the delimiter.
 const SNIFF_BYTES: u64 = 64 * 1024;
 
-/// The records of one chunk, into one reused buffer. Records in the common shapes (unquoted
-/// cells, and quoted cells that end at a delimiter or the end of the line) are split with
-/// `memchr`; any other record is handed to csv-core, whose rules both paths follow (a test
-/// compares them on random input).
+/// The records of one chunk. The chunk is checked as UTF-8 once. Records in the common shapes
+/// (unquoted cells, and quoted cells that end at a delimiter or the end of the line) are split
+/// with `memchr`, their cells left in place as ranges of the chunk (a quoted cell with `""` is
+/// unquoted into a reused buffer); any other record is handed to csv-core, whose rules both paths
+/// follow (a test compares them on random input).
 pub struct ChunkRecords<'c> {
     name: &'c str,
     delimiter: u8,
     reader: csv_core::Reader,
     input: &'c [u8],
+    /// The chunk up to its first byte that is not UTF-8 (all of it, normally).
+    text: &'c str,
     pos: usize,
     /// Line of the file at `pos`.
     line: u64,
+    /// Cells that had to be unquoted (or the whole record, read by csv-core).
     fields: Vec<u8>,
     ends: Vec<usize>,
+    /// The current record's cells.
+    spans: Vec<Span>,
+}
+
+/// Where a cell's text is: a byte range of the chunk, or of the tokeniser's buffer.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: usize,
+    end: usize,
+    buffered: bool,
 }
 
 impl<'c> ChunkRecords<'c> {
     pub fn new(name: &'c str, delimiter: u8, chunk: &'c TextChunk) -> Self {
+        let input = chunk.bytes.as_slice();
+        // encoding_rs checks ASCII runs with SIMD and lends the text without a copy.
+        let text =
+            match encoding_rs::UTF_8.decode_without_bom_handling_and_without_replacement(input) {
+                Some(std::borrow::Cow::Borrowed(text)) => text,
+                _ => {
+                    let valid = encoding_rs::Encoding::utf8_valid_up_to(input);
+                    std::str::from_utf8(&input[..valid]).unwrap_or_default()
+                }
+            };
         ChunkRecords {
             name,
             delimiter,
@@ -227,11 +249,13 @@ impl<'c> ChunkRecords<'c> {
                 .delimiter(delimiter)
                 .terminator(csv_core::Terminator::Any(b'\n'))
                 .build(),
-            input: &chunk.bytes,
+            input,
+            text,
             pos: 0,
             line: chunk.first_line,
             fields: Vec::with_capacity(1024),
             ends: Vec::with_capacity(64),
+            spans: Vec::with_capacity(64),
         }
     }
 
@@ -256,52 +280,84 @@ impl<'c> ChunkRecords<'c> {
             return Ok(None);
         }
         let line = self.line;
-        let consumed = match self.split_plain() {
-            Some(n) => n,
-            None => self.split_csv_core(),
+        let start = self.pos;
+        let (consumed, newlines) = match self.split_common() {
+            Some(split) => split,
+            None => {
+                let n = self.split_csv_core();
+                let record = &self.input[start..start + n];
+                (n, memchr::memchr_iter(b'\n', record).count())
+            }
         };
-        let record = &self.input[self.pos..self.pos + consumed];
-        self.line += memchr::memchr_iter(b'\n', record).count() as u64;
+        self.line += newlines as u64;
         self.pos += consumed;
-        let text = std::str::from_utf8(&self.fields).map_err(|e| PipelineError::Undecodable {
+        let undecodable = |at: usize| PipelineError::Undecodable {
             file: self.name.to_string(),
             position: Position::Line(line).to_string(),
-            detail: format!("invalid UTF-8 at byte {} of the record", e.valid_up_to()),
-        })?;
+            detail: format!("invalid UTF-8 at byte {at} of the record"),
+        };
+        if start + consumed > self.text.len() {
+            return Err(undecodable(self.text.len().saturating_sub(start)));
+        }
+        // Unquoting cuts valid text only at ASCII quotes and delimiters.
+        let fields = std::str::from_utf8(&self.fields).map_err(|e| undecodable(e.valid_up_to()))?;
         Ok(Some(CsvRow {
             line,
-            text,
-            ends: &self.ends,
+            text: self.text,
+            fields,
+            spans: &self.spans,
         }))
     }
 
     /// The record at `pos` if it has a common shape; returns the bytes it takes (its newline
-    /// included), or `None` to leave it to csv-core.
-    fn split_plain(&mut self) -> Option<usize> {
-        let input = &self.input[self.pos..];
+    /// included) and the newlines among them, or `None` to leave it to csv-core.
+    fn split_common(&mut self) -> Option<(usize, usize)> {
+        let at = self.pos;
+        let input = &self.input[at..];
         let d = self.delimiter;
         self.fields.clear();
-        self.ends.clear();
+        self.spans.clear();
+        let in_chunk = |start: usize, end: usize| Span {
+            start: at + start,
+            end: at + end,
+            buffered: false,
+        };
+        let mut newlines = 0;
         let mut i = 0;
         loop {
             if input.get(i) == Some(&b'"') {
                 // A quoted cell: up to the lone quote that closes it (`""` is a quote).
                 let mut j = i + 1;
-                loop {
+                let mut buffered = None;
+                let span = loop {
                     let k = j + memchr::memchr(b'"', &input[j..])?;
-                    self.fields.extend_from_slice(&input[j..k]);
                     if input.get(k + 1) == Some(&b'"') {
-                        self.fields.push(b'"');
+                        buffered.get_or_insert(self.fields.len());
+                        self.fields.extend_from_slice(&input[j..=k]);
                         j = k + 2;
-                    } else {
-                        i = k + 1;
-                        break;
+                        continue;
                     }
-                }
-                self.ends.push(self.fields.len());
+                    let span = match buffered {
+                        None => in_chunk(i + 1, k),
+                        Some(start) => {
+                            self.fields.extend_from_slice(&input[j..k]);
+                            Span {
+                                start,
+                                end: self.fields.len(),
+                                buffered: true,
+                            }
+                        }
+                    };
+                    if memchr::memchr(b'\n', &input[i + 1..k]).is_some() {
+                        newlines += memchr::memchr_iter(b'\n', &input[i + 1..k]).count();
+                    }
+                    i = k + 1;
+                    break span;
+                };
+                self.spans.push(span);
                 match input.get(i) {
-                    None => return Some(i),
-                    Some(b'\n') => return Some(i + 1),
+                    None => return Some((i, newlines)),
+                    Some(b'\n') => return Some((i + 1, newlines + 1)),
                     Some(&c) if c == d => i += 1,
                     // Text after the closing quote: csv-core's rules.
                     Some(_) => return None,
@@ -309,15 +365,13 @@ impl<'c> ChunkRecords<'c> {
             } else {
                 match memchr::memchr2(d, b'\n', &input[i..]) {
                     None => {
-                        self.fields.extend_from_slice(&input[i..]);
-                        self.ends.push(self.fields.len());
-                        return Some(input.len());
+                        self.spans.push(in_chunk(i, input.len()));
+                        return Some((input.len(), newlines));
                     }
                     Some(k) => {
-                        self.fields.extend_from_slice(&input[i..i + k]);
-                        self.ends.push(self.fields.len());
+                        self.spans.push(in_chunk(i, i + k));
                         if input[i + k] == b'\n' {
-                            return Some(i + k + 1);
+                            return Some((i + k + 1, newlines + 1));
                         }
                         i += k + 1;
                     }
@@ -357,40 +411,60 @@ impl<'c> ChunkRecords<'c> {
         }
         self.fields.truncate(out);
         self.ends.truncate(nends);
+        self.spans_from_ends();
         nin
+    }
+
+    /// Cell ranges in `fields` from the cells' ends.
+    fn spans_from_ends(&mut self) {
+        self.spans.clear();
+        let mut start = 0;
+        for &end in &self.ends {
+            self.spans.push(Span {
+                start,
+                end,
+                buffered: true,
+            });
+            start = end;
+        }
     }
 }
 
-/// One record of a chunk: its cells, borrowed from the tokeniser's buffer.
+/// One record of a chunk: its cells, borrowed from the chunk or the tokeniser's buffer.
 #[derive(Debug, Clone, Copy)]
 pub struct CsvRow<'r> {
     /// 1-based line the record starts on.
     pub line: u64,
     text: &'r str,
-    ends: &'r [usize],
+    fields: &'r str,
+    spans: &'r [Span],
 }
 
 impl<'r> CsvRow<'r> {
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.spans.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.spans.is_empty()
     }
 
     /// Cell `i` exactly as tokenised; missing cells read as empty.
     fn text_of(&self, i: usize) -> &'r str {
-        let Some(&end) = self.ends.get(i) else {
+        let Some(span) = self.spans.get(i) else {
             return "";
         };
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        self.text.get(start..end).unwrap_or("")
+        let text = if span.buffered {
+            self.fields
+        } else {
+            self.text
+        };
+        text.get(span.start..span.end).unwrap_or("")
     }
 
     /// Cell `i` as written (a `\r` ending the record dropped); missing cells read as empty.
     pub fn raw(&self, i: usize) -> &'r str {
         let cell = self.text_of(i);
-        if i + 1 == self.ends.len() {
+        if i + 1 == self.spans.len() {
             cell.strip_suffix('\r').unwrap_or(cell)
         } else {
             cell
@@ -399,7 +473,7 @@ impl<'r> CsvRow<'r> {
 
     /// Cell `i`, trimmed; missing cells read as empty.
     pub fn cell(&self, i: usize) -> &'r str {
-        self.raw(i).trim()
+        super::trim(self.raw(i))
     }
 
     pub fn is_blank(&self) -> bool {

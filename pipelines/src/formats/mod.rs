@@ -30,7 +30,11 @@ pub enum Position {
 impl std::fmt::Display for Position {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Position::Line(l) => write!(f, "line {l}"),
+            // Formatted by hand: staging writes one per row, millions per file.
+            Position::Line(l) => {
+                f.write_str("line ")?;
+                f.write_str(itoa::Buffer::new().format(*l))
+            }
             Position::Sheet { sheet, row } => write!(f, "sheet '{sheet}' row {row}"),
             Position::Page { page, line } => write!(f, "page {page} line {line}"),
             Position::Lines { first, last } => write!(f, "lines {first}-{last} (roll-up)"),
@@ -66,10 +70,19 @@ pub struct Record {
 impl Record {
     /// The cell at `i`, trimmed; missing cells read as empty.
     pub fn cell(&self, i: usize) -> &str {
-        self.cells.get(i).map(|c| c.trim()).unwrap_or("")
+        self.cells.get(i).map(|c| trim(c)).unwrap_or("")
     }
     pub fn is_blank(&self) -> bool {
-        self.cells.iter().all(|c| c.trim().is_empty())
+        self.cells.iter().all(|c| trim(c).is_empty())
+    }
+}
+
+/// A cell without its leading and trailing white space (`str::trim`), answered at once for the
+/// common cell that starts and ends with a visible ASCII character.
+pub fn trim(cell: &str) -> &str {
+    match (cell.as_bytes().first(), cell.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => cell,
+        _ => cell.trim(),
     }
 }
 
