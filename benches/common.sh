@@ -42,6 +42,12 @@ measure() {
   echo "$label $(cat "$out")"
 }
 
+# warm FILE: read FILE once so that the next tool finds it in the page cache (each tool is
+# measured on the same footing, whatever ran before it).
+warm() {
+  cat "$1" >/dev/null
+}
+
 # row LABEL "LABEL WALL PEAK_KB" → a Markdown table row
 row() {
   set -- "$1" $2

@@ -17,7 +17,9 @@ CSV=$(referrals_csv)
 BYTES=$(stat -c %s "$CSV")
 
 rm -rf "$WORK/warehouse" "$WORK/duckdb.parquet"
+warm "$CSV"
 M=$(measure marsad "$MARSAD" --data-dir "$WORK/warehouse" ingest ncmec-referrals "$CSV")
+warm "$CSV"
 D=$(measure duckdb "$VENV/bin/python" -c "
 import duckdb
 duckdb.sql(\"copy (select * from read_csv('$CSV', header = true)) to '$WORK/duckdb.parquet' (format parquet)\")

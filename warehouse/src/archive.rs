@@ -162,22 +162,25 @@ mod direct {
     const ALIGN: usize = 4096;
     const BLOCK: usize = 8 << 20;
 
-    /// `None` if the file system does not take direct writes (tmpfs, some network mounts).
+    /// `None` (and no file at `to`) if the file system does not take direct writes (older
+    /// tmpfs, some network and FUSE mounts): the caller copies the ordinary way.
     pub fn copy(from: &Path, to: &Path) -> std::io::Result<Option<u64>> {
+        match copy_direct(from, to) {
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::EOPNOTSUPP)) => {
+                let _ = std::fs::remove_file(to);
+                Ok(None)
+            }
+            result => result.map(Some),
+        }
+    }
+
+    fn copy_direct(from: &Path, to: &Path) -> std::io::Result<u64> {
         let mut input = File::open(from)?;
-        let mut out = match OpenOptions::new()
+        let mut out = OpenOptions::new()
             .write(true)
             .create_new(true)
             .custom_flags(libc::O_DIRECT)
-            .open(to)
-        {
-            Ok(out) => out,
-            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
-                let _ = std::fs::remove_file(to);
-                return Ok(None);
-            }
-            Err(e) => return Err(e),
-        };
+            .open(to)?;
         let mut buf = vec![0u8; BLOCK + ALIGN];
         let start = buf.as_ptr().align_offset(ALIGN).min(ALIGN);
         let block = &mut buf[start..start + BLOCK];
@@ -200,10 +203,10 @@ mod direct {
                 drop(out);
                 let mut tail = OpenOptions::new().append(true).open(to)?;
                 tail.write_all(&block[whole..filled])?;
-                return Ok(Some(copied + (filled - whole) as u64));
+                return Ok(copied + (filled - whole) as u64);
             }
             if filled < BLOCK {
-                return Ok(Some(copied));
+                return Ok(copied);
             }
         }
     }
