@@ -27,11 +27,11 @@ use super::{Feed, FeedContext};
 use crate::error::{PipelineError, Result};
 use crate::formats::{Position, Record, Tabular};
 use crate::normalise::dates::parse_year;
-use crate::normalise::headers::open_table;
+use crate::normalise::headers::{open_table, HeaderMap};
 use crate::normalise::numbers::{is_blank, parse_count};
 use crate::normalise::{fold, ColumnSpec};
 use crate::output::{rejected, Emitter, Sink, TableSpec, Value};
-use crate::report::{FeedReport, Severity};
+use crate::report::{FeedReport, QuarantineRow, Severity};
 use crate::source::RawFile;
 
 /// Staging table name (`staging.pmp_case_table`).
@@ -159,31 +159,13 @@ pub fn read(file: &RawFile, _ctx: &FeedContext, sink: &mut dyn Sink) -> Result<F
     let spec = table_spec()?;
     let (headers, rows) = open_table(file, feed, &[Tabular::Csv, Tabular::Xlsx], COLUMNS)?;
     let mut out = Emitter::new(feed, file, sink)?;
-    let mut seen: HashMap<i64, Position> = HashMap::new();
+    let mut years = Years::default();
     let mut staged: Vec<(i64, Position, Vec<Option<i64>>)> = Vec::new();
 
     for record in rows {
         let record = record?;
-        if record.is_blank() {
+        let Some((year, mut bad)) = years.read(&mut out, &headers, YEAR, &record) else {
             continue;
-        }
-        let year_cell = headers.cell(&record, YEAR);
-        if let Some(what) = non_data_row(&record, year_cell) {
-            out.finding(
-                "pmp.not_data",
-                Severity::Info,
-                Some(record.position.to_string()),
-                what,
-            );
-            continue;
-        }
-        let mut bad = Vec::new();
-        let year = match parse_year(year_cell) {
-            Ok(y) => Some(y as i64),
-            Err(reason) => {
-                bad.push(rejected(&record.position, "year", Some(year_cell), reason));
-                None
-            }
         };
         let mut counts = Vec::with_capacity(COLUMNS.len() - 1);
         for (i, col) in COLUMNS.iter().enumerate().skip(CASES) {
@@ -196,19 +178,9 @@ pub fn read(file: &RawFile, _ctx: &FeedContext, sink: &mut dyn Sink) -> Result<F
                 }
             }
         }
-        if let Some(y) = year {
-            if let Some(first) = seen.get(&y) {
-                bad.push(rejected(
-                    &record.position,
-                    "year",
-                    Some(year_cell),
-                    format!("year {y} is already given at {first}"),
-                ));
-            }
-        }
         match year {
             Some(y) if bad.is_empty() => {
-                seen.insert(y, record.position.clone());
+                years.staged(y, &record.position);
                 let mut values = vec![Value::Int(y)];
                 values.extend(counts.iter().map(|c| Value::from(*c)));
                 out.row(&spec, &record.position, values)?;
@@ -233,7 +205,7 @@ fn table_spec() -> Result<TableSpec> {
 }
 
 /// A count cell: empty → null, otherwise a whole non-negative number.
-fn count(cell: &str) -> std::result::Result<Option<i64>, String> {
+pub(crate) fn count(cell: &str) -> std::result::Result<Option<i64>, String> {
     if is_blank(cell) {
         return Ok(None);
     }
@@ -301,10 +273,66 @@ fn components_add_up(out: &mut Emitter, staged: &[(i64, Position, Vec<Option<i64
     }
 }
 
+/// The years of a PMP yearly table (one row per year), read the same way by both PMP yearly
+/// feeds: blank rows skipped, total and note rows reported (`pmp.not_data`) and skipped, each
+/// year parsed and staged once.
+#[derive(Default)]
+pub(crate) struct Years {
+    staged: HashMap<i64, Position>,
+}
+
+impl Years {
+    /// The year of a data row with the rejections of its year cell (not a year, or a year
+    /// already staged); `None` for a row that is not data.
+    pub(crate) fn read(
+        &self,
+        out: &mut Emitter,
+        headers: &HeaderMap,
+        column: usize,
+        record: &Record,
+    ) -> Option<(Option<i64>, Vec<QuarantineRow>)> {
+        if record.is_blank() {
+            return None;
+        }
+        let cell = headers.cell(record, column);
+        if let Some(what) = non_data_row(record, cell) {
+            out.finding(
+                "pmp.not_data",
+                Severity::Info,
+                Some(record.position.to_string()),
+                what,
+            );
+            return None;
+        }
+        let mut bad = Vec::new();
+        let year = match parse_year(cell) {
+            Ok(y) => Some(i64::from(y)),
+            Err(reason) => {
+                bad.push(rejected(&record.position, "year", Some(cell), reason));
+                None
+            }
+        };
+        if let Some((y, first)) = year.and_then(|y| Some((y, self.staged.get(&y)?))) {
+            bad.push(rejected(
+                &record.position,
+                "year",
+                Some(cell),
+                format!("year {y} is already given at {first}"),
+            ));
+        }
+        Some((year, bad))
+    }
+
+    /// Remember that `year` was staged from the row at `position`.
+    pub(crate) fn staged(&mut self, year: i64, position: &Position) {
+        self.staged.insert(year, position.clone());
+    }
+}
+
 /// Whether a row of a published yearly table is not data: a total row (`Total`, `المجموع`) or
 /// a note under the table (`Source : PMP`: one filled cell that is not a year). Returns what to
 /// say in the `Info` finding; such rows are not staged (the warehouse sums years itself).
-pub(crate) fn non_data_row(record: &Record, year_cell: &str) -> Option<String> {
+fn non_data_row(record: &Record, year_cell: &str) -> Option<String> {
     let folded = fold(year_cell);
     const TOTALS: [&str; 6] = [
         "total",

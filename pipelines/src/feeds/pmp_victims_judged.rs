@@ -10,20 +10,16 @@
 //! No consistency rule: the adapter checks only that counts are counts and years are years
 //! (changes over time are indicator logic, not the adapter's).
 
-use std::collections::HashMap;
-
 use arrow::datatypes::{DataType, Field};
 
-use super::pmp_case_table::non_data_row;
+use super::pmp_case_table::{count, Years};
 use super::{Feed, FeedContext};
 use crate::error::{PipelineError, Result};
-use crate::formats::{Position, Tabular};
-use crate::normalise::dates::parse_year;
+use crate::formats::Tabular;
 use crate::normalise::headers::open_table;
-use crate::normalise::numbers::{is_blank, parse_count};
 use crate::normalise::ColumnSpec;
 use crate::output::{rejected, Emitter, Sink, TableSpec, Value};
-use crate::report::{FeedReport, Severity};
+use crate::report::FeedReport;
 use crate::source::RawFile;
 
 /// Staging table name (`staging.pmp_victims_judged`).
@@ -77,59 +73,26 @@ pub fn read(file: &RawFile, _ctx: &FeedContext, sink: &mut dyn Sink) -> Result<F
         })?;
     let (headers, rows) = open_table(file, feed, &[Tabular::Csv, Tabular::Xlsx], COLUMNS)?;
     let mut out = Emitter::new(feed, file, sink)?;
-    let mut seen: HashMap<i64, Position> = HashMap::new();
+    let mut years = Years::default();
 
     for record in rows {
         let record = record?;
-        if record.is_blank() {
+        let Some((year, mut bad)) = years.read(&mut out, &headers, YEAR, &record) else {
             continue;
-        }
-        let year_cell = headers.cell(&record, YEAR);
-        if let Some(what) = non_data_row(&record, year_cell) {
-            out.finding(
-                "pmp.not_data",
-                Severity::Info,
-                Some(record.position.to_string()),
-                what,
-            );
-            continue;
-        }
-        let mut bad = Vec::new();
-        let year = match parse_year(year_cell) {
-            Ok(y) => Some(y as i64),
-            Err(reason) => {
-                bad.push(rejected(&record.position, "year", Some(year_cell), reason));
-                None
-            }
         };
-        let victims_cell = headers.cell(&record, VICTIMS);
-        let victims = if is_blank(victims_cell) {
-            None
-        } else {
-            match parse_count(victims_cell) {
-                Ok(n) => Some(n),
-                Err(reason) => {
-                    bad.push(rejected(
-                        &record.position,
-                        "child_victims",
-                        Some(victims_cell),
-                        reason,
-                    ));
-                    None
-                }
-            }
-        };
-        if let Some(first) = year.and_then(|y| seen.get(&y)) {
+        let cell = headers.cell(&record, VICTIMS);
+        let victims = count(cell).unwrap_or_else(|reason| {
             bad.push(rejected(
                 &record.position,
-                "year",
-                Some(year_cell),
-                format!("year {year_cell} is already given at {first}"),
+                "child_victims",
+                Some(cell),
+                reason,
             ));
-        }
+            None
+        });
         match year {
             Some(y) if bad.is_empty() => {
-                seen.insert(y, record.position.clone());
+                years.staged(y, &record.position);
                 out.row(&spec, &record.position, vec![Value::Int(y), victims.into()])?;
             }
             _ => out.reject(bad)?,
