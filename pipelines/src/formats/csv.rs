@@ -348,9 +348,7 @@ impl<'c> ChunkRecords<'c> {
                             }
                         }
                     };
-                    if memchr::memchr(b'\n', &input[i + 1..k]).is_some() {
-                        newlines += memchr::memchr_iter(b'\n', &input[i + 1..k]).count();
-                    }
+                    newlines += memchr::memchr_iter(b'\n', &input[i + 1..k]).count();
                     i = k + 1;
                     break span;
                 };
