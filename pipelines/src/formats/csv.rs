@@ -48,8 +48,8 @@ impl Chunks {
     /// Same, with chunks of about `chunk_bytes` (tests cut tiny chunks to exercise splitting).
     pub fn with_chunk_bytes(file: &RawFile, chunk_bytes: usize) -> Result<Chunks> {
         let mut text = file.text_reader()?;
-        // The decoder hands out its first bytes in small pieces (it sniffs for a BOM), so read
-        // a head long enough for the first line before sniffing.
+        // A reader may hand out its first bytes in small pieces (the Windows-1256 decoder
+        // does), so read a head long enough for the first line before sniffing.
         let mut head = Vec::new();
         (&mut text)
             .take(SNIFF_BYTES)
@@ -112,7 +112,7 @@ impl Chunks {
                 if row.is_blank() {
                     continue;
                 }
-                let record = row.to_record()?;
+                let record = row.to_record();
                 let rest = chunk.bytes[records.consumed()..].to_vec();
                 let lines = records.line();
                 if !rest.is_empty() {
@@ -132,8 +132,7 @@ impl Chunks {
         self.pending
             .reserve(want.saturating_sub(self.pending.len()));
         while !self.eof && self.pending.len() < want {
-            let before = self.pending.len();
-            let missing = (want - before) as u64;
+            let missing = (want - self.pending.len()) as u64;
             match (&mut self.text)
                 .take(missing)
                 .read_to_end(&mut self.pending)
@@ -483,11 +482,11 @@ impl<'r> CsvRow<'r> {
     }
 
     /// An owned [`Record`] of the cells as written.
-    pub fn to_record(&self) -> Result<Record> {
-        Ok(Record {
+    pub fn to_record(&self) -> Record {
+        Record {
             position: self.position(),
             cells: (0..self.len()).map(|i| self.raw(i).to_string()).collect(),
-        })
+        }
     }
 }
 
@@ -515,7 +514,7 @@ impl SequentialRows {
         let mut records = self.chunks.records(&chunk);
         let mut out = Vec::new();
         while let Some(row) = records.next_record()? {
-            out.push(row.to_record()?);
+            out.push(row.to_record());
         }
         self.current = out.into_iter();
         Ok(true)
@@ -625,7 +624,7 @@ mod tests {
         while let Some(chunk) = chunks.next_chunk().unwrap() {
             let mut records = chunks.records(&chunk);
             while let Some(r) = records.next_record().unwrap() {
-                let r = r.to_record().unwrap();
+                let r = r.to_record();
                 out.push((r.position, r.cells));
             }
         }
