@@ -2,15 +2,16 @@
 # Diagnostic benchmark (issue #2): what each part of the ingest that DuckDB's CSV → Parquet
 # conversion does not do costs at N rows (default 36,000,000). Builds Marsad in release with
 # benches/ingest_ablation.patch applied (a throw-away patch: MARSAD_ABLATE=hash,hmac,lineage,
-# archive switches those parts off) in its own source copy and target directory, then runs the
+# archive switches those parts off) in its own source copy, then runs the
 # ingest with nothing switched off, with each part switched off alone, with all of them off, and
 # DuckDB, all in one run. Prints wall time, CPU time and peak RSS of each (/usr/bin/time).
 #
 #   benches/ingest_ablation.sh
 #   ROWS=1000000 benches/ingest_ablation.sh
 #
-# The first build is a cold release build (tens of minutes on 2 cores; target directory
-# $HOME/.cache/marsad/target-ablation, so the real benchmark's binary is never replaced).
+# The ablation build shares the benchmarks' target directory, so only Marsad's own crates are
+# rebuilt; its binary is copied to $WORK/marsad-ablation and the real binary is put back by a
+# second (no-op) build of this checkout.
 # When /proc/sys/vm/drop_caches is writable (root), the page cache is emptied before each run
 # so that no run inherits another's dirty pages; the CSV is then read once, as in
 # benches/ingest_referrals.sh.
@@ -25,8 +26,15 @@ rm -rf "$SRC" && mkdir -p "$SRC"
 git archive HEAD | tar -x -C "$SRC"
 git -C "$SRC" init -q && git -C "$SRC" apply "$PWD/benches/ingest_ablation.patch"
 echo "building the ablation build (release)…" >&2
-(cd "$SRC" && CARGO_TARGET_DIR="$HOME/.cache/marsad/target-ablation" cargo build --release --quiet)
-ABLATED="$HOME/.cache/marsad/target-ablation/release/marsad"
+(cd "$SRC" && cargo build --release --quiet)
+ABLATED="$WORK/marsad-ablation"
+cp "$MARSAD" "$ABLATED"
+rm -f "$MARSAD"
+cargo build --release --quiet
+if [ ! -x "$MARSAD" ] || cmp -s "$MARSAD" "$ABLATED"; then
+  echo "could not put the real release binary back at $MARSAD" >&2
+  exit 1
+fi
 
 settle() {
   sync
