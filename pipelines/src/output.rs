@@ -249,10 +249,9 @@ impl LineageBuilder {
     }
 
     pub fn push(&mut self, position: &Position) {
-        use std::fmt::Write;
         self.rows += 1;
-        // Formats straight into the column's buffer; writing to it cannot fail.
-        let _ = write!(self.position, "{position}");
+        // Written straight into the column's buffer; writing to it cannot fail.
+        let _ = position.write_to(&mut self.position);
         self.position.append_value("");
     }
 
