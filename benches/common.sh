@@ -30,16 +30,18 @@ referrals_csv() {
   echo "$csv"
 }
 
-# measure LABEL COMMAND… → prints "LABEL WALL_SECONDS PEAK_KB"; stdout of the command goes to
-# $WORK/stdout-LABEL.txt, stderr to $WORK/stderr-LABEL.txt.
+# measure LABEL COMMAND… → prints "LABEL WALL_SECONDS PEAK_KB CPU_SECONDS" (CPU = user +
+# system); stdout of the command goes to $WORK/stdout-LABEL.txt, stderr to $WORK/stderr-LABEL.txt.
 measure() {
   local label=$1; shift
   local out="$WORK/time-$label.txt"
   sync
-  if ! /usr/bin/time -f "%e %M" -o "$out" "$@" >"$WORK/stdout-$label.txt" 2>"$WORK/stderr-$label.txt"; then
+  if ! /usr/bin/time -f "%e %M %U %S" -o "$out" "$@" >"$WORK/stdout-$label.txt" 2>"$WORK/stderr-$label.txt"; then
     echo "$label failed:" >&2; cat "$WORK/stderr-$label.txt" >&2; return 1
   fi
-  echo "$label $(cat "$out")"
+  local wall kb user sys
+  read -r wall kb user sys < "$out"
+  echo "$label $wall $kb $(awk "BEGIN { print $user + $sys }")"
 }
 
 # warm FILE: read FILE once so that the next tool finds it in the page cache (each tool is

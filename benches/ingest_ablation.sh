@@ -41,15 +41,14 @@ settle() {
   if [ -w /proc/sys/vm/drop_caches ]; then echo 3 > /proc/sys/vm/drop_caches; fi
   warm "$CSV"
 }
-# run LABEL COMMAND… → "| LABEL | wall | user+sys | peak MB |"
+# run LABEL COMMAND… → "| LABEL | wall | CPU | peak MB |"
 run() {
   local label=$1; shift
-  local out="$WORK/time-ablation.txt"
   settle
-  /usr/bin/time -f "%e %U %S %M" -o "$out" "$@" >/dev/null 2>"$WORK/stderr-ablation.txt" || {
-    echo "$label failed:" >&2; cat "$WORK/stderr-ablation.txt" >&2; return 1; }
-  read -r wall user sys kb < "$out"
-  echo "| $label | $wall | $(awk "BEGIN { print $user + $sys }") | $((kb / 1024)) |"
+  local line
+  line=$(measure ablation "$@") || return 1
+  set -- "$label" $line
+  echo "| $1 | $3 | $5 | $(( $4 / 1024 )) |"
 }
 marsad() {
   rm -rf "$WORK/warehouse-ablation"
