@@ -655,19 +655,23 @@ mod tests {
         }
     }
 
+    /// 1 to `max_len - 1` bytes drawn from `alphabet` (the same draws, in the same order, as the
+    /// random tests made inline before).
+    fn random_text(rng: &mut impl rand::Rng, alphabet: &[u8], max_len: usize) -> Vec<u8> {
+        let len = rng.gen_range(1..max_len);
+        (0..len)
+            .map(|_| alphabet[rng.gen_range(0..alphabet.len())])
+            .collect()
+    }
+
     /// Random bytes over the characters that matter to quoting: any cut the splitter chooses is
     /// a record boundary of csv-core, so chunked and whole reads agree.
     #[test]
     fn random_quoting_reads_the_same_in_chunks() {
         use rand::{Rng, SeedableRng};
         let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
-        let alphabet = b"a,\"\n\r;";
         for _ in 0..150 {
-            let len = rng.gen_range(1..60);
-            let text: Vec<u8> = (0..len)
-                .map(|_| alphabet[rng.gen_range(0..alphabet.len())])
-                .collect();
-            let mut text = text;
+            let mut text = random_text(&mut rng, b"a,\"\n\r;", 60);
             text.insert(0, b'h');
             text.insert(1, b'\n');
             let (_d, f) = raw(&text);
@@ -689,12 +693,8 @@ mod tests {
     fn records_match_the_csv_crate_on_random_text() {
         use rand::{Rng, SeedableRng};
         let mut rng = rand::rngs::SmallRng::seed_from_u64(11);
-        let alphabet = b"ab,\"\n\r ";
         for _ in 0..2_000 {
-            let len = rng.gen_range(1..40);
-            let text: Vec<u8> = (0..len)
-                .map(|_| alphabet[rng.gen_range(0..alphabet.len())])
-                .collect();
+            let text = random_text(&mut rng, b"ab,\"\n\r ", 40);
             let chunk = TextChunk {
                 first_line: 1,
                 bytes: text.clone(),
