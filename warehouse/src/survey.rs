@@ -17,12 +17,20 @@
 //! sample (`stratum_psus`) is given, it is used; otherwise the PSUs present are counted, which
 //! is right for the whole sample only.
 //!
-//! **Strata with one PSU** ([`LonelyPsu`], R's `survey.lonely.psu`): `fail` (error, R's
-//! default), `certainty` (the stratum adds no variance) or `centre` (its PSU deviates from the
-//! mean of all PSU totals instead of its stratum's, R's `adjust`).
+//! **Census strata.** A stratum whose sampling fraction is 1 (every PSU taken: fpc = its number
+//! of PSUs, or fraction 1) is self-representing: it adds no first-stage variance, whatever its
+//! number of PSUs, so a certainty PSU alone in its stratum is not lonely (R's `onestrat`).
 //!
-//! **Two stages** (an fpc per stage, R's `svydesign(id = ~psu + ssu, fpc = ~fpc1 + fpc2)`):
-//! each PSU adds `f_h · (1 - f_hi) · m_hi / (m_hi - 1) · Σ_j (z_hij - z̄_hi)²` over its SSUs.
+//! **Strata with one PSU** that are not a census ([`LonelyPsu`], R's `survey.lonely.psu`):
+//! `fail` (error, R's default), `certainty` (the stratum adds no variance) or `centre` (its PSU
+//! deviates from the mean of all PSU totals instead of its stratum's, R's `adjust`).
+//!
+//! **Two stages** (an fpc per stage, R's `svydesign(id = ~psu + ssu, fpc = ~fpc1 + fpc2)`,
+//! R's `multistage`): each PSU adds `f_h · (1 - f_hi) · m_hi / (m_hi - 1) · Σ_j (z_hij - z̄_hi)²`
+//! over its SSUs, `f_h` being the first-stage sampling fraction (1 in a census stratum). A PSU
+//! whose SSUs were all taken (`f_hi` = 1) adds nothing; one with a single SSU that is not a
+//! census is lonely: an error under `fail`, nothing otherwise (within one PSU the mean of all
+//! SSU totals is that SSU's own, so `centre` adds nothing either).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -185,6 +193,13 @@ fn same(
             b,
         }),
     }
+}
+
+/// Whether a sampling fraction says every unit was taken: a self-representing stratum (or PSU,
+/// at the second stage) adds no variance at its stage and is never lonely. The tolerance is
+/// R's (`onestrat`: `all(f < 0.0000001)` on `1 - fraction`).
+fn is_census(fraction: f64) -> bool {
+    1.0 - fraction < 1e-7
 }
 
 impl Sample {
@@ -404,18 +419,23 @@ impl Sample {
                     ),
                 });
             }
-            let (sum, sum_sq) = s
-                .psus
-                .values()
-                .map(z)
-                .fold((0.0, 0.0), |(a, b), z| (a + z, b + z * z));
             // Second stage (R's multistage): within each PSU, the same formula over its SSUs,
             // weighted by the first-stage sampling fraction; nothing when stage 1 has no fpc.
+            // A census stratum still has this term (with f = 1): its PSUs were all taken, not
+            // their SSUs.
             if f > 0.0 {
                 for (psu, p) in s.psus.iter().filter(|(_, p)| !p.ssus.is_empty()) {
                     v += f * self.second_stage(name, psu, p, lin, lonely)?;
                 }
             }
+            if is_census(f) {
+                continue;
+            }
+            let (sum, sum_sq) = s
+                .psus
+                .values()
+                .map(z)
+                .fold((0.0, 0.0), |(a, b), z| (a + z, b + z * z));
             if n_h < 2.0 {
                 v += match lonely {
                     LonelyPsu::Fail => return Err(SurveyError::LonelyPsu(name.clone())),
@@ -451,6 +471,9 @@ impl Sample {
                 stratum: at(),
                 detail: format!("{present} SSUs seen, {m} in the design, sampling fraction {f2}"),
             });
+        }
+        if is_census(f2) {
+            return Ok(0.0);
         }
         if m < 2.0 {
             return match lonely {
@@ -677,6 +700,279 @@ mod tests {
             .add("A", "2", Some(12.0), None, 1.0, 1.0, 0.0)
             .unwrap_err();
         assert!(err.to_string().contains("fpc differs"), "{err}");
+    }
+
+    /// One school of R's `apiclus2` (tests/fixtures/apiclus2.csv): 40 of 757 districts, then
+    /// up to five schools in each district; `fpc2` is the district's number of schools, so the
+    /// 31 districts with five schools or fewer are a census at the second stage.
+    struct School {
+        dnum: String,
+        snum: String,
+        stype: String,
+        api00: f64,
+        api99: f64,
+        enroll: Option<f64>,
+        fpc2: f64,
+        pw: f64,
+    }
+
+    fn apiclus2() -> Vec<School> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/apiclus2.csv");
+        let Ok(text) = std::fs::read_to_string(path) else {
+            panic!("{path} is missing");
+        };
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let headers = reader.headers().unwrap().clone();
+        let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+        let [dnum, snum, stype, api00, api99, enroll, fpc2, pw] = [
+            "dnum", "snum", "stype", "api00", "api99", "enroll", "fpc2", "pw",
+        ]
+        .map(col);
+        reader
+            .records()
+            .map(|rec| {
+                let r = rec.unwrap();
+                let num = |i: usize| r[i].parse::<f64>().unwrap();
+                School {
+                    dnum: r[dnum].to_string(),
+                    snum: r[snum].to_string(),
+                    stype: r[stype].to_string(),
+                    api00: num(api00),
+                    api99: num(api99),
+                    enroll: (!r[enroll].is_empty()).then(|| num(enroll)),
+                    fpc2: num(fpc2),
+                    pw: num(pw),
+                }
+            })
+            .collect()
+    }
+
+    /// Where a school sits in a design: its stratum, the stratum's fpc (PSUs in the
+    /// population) and the school's weight.
+    type Placement = (String, f64, f64);
+
+    /// The sample of `y` (and `x`) over the schools `keep` selects, in the design `place`
+    /// puts them in: districts are the PSUs, schools the SSUs when `two_stage`. PSU and SSU
+    /// counts are those of the whole fixture, as R keeps them for domains and `na.rm`.
+    fn apiclus2_sample(
+        schools: &[School],
+        place: &dyn Fn(&School) -> Placement,
+        two_stage: bool,
+        keep: &dyn Fn(&School) -> Option<(f64, f64)>,
+    ) -> Sample {
+        let mut psus: HashMap<String, std::collections::HashSet<&str>> = HashMap::new();
+        let mut ssus: HashMap<&str, f64> = HashMap::new();
+        for school in schools {
+            psus.entry(place(school).0)
+                .or_default()
+                .insert(&school.dnum);
+            *ssus.entry(&school.dnum).or_default() += 1.0;
+        }
+        let mut sample = Sample::default();
+        for school in schools {
+            let Some((y, x)) = keep(school) else { continue };
+            let (stratum, fpc, w) = place(school);
+            let second = two_stage.then(|| SecondStage {
+                ssu: &school.snum,
+                fpc: Some(school.fpc2),
+                ssus_in_design: Some(ssus[school.dnum.as_str()]),
+            });
+            let n_h = psus[&stratum].len() as f64;
+            sample
+                .add_unit(&stratum, &school.dnum, Some(fpc), Some(n_h), second, w, y, x)
+                .unwrap();
+        }
+        sample
+    }
+
+    /// R's own example, `svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2, data = apiclus2)`.
+    fn clus2(s: &School) -> Placement {
+        ("1".into(), 757.0, s.pw)
+    }
+
+    /// The stratified design of tests/fixtures/apiclus2.R: a census stratum (the three
+    /// lowest district numbers, all taken), a certainty district (the first with the most
+    /// schools, alone in its stratum with fpc `cert_fpc`: 1 for a certainty PSU) and the 36
+    /// other districts, of 753. The weights are those of the certainty design whatever
+    /// `cert_fpc` says, as in the R script.
+    fn stratified(schools: &[School], cert_fpc: f64) -> impl Fn(&School) -> Placement {
+        let mut districts: Vec<u32> = schools.iter().map(|s| s.dnum.parse().unwrap()).collect();
+        districts.sort_unstable();
+        districts.dedup();
+        let census: Vec<String> = districts[..3].iter().map(u32::to_string).collect();
+        let most = schools.iter().map(|s| s.fpc2).fold(0.0, f64::max);
+        let cert = schools.iter().find(|s| s.fpc2 == most).unwrap().dnum.clone();
+        assert_eq!(cert, "620", "the certainty district of apiclus2.R");
+        move |s: &School| {
+            let (h, population, sampled, fpc) = if census.contains(&s.dnum) {
+                ("census", 3.0, 3.0, 3.0)
+            } else if s.dnum == cert {
+                ("cert", 1.0, 1.0, cert_fpc)
+            } else {
+                ("rest", 753.0, 36.0, 753.0)
+            };
+            (h.into(), fpc, s.pw * 40.0 / 757.0 * population / sampled)
+        }
+    }
+
+    fn api00(s: &School) -> Option<(f64, f64)> {
+        Some((s.api00, 0.0))
+    }
+
+    fn enroll(s: &School) -> Option<(f64, f64)> {
+        s.enroll.map(|e| (e, 0.0))
+    }
+
+    /// `got` equals R's printed value (12 significant digits).
+    fn as_r(what: &str, got: f64, r: f64) {
+        assert!(
+            (got - r).abs() <= 1e-11 * r.abs(),
+            "{what}: {got} where R gives {r}"
+        );
+    }
+
+    fn estimate(sample: &Sample, estimator: Estimator, lonely: LonelyPsu) -> Estimate {
+        match sample.estimate(estimator, lonely) {
+            Ok(Some(e)) => e,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// R's two-stage example: 31 of the 40 districts had all their schools taken, so their
+    /// second stage is a census, not a lonely PSU (R: 670.81, SE 30.099).
+    #[test]
+    fn apiclus2_two_stage_matches_r() {
+        let schools = apiclus2();
+        let e = |keep: &dyn Fn(&School) -> Option<(f64, f64)>, estimator| {
+            let sample = apiclus2_sample(&schools, &clus2, true, keep);
+            estimate(&sample, estimator, LonelyPsu::Fail)
+        };
+        let mean = e(&api00, Estimator::Mean);
+        as_r("svymean(~api00)", mean.estimate, 670.811808118);
+        as_r("svymean(~api00) SE", mean.se, 30.0990273768);
+        assert_eq!(mean.n, 126);
+        // svytotal(~enroll, na.rm = TRUE): six schools have no enrolment.
+        let total = e(&enroll, Estimator::Total);
+        as_r("svytotal(~enroll)", total.estimate, 2639272.93);
+        as_r("svytotal(~enroll) SE", total.se, 799637.773648);
+        assert_eq!(total.n, 120);
+        let ratio = e(&|s: &School| Some((s.api00, s.api99)), Estimator::Ratio);
+        as_r("svyratio(~api00, ~api99)", ratio.estimate, 1.03996357067);
+        as_r("svyratio(~api00, ~api99) SE", ratio.se, 0.00462053412339);
+    }
+
+    /// All 40 districts taken (fpc1 = 40): the first stage adds nothing, the second stage
+    /// counts in full (f1 = 1).
+    #[test]
+    fn a_census_first_stage_matches_r() {
+        let schools = apiclus2();
+        let census = |s: &School| ("1".to_string(), 40.0, s.pw * 40.0 / 757.0);
+        let mean = estimate(
+            &apiclus2_sample(&schools, &census, true, &api00),
+            Estimator::Mean,
+            LonelyPsu::Fail,
+        );
+        as_r("svymean(~api00)", mean.estimate, 670.811808118);
+        as_r("svymean(~api00) SE", mean.se, 15.4355010482);
+        let total = estimate(
+            &apiclus2_sample(&schools, &census, true, &enroll),
+            Estimator::Total,
+            LonelyPsu::Fail,
+        );
+        as_r("svytotal(~enroll)", total.estimate, 139459.6);
+        as_r("svytotal(~enroll) SE", total.se, 10645.1773081);
+    }
+
+    /// A census stratum and a certainty PSU (one district, fpc 1) beside an ordinary stratum:
+    /// no lonely-PSU error, no first-stage variance from either, as R.
+    #[test]
+    fn census_strata_and_certainty_psus_match_r() {
+        let schools = apiclus2();
+        let design = stratified(&schools, 1.0);
+        let two_stage = |keep: &dyn Fn(&School) -> Option<(f64, f64)>, estimator| {
+            let sample = apiclus2_sample(&schools, &design, true, keep);
+            estimate(&sample, estimator, LonelyPsu::Fail)
+        };
+        let mean = two_stage(&api00, Estimator::Mean);
+        as_r("svymean(~api00)", mean.estimate, 686.800257971);
+        as_r("svymean(~api00) SE", mean.se, 37.6962745481);
+        let total = two_stage(&enroll, Estimator::Total);
+        as_r("svytotal(~enroll)", total.estimate, 2415874.85);
+        as_r("svytotal(~enroll) SE", total.se, 766769.657573);
+        // One stage (districts are the units): the certainty district is alone in its stratum.
+        let one_stage = |estimator| {
+            let sample = apiclus2_sample(&schools, &design, false, &api00);
+            estimate(&sample, estimator, LonelyPsu::Fail)
+        };
+        let mean = one_stage(Estimator::Mean);
+        as_r("one stage svymean(~api00)", mean.estimate, 686.800257971);
+        as_r("one stage svymean(~api00) SE", mean.se, 37.6564896242);
+        let total = one_stage(Estimator::Total);
+        as_r("one stage svytotal(~api00)", total.estimate, 2839804.6);
+        as_r("one stage svytotal(~api00) SE", total.se, 584192.72092);
+    }
+
+    /// R's `svyby(~api00, ~stype, design, svymean)`: each domain with the whole design. In the
+    /// stratified design, high schools leave the census and certainty strata empty.
+    #[test]
+    fn domains_of_two_stage_designs_match_r_svyby() {
+        let schools = apiclus2();
+        let by_stype = |place: &dyn Fn(&School) -> Placement, stype: &str| {
+            let keep = |s: &School| (s.stype == stype).then_some((s.api00, 0.0));
+            let sample = apiclus2_sample(&schools, place, true, &keep);
+            estimate(&sample, Estimator::Mean, LonelyPsu::Fail)
+        };
+        for (stype, mean, se) in [
+            ("E", 692.810400867, 29.9266042374),
+            ("H", 598.340659341, 17.6941671261),
+            ("M", 642.352, 45.0913163003),
+        ] {
+            let e = by_stype(&clus2, stype);
+            as_r(&format!("clus2 {stype}"), e.estimate, mean);
+            as_r(&format!("clus2 {stype} SE"), e.se, se);
+        }
+        let design = stratified(&schools, 1.0);
+        for (stype, mean, se) in [
+            ("E", 714.105857865, 35.8626772621),
+            ("H", 598.340659341, 17.6482330501),
+            ("M", 680.600536677, 47.667235701),
+        ] {
+            let e = by_stype(&design, stype);
+            as_r(&format!("stratified {stype}"), e.estimate, mean);
+            as_r(&format!("stratified {stype} SE"), e.se, se);
+        }
+    }
+
+    /// The certainty district again, but now one of two in its stratum (fpc 2): a genuine
+    /// lonely PSU. R: "Stratum (cert) has only one PSU at stage 1" under `fail`.
+    #[test]
+    fn a_lonely_psu_that_is_not_a_census_follows_the_lonely_rule() {
+        let schools = apiclus2();
+        let design = stratified(&schools, 2.0);
+        let sample = apiclus2_sample(&schools, &design, false, &api00);
+        assert_eq!(
+            sample.estimate(Estimator::Mean, LonelyPsu::Fail),
+            Err(SurveyError::LonelyPsu("cert".into()))
+        );
+        let certain = estimate(&sample, Estimator::Mean, LonelyPsu::Certainty);
+        as_r("certainty SE", certain.se, 37.6564896242);
+        let centre = estimate(&sample, Estimator::Mean, LonelyPsu::Centre);
+        as_r("adjust SE", centre.se, 37.6653106208);
+        // At the second stage: a district with one school of several sampled is lonely too.
+        let mut two = Sample::default();
+        for (psu, ssu, y) in [("A", "a1", 1.0), ("B", "b1", 4.0), ("B", "b2", 8.0)] {
+            let second = SecondStage {
+                ssu,
+                fpc: Some(5.0),
+                ssus_in_design: None,
+            };
+            two.add_unit("1", psu, Some(10.0), None, Some(second), 12.5, y, 0.0)
+                .unwrap();
+        }
+        assert_eq!(
+            two.estimate(Estimator::Total, LonelyPsu::Fail),
+            Err(SurveyError::LonelyPsu("1, PSU A (a single SSU)".into()))
+        );
     }
 
     /// R's apisrs (200 schools, SRS without replacement from 6194): published estimates.
