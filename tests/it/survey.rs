@@ -1,29 +1,153 @@
-//! Survey estimates in SQL: R's published results on apisrs through the real ingest and the
+//! Survey estimates in SQL: R's published results on apisrs and R's two-stage example apiclus2
+//! (census second stages, a census stratum, a certainty PSU) through the real ingest and the
 //! SQL aggregates; domains (GROUP BY) agree with the whole-design ratio formulation (what R's
-//! svyby computes); the SDG 16.2.3 indicator carries its bounds and reliability.
+//! svyby computes) and with R's svyby; the SDG 16.2.3 indicator carries its bounds and
+//! reliability.
 
 use crate::helpers::{assert_success, TestWarehouse};
 
-fn apisrs_warehouse() -> (TestWarehouse, tempfile::TempDir) {
+/// A warehouse with one fixture of tests/fixtures ingested as an HCP survey, with `design` as
+/// its design description.
+fn fixture_warehouse(name: &str, design: &str) -> (TestWarehouse, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("apisrs.csv");
+    let csv = dir.path().join(format!("{name}.csv"));
     std::fs::copy(
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/apisrs.csv"),
+        format!("{}/tests/fixtures/{name}.csv", env!("CARGO_MANIFEST_DIR")),
         &csv,
     )
     .unwrap();
-    std::fs::write(
-        dir.path().join("apisrs.design.toml"),
-        "survey_id = \"apisrs\"\nweight = \"pw\"\npsu = \"snum\"\nfpc = \"fpc\"\nfpc_kind = \"population\"\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join(format!("{name}.design.toml")), design).unwrap();
     let wh = TestWarehouse::new();
     let out = wh
         .cmd(&["ingest", "hcp-survey", csv.to_str().unwrap()])
         .output()
         .unwrap();
-    assert_success(&out, "ingest apisrs");
+    assert_success(&out, &format!("ingest {name}"));
     (wh, dir)
+}
+
+fn apisrs_warehouse() -> (TestWarehouse, tempfile::TempDir) {
+    fixture_warehouse(
+        "apisrs",
+        "survey_id = \"apisrs\"\nweight = \"pw\"\npsu = \"snum\"\nfpc = \"fpc\"\nfpc_kind = \"population\"\n",
+    )
+}
+
+/// `got` equals R's printed value (12 significant digits, tests/fixtures/README.md).
+fn as_r(what: &str, got: f64, r: f64) {
+    assert!(
+        (got - r).abs() <= 1e-11 * r.abs(),
+        "{what}: {got} where R gives {r}"
+    );
+}
+
+/// R's own two-stage example, `svydesign(id=~dnum+snum, fpc=~fpc1+fpc2, data=apiclus2)`: 31 of
+/// its 40 districts had all their schools taken, a census at the second stage, not a lonely PSU.
+#[test]
+fn sql_aggregates_reproduce_r_survey_on_apiclus2() {
+    let (wh, _dir) = fixture_warehouse(
+        "apiclus2",
+        "survey_id = \"apiclus2\"\nweight = \"pw\"\npsu = \"dnum\"\nssu = \"snum\"\n\
+         fpc = \"fpc1\"\nfpc2 = \"fpc2\"\nfpc_kind = \"population\"\n",
+    );
+    let named = "_weight, _stratum, _psu, _fpc, _stratum_psus, _ssu, _fpc2, _psu_ssus";
+    let q = |expr: &str| wh.number(&format!("select {expr} from survey.apiclus2"));
+    let mean = format!("survey_mean(api00, {named})");
+    as_r(
+        "svymean(~api00)",
+        q(&format!("{mean}['estimate']")),
+        670.811808118,
+    );
+    as_r(
+        "svymean(~api00) SE",
+        q(&format!("{mean}['se']")),
+        30.0990273768,
+    );
+    // The design's own columns give the same for the whole sample.
+    let raw = "survey_mean(api00, pw, 1, dnum, fpc1, null, snum, fpc2, null)['se']";
+    as_r("svymean(~api00) SE, raw columns", q(raw), 30.0990273768);
+    // na.rm = TRUE: six schools without enrolment leave the estimate, not the design.
+    let total = format!("survey_total(enroll, {named})");
+    as_r(
+        "svytotal(~enroll)",
+        q(&format!("{total}['estimate']")),
+        2639272.93,
+    );
+    as_r(
+        "svytotal(~enroll) SE",
+        q(&format!("{total}['se']")),
+        799637.773648,
+    );
+    let ratio = format!("survey_ratio(api00, api99, {named})");
+    as_r(
+        "svyratio",
+        q(&format!("{ratio}['estimate']")),
+        1.03996357067,
+    );
+    as_r(
+        "svyratio SE",
+        q(&format!("{ratio}['se']")),
+        0.00462053412339,
+    );
+    // svyby(~api00, ~stype, design, svymean): a GROUP BY on the design view.
+    let by = wh.sql(&format!(
+        "select stype, e['estimate'] as estimate, e['se'] as se from \
+         (select stype, {mean} as e from survey.apiclus2 group by stype) order by stype"
+    ));
+    let rows: Vec<Vec<String>> = by
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    let r = [
+        ("E", 692.810400867, 29.9266042374),
+        ("H", 598.340659341, 17.6941671261),
+        ("M", 642.352, 45.0913163003),
+    ];
+    assert_eq!(rows.len(), r.len(), "{by}");
+    for (row, (stype, estimate, se)) in rows.iter().zip(r) {
+        assert_eq!(row[0], stype, "{by}");
+        as_r(stype, row[1].parse().unwrap(), estimate);
+        as_r(stype, row[2].parse().unwrap(), se);
+    }
+}
+
+/// A census stratum (districts 15, 63, 83: all taken) and a certainty PSU (district 620 alone
+/// in its stratum, fpc 1) beside 36 districts of 753, one stage: no lonely-PSU error, the SE R
+/// gives (tests/fixtures/apiclus2.R, `strat1`). With district 620 one of two in its stratum
+/// (fpc 2), it is a lonely PSU again.
+#[test]
+fn certainty_psus_and_census_strata_in_sql() {
+    let (wh, _dir) = fixture_warehouse(
+        "apiclus2",
+        "survey_id = \"apiclus2\"\nweight = \"pw\"\npsu = \"dnum\"\nfpc = \"fpc1\"\n",
+    );
+    let design = |cert_fpc: u32| {
+        format!(
+            "with d as (select *, case when dnum in (15, 63, 83) then 'census' \
+             when dnum = 620 then 'cert' else 'rest' end as h from survey.apiclus2), \
+             p as (select *, case h when 'census' then 3 when 'cert' then 1 else 753 end as n_pop, \
+             case h when 'census' then 3 when 'cert' then 1 else 36 end as n_h, \
+             case h when 'census' then 3 when 'cert' then {cert_fpc} else 753 end as fpc_h from d) \
+             select survey_mean(api00, pw * 40 / 757 * n_pop / n_h, h, dnum, fpc_h, n_h) as e from p"
+        )
+    };
+    let se = wh.number(&format!("select e['se'] from ({})", design(1)));
+    as_r("one stage svymean(~api00) SE", se, 37.6564896242);
+    let estimate = wh.number(&format!("select e['estimate'] from ({})", design(1)));
+    as_r("one stage svymean(~api00)", estimate, 686.800257971);
+    let out = wh
+        .cmd(&["sql", &format!("select e['se'] from ({})", design(2))])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "survey_mean: stratum `cert` has a single PSU (lonely PSU option: fail; choose certainty or centre)"
+        ),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -717,7 +717,10 @@ mod tests {
     }
 
     fn apiclus2() -> Vec<School> {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/apiclus2.csv");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/apiclus2.csv"
+        );
         let Ok(text) = std::fs::read_to_string(path) else {
             panic!("{path} is missing");
         };
@@ -779,7 +782,16 @@ mod tests {
             });
             let n_h = psus[&stratum].len() as f64;
             sample
-                .add_unit(&stratum, &school.dnum, Some(fpc), Some(n_h), second, w, y, x)
+                .add_unit(
+                    &stratum,
+                    &school.dnum,
+                    Some(fpc),
+                    Some(n_h),
+                    second,
+                    w,
+                    y,
+                    x,
+                )
                 .unwrap();
         }
         sample
@@ -801,7 +813,12 @@ mod tests {
         districts.dedup();
         let census: Vec<String> = districts[..3].iter().map(u32::to_string).collect();
         let most = schools.iter().map(|s| s.fpc2).fold(0.0, f64::max);
-        let cert = schools.iter().find(|s| s.fpc2 == most).unwrap().dnum.clone();
+        let cert = schools
+            .iter()
+            .find(|s| s.fpc2 == most)
+            .unwrap()
+            .dnum
+            .clone();
         assert_eq!(cert, "620", "the certainty district of apiclus2.R");
         move |s: &School| {
             let (h, population, sampled, fpc) = if census.contains(&s.dnum) {
