@@ -184,7 +184,10 @@ fn another_pseudonymisation_key_is_refused() {
         err.contains("staging.emc_reports was pseudonymised under another key"),
         "{err}"
     );
-    assert_eq!(wh.number("select count(*) from staging.emc_reports"), staged);
+    assert_eq!(
+        wh.number("select count(*) from staging.emc_reports"),
+        staged
+    );
 }
 
 #[test]
@@ -201,7 +204,9 @@ fn a_truncated_census_file_cannot_replace_a_figure() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("rgph2024-regions.csv: cannot be parsed at line 4: the file ends inside this line"),
+        err.contains(
+            "rgph2024-regions.csv: cannot be parsed at line 4: the file ends inside this line"
+        ),
         "{err}"
     );
     assert_eq!(
@@ -210,5 +215,34 @@ fn a_truncated_census_file_cannot_replace_a_figure() {
              and sex = '_T' and age_group = '_T'"
         ),
         4_467_911.0
+    );
+}
+
+#[test]
+fn referrals_sent_again_are_counted_once_in_the_roll_up() {
+    let wh = TestWarehouse::new();
+    wh.ingest("ncmec-referrals", &["ncmec/ncmec-referrals-2023.csv"]);
+    let staged = wh.number("select count(*) from ncmec_referrals");
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(sample("ncmec/ncmec-referrals-2023.csv")).unwrap();
+    let first: Vec<&str> = text.lines().take(101).collect();
+    let again = temp_file(
+        &dir,
+        "referrals-part.csv",
+        (first.join("\n") + "\n").as_bytes(),
+    );
+    let out = ingest_file(&wh, "ncmec-referrals", &again);
+    assert!(
+        out.contains("records in ncmec_referrals: 0 new, 0 changed, 100 unchanged"),
+        "{out}"
+    );
+    assert_eq!(wh.number("select count(*) from ncmec_referrals"), staged);
+    assert_eq!(
+        wh.number("select sum(reports) from ncmec_referral_counts"),
+        staged
+    );
+    assert_eq!(
+        wh.number("select sum(files) from ncmec_referral_counts"),
+        wh.number("select sum(coalesce(file_count, 0)) from ncmec_referrals")
     );
 }

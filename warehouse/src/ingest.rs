@@ -247,7 +247,9 @@ impl TableWriters {
                 if (!spec.key.is_empty() || spec.roll_up.is_some())
                     && !self.records.specs.contains_key(&name)
                 {
-                    self.records.specs.insert(name.clone(), (spec.clone(), None));
+                    self.records
+                        .specs
+                        .insert(name.clone(), (spec.clone(), None));
                 }
                 let writer = self.writer(&name, &spec.schema).await?;
                 writer
@@ -308,8 +310,7 @@ async fn replace_resent_records(
         if spec.key.is_empty() {
             continue;
         }
-        let props =
-            commit_properties_with(snapshot_id, files, records.key_check.as_deref());
+        let props = commit_properties_with(snapshot_id, files, records.key_check.as_deref());
         let replaced = resend::replace_resent(loc, spec, *before, &shas, props).await?;
         versions.insert(name.clone(), replaced.version);
         for (sha, counts) in replaced.counts {

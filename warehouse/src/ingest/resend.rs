@@ -161,7 +161,10 @@ pub async fn replace_resent(
         // Nothing staged before: every record is new (one cheap count per file).
         let per_file = incoming
             .clone()
-            .aggregate(vec![ident(schema::LINEAGE_FILE)], vec![count(lit(1)).alias("n")])?
+            .aggregate(
+                vec![ident(schema::LINEAGE_FILE)],
+                vec![count(lit(1)).alias("n")],
+            )?
             .collect()
             .await?;
         for batch in &per_file {
@@ -179,7 +182,10 @@ pub async fn replace_resent(
     // Earlier rows: everything not from this ingest, each column renamed `__old_<c>`.
     let mut earlier_cols: Vec<Expr> = columns.iter().map(|c| ident(c).alias(old(c))).collect();
     earlier_cols.push(ident(schema::LINEAGE_FILE).alias(old(schema::LINEAGE_FILE)));
-    let earlier = all.clone().filter(not_in_list(shas))?.select(earlier_cols)?;
+    let earlier = all
+        .clone()
+        .filter(not_in_list(shas))?
+        .select(earlier_cols)?;
     let on: Vec<Expr> = spec
         .key
         .iter()
@@ -215,7 +221,9 @@ pub async fn replace_resent(
         let status = strings(batch, "status")?;
         let n = ints(batch, "n")?;
         for i in 0..batch.num_rows() {
-            let c = counts.entry(file[i].clone().unwrap_or_default()).or_default();
+            let c = counts
+                .entry(file[i].clone().unwrap_or_default())
+                .or_default();
             match status[i].as_deref() {
                 Some("new") => c.new += n[i],
                 Some("unchanged") => c.unchanged += n[i],
@@ -339,13 +347,11 @@ pub async fn recount(
     for (out, source) in &roll_up.sums {
         aggregates.push(sum(coalesce(vec![ident(source), lit(0i64)])).alias(old(out)));
     }
-    let counted = records.filter(in_list(affected))?.aggregate(by, aggregates)?;
+    let counted = records
+        .filter(in_list(affected))?
+        .aggregate(by, aggregates)?;
     let mut on = vec![ident(schema::LINEAGE_FILE).eq(ident(old(schema::LINEAGE_FILE)))];
-    on.extend(
-        groups
-            .iter()
-            .map(|g| same_value(ident(g), ident(old(g)))),
-    );
+    on.extend(groups.iter().map(|g| same_value(ident(g), ident(old(g)))));
     let select: Vec<Expr> = spec
         .schema
         .fields()
@@ -377,7 +383,13 @@ fn ints(batch: &RecordBatch, column: &str) -> Result<Vec<u64>> {
     let cast = arrow::compute::cast(col, &DataType::Int64)?;
     let arr = cast.as_primitive::<Int64Type>();
     Ok((0..arr.len())
-        .map(|i| if arr.is_null(i) { 0 } else { arr.value(i) as u64 })
+        .map(|i| {
+            if arr.is_null(i) {
+                0
+            } else {
+                arr.value(i) as u64
+            }
+        })
         .collect())
 }
 
