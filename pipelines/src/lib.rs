@@ -40,5 +40,5 @@ pub use error::{PipelineError, Result};
 pub use feeds::Feed;
 pub use output::{Sink, TableSpec};
 pub use pseudonym::PseudonymKey;
-pub use report::{FeedReport, Finding, QuarantineRow, Severity};
+pub use report::{FeedReport, Finding, QuarantineRow, RecordCounts, Severity};
 pub use source::RawFile;

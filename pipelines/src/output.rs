@@ -25,11 +25,30 @@ pub const BATCH_ROWS: usize = 65_536;
 const REPORT_SAMPLE: usize = 20;
 
 /// A staging table an adapter writes: its name (`staging.<name>`) and full schema, lineage
-/// columns included.
+/// columns included, and how a re-sent file's rows relate to the rows already staged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TableSpec {
     pub name: String,
     pub schema: SchemaRef,
+    /// Record key: the columns that identify a record (a pseudonymised token, or survey
+    /// respondent). Empty for tables that are not record-level. A record whose key is staged
+    /// again replaces its earlier version in the next snapshot (see `warehouse::ingest`).
+    pub key: Vec<String>,
+    /// Set on a roll-up table: how its rows count the rows of a record table of the same file,
+    /// so that the warehouse can recount them when re-sent records leave that file's rows.
+    pub roll_up: Option<RollUp>,
+}
+
+/// How a roll-up table counts a record table: grouped by every data column of the roll-up but
+/// `count` and the `sums`, which exist with the same names in the record table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RollUp {
+    /// The record table counted (a table name, without `staging.`).
+    pub of: String,
+    /// The roll-up column that holds the number of rows counted.
+    pub count: String,
+    /// (roll-up column, record column) pairs: the sum of the record column, nulls as 0.
+    pub sums: Vec<(String, String)>,
 }
 
 impl TableSpec {
@@ -40,7 +59,19 @@ impl TableSpec {
         TableSpec {
             name: name.to_string(),
             schema: Arc::new(Schema::new(all)),
+            key: Vec::new(),
+            roll_up: None,
         }
+    }
+    /// The same table, identified by the record key `columns`.
+    pub fn with_key(mut self, columns: &[&str]) -> Self {
+        self.key = columns.iter().map(|c| c.to_string()).collect();
+        self
+    }
+    /// The same table, declared a roll-up of another (see [`RollUp`]).
+    pub fn with_roll_up(mut self, roll_up: RollUp) -> Self {
+        self.roll_up = Some(roll_up);
+        self
     }
     /// Number of data columns (lineage excluded).
     pub fn data_width(&self) -> usize {
@@ -341,6 +372,8 @@ impl<'s> Emitter<'s> {
         let qspec = TableSpec {
             name: "quarantine.rows".into(),
             schema: schema::quarantine_schema(),
+            key: Vec::new(),
+            roll_up: None,
         };
         Ok(Emitter {
             sink,

@@ -44,6 +44,18 @@ pub struct QuarantineRow {
     pub reason: String,
 }
 
+/// How the records of a file compare, by their key, with the records staged before it
+/// (record-level tables only; filled by the warehouse, which sees the earlier snapshot).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RecordCounts {
+    /// Keys not staged before.
+    pub new: u64,
+    /// Keys staged before with other values: the new version replaces the earlier one.
+    pub changed: u64,
+    /// Keys staged before with the same values (lineage aside).
+    pub unchanged: u64,
+}
+
 /// The report of one file's ingest, printed as text and as JSON.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct FeedReport {
@@ -63,6 +75,9 @@ pub struct FeedReport {
     pub findings: Vec<Finding>,
     /// The first quarantined values, for the readable report (all of them are in the table).
     pub quarantine_sample: Vec<QuarantineRow>,
+    /// Per record-level staging table (name without `staging.`): new, changed and unchanged
+    /// records of this file. Empty for feeds without record keys.
+    pub records: std::collections::BTreeMap<String, RecordCounts>,
 }
 
 impl FeedReport {
@@ -94,6 +109,13 @@ impl std::fmt::Display for FeedReport {
                 self.tables.join(", ")
             }
         )?;
+        for (table, c) in &self.records {
+            writeln!(
+                f,
+                "  records in {table}: {} new, {} changed, {} unchanged",
+                c.new, c.changed, c.unchanged
+            )?;
+        }
         let mut findings: Vec<&Finding> = self.findings.iter().collect();
         findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         for x in findings {

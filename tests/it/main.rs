@@ -7,6 +7,7 @@ mod cli;
 mod helpers; // temporary data directories, running the CLI, reading CSV answers
 mod indicators; // catalogue → observations → public exports, disclosure, approval check
 mod published; // every feed's sample → warehouse reproduces the published figures exactly
+mod resend; // records sent again: one version per key, new/changed/unchanged, key check, cut census
 mod s3; // the same warehouse on an object store (local S3: moto)
 mod snapshots;
 mod survey; // survey estimators in SQL: R's results, domains, the SDG 16.2.3 indicator // idempotence, pinned snapshots, lineage, killed ingests // the README's commands: demo, feeds, sql, gen

@@ -27,8 +27,10 @@ use deltalake::kernel::Transaction;
 use deltalake::writer::{DeltaWriter, RecordBatchWriter};
 use deltalake::DeltaTable;
 use marsad_pipelines::feeds::FeedContext;
-use marsad_pipelines::{Feed, FeedReport, PipelineError, RawFile, Sink, TableSpec};
+use marsad_pipelines::{Feed, FeedReport, PipelineError, RawFile, RecordCounts, Sink, TableSpec};
 use tokio::sync::mpsc;
+
+mod resend;
 
 use crate::archive;
 use crate::error::{Result, WarehouseError};
@@ -83,14 +85,28 @@ pub struct IngestOutcome {
 }
 
 pub(crate) fn commit_properties(snapshot_id: i64, files: &[String]) -> CommitProperties {
+    commit_properties_with(snapshot_id, files, None)
+}
+
+/// [`commit_properties`], plus the pseudonymisation key check value on commits of record
+/// tables (see [`resend`]).
+fn commit_properties_with(
+    snapshot_id: i64,
+    files: &[String],
+    key_check: Option<&str>,
+) -> CommitProperties {
+    let mut metadata = vec![
+        (
+            "marsad.snapshot_id".to_string(),
+            serde_json::json!(snapshot_id),
+        ),
+        ("marsad.source_sha256".to_string(), serde_json::json!(files)),
+    ];
+    if let Some(check) = key_check {
+        metadata.push((resend::KEY_CHECK.to_string(), serde_json::json!(check)));
+    }
     CommitProperties::default()
-        .with_metadata([
-            (
-                "marsad.snapshot_id".to_string(),
-                serde_json::json!(snapshot_id),
-            ),
-            ("marsad.source_sha256".to_string(), serde_json::json!(files)),
-        ])
+        .with_metadata(metadata)
         .with_application_transaction(Transaction::new(APP_ID, snapshot_id))
 }
 
@@ -165,14 +181,37 @@ struct TableWriters {
     snapshot_id: i64,
     files: Vec<String>,
     writers: BTreeMap<String, (Option<DeltaTable>, SchemaRef, RecordBatchWriter)>,
+    /// Record keys: the spec of every keyed or roll-up table written, and the key check value
+    /// of the pseudonymisation key (see [`resend`]).
+    records: RecordTables,
+}
+
+/// What the ingest needs to keep one version per key in record tables.
+#[derive(Default)]
+struct RecordTables {
+    key_check: Option<String>,
+    /// staging table name → (its spec, its version before this ingest, if it existed).
+    specs: BTreeMap<String, (TableSpec, Option<i64>)>,
 }
 
 impl TableWriters {
     async fn writer(&mut self, name: &str, schema: &SchemaRef) -> Result<&mut RecordBatchWriter> {
         if !self.writers.contains_key(name) {
-            let props = commit_properties(self.snapshot_id, &self.files);
+            let keyed = self
+                .records
+                .specs
+                .get(name)
+                .is_some_and(|(s, _)| !s.key.is_empty());
+            let check = self.records.key_check.as_deref().filter(|_| keyed);
+            let props = commit_properties_with(self.snapshot_id, &self.files, check);
             let (table, writer) = if tables::exists(&self.loc, name).await? {
                 let table = tables::open(&self.loc, name).await?;
+                if let Some(check) = check {
+                    resend::verify_key(&table, name, check).await?;
+                }
+                if let Some((_, before)) = self.records.specs.get_mut(name) {
+                    *before = Some(table.version().unwrap_or(0) as i64);
+                }
                 let writer = RecordBatchWriter::for_table(&table)
                     .map_err(WarehouseError::delta(name, "open a writer on"))?;
                 (Some(table), writer)
@@ -205,6 +244,13 @@ impl TableWriters {
         match msg {
             Msg::Rows(spec, batch) => {
                 let name = tables::staging(&spec.name);
+                if (!spec.key.is_empty() || spec.roll_up.is_some())
+                    && !self.records.specs.contains_key(&name)
+                {
+                    self.records
+                        .specs
+                        .insert(name.clone(), (spec.clone(), None));
+                }
                 let writer = self.writer(&name, &spec.schema).await?;
                 writer
                     .write(batch)
@@ -245,6 +291,48 @@ impl TableWriters {
         }
         Ok(versions)
     }
+}
+
+/// After the appends: in every record table, remove the earlier version of each re-sent record
+/// and recount the roll-ups of the files that lost rows (see [`resend`]). Updates `versions`;
+/// returns each file's record counts per table.
+async fn replace_resent_records(
+    loc: &Location,
+    snapshot_id: i64,
+    files: &[String],
+    records: &RecordTables,
+    versions: &mut BTreeMap<String, i64>,
+) -> Result<BTreeMap<String, BTreeMap<String, RecordCounts>>> {
+    let shas: std::collections::BTreeSet<String> = files.iter().cloned().collect();
+    let mut per_file: BTreeMap<String, BTreeMap<String, RecordCounts>> = BTreeMap::new();
+    let mut affected: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for (name, (spec, before)) in &records.specs {
+        if spec.key.is_empty() {
+            continue;
+        }
+        let props = commit_properties_with(snapshot_id, files, records.key_check.as_deref());
+        let replaced = resend::replace_resent(loc, spec, *before, &shas, props).await?;
+        versions.insert(name.clone(), replaced.version);
+        for (sha, counts) in replaced.counts {
+            per_file
+                .entry(sha)
+                .or_default()
+                .insert(spec.name.clone(), counts);
+        }
+        affected.insert(spec.name.clone(), replaced.affected);
+    }
+    for (name, (spec, _)) in &records.specs {
+        let Some(roll_up) = &spec.roll_up else {
+            continue;
+        };
+        let Some(files_hit) = affected.get(&roll_up.of).filter(|a| !a.is_empty()) else {
+            continue;
+        };
+        let props = commit_properties(snapshot_id, files);
+        let v = resend::recount(loc, spec, roll_up, files_hit, props).await?;
+        versions.insert(name.clone(), v);
+    }
+    Ok(per_file)
 }
 
 /// Hold the data directory's ingest lock (local directories; released when the process ends,
@@ -335,6 +423,10 @@ pub async fn run(loc: &Location, request: IngestRequest) -> Result<IngestOutcome
         snapshot_id,
         files: shas.clone(),
         writers: BTreeMap::new(),
+        records: RecordTables {
+            key_check: request.context.key.as_ref().map(resend::key_check_value),
+            specs: BTreeMap::new(),
+        },
     };
     let writer_task = tokio::spawn(async move {
         while let Some(msg) = rx.recv().await {
@@ -374,7 +466,7 @@ pub async fn run(loc: &Location, request: IngestRequest) -> Result<IngestOutcome
         }
     }
     drop(tx);
-    let writers = writer_task
+    let mut writers = writer_task
         .await
         .map_err(|e| WarehouseError::Internal(format!("table writer: {e}")))??;
 
@@ -389,7 +481,14 @@ pub async fn run(loc: &Location, request: IngestRequest) -> Result<IngestOutcome
     notify(Progress::Committing {
         tables: writers.writers.len() + 2,
     });
+    let records = std::mem::take(&mut writers.records);
     let mut versions = writers.commit().await?;
+    let counts = replace_resent_records(loc, snapshot_id, &shas, &records, &mut versions).await?;
+    for report in &mut reports {
+        if let Some(c) = counts.get(&report.sha256) {
+            report.records = c.clone();
+        }
+    }
     let raw_version = commit_raw_files(
         loc,
         request.feed,

@@ -280,7 +280,8 @@ pub fn tables() -> Vec<TableSpec> {
             Field::new("status", DataType::Utf8, true),
             Field::new("forwarded_to_platform", DataType::Boolean, true),
         ],
-    )]
+    )
+    .with_key(&["report_token"])]
 }
 
 /// Per-year tallies for `emc.shares_add_up`.

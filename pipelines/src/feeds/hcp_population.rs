@@ -75,6 +75,61 @@ const NATIONAL: &str = "MA";
 /// Code of totals over sex or age.
 const TOTAL: &str = "_T";
 
+/// A population figure replaces the one an earlier file gave for the same cell (the view
+/// `population` takes the latest file), so a row cut short must never be staged: a row with
+/// fewer cells than the header, or the last line of a CSV file that ends without a line break
+/// while its other lines have one (`head -c 128` of a census file ends inside `MA-03,…,4`), refuses
+/// the file, naming the line.
+fn refuse_cut_rows(file: &RawFile, kind: Tabular, header: &Record, rows: &[Record]) -> Result<()> {
+    let data: Vec<&Record> = rows.iter().filter(|r| !r.is_blank()).collect();
+    for r in &data {
+        let filled = r.cells.len();
+        if filled < header.cells.len() {
+            return Err(PipelineError::Parse {
+                file: file.name.clone(),
+                position: r.position.to_string(),
+                detail: format!(
+                    "the row has {filled} cells where the header has {}: a short row is refused \
+                     (the file may be truncated), it must not replace an earlier figure",
+                    header.cells.len()
+                ),
+            });
+        }
+    }
+    if kind == Tabular::Csv && !data.is_empty() && !ends_with_line_break(file)? {
+        if let Some(last) = data.last() {
+            return Err(PipelineError::Parse {
+                file: file.name.clone(),
+                position: last.position.to_string(),
+                detail: format!(
+                    "the file ends inside this line (no line break after `{}`): it looks \
+                     truncated, and a cut figure must not replace an earlier one; re-export the \
+                     file (or, if it is complete, end it with a line break)",
+                    last.cells.join(",")
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Whether the file's last byte is a line break (CSV is UTF-8 or Windows-1256: one byte).
+fn ends_with_line_break(file: &RawFile) -> Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    let io = |cause| PipelineError::Io {
+        file: file.name.clone(),
+        cause,
+    };
+    if file.len == 0 {
+        return Ok(true);
+    }
+    let mut f = std::fs::File::open(&file.path).map_err(io)?;
+    f.seek(SeekFrom::End(-1)).map_err(io)?;
+    let mut last = [0u8; 1];
+    f.read_exact(&mut last).map_err(io)?;
+    Ok(matches!(last[0], b'\n' | b'\r'))
+}
+
 /// Staging `hcp_population`.
 pub fn tables() -> Vec<TableSpec> {
     vec![TableSpec::new(
@@ -267,6 +322,7 @@ pub fn read(file: &RawFile, _ctx: &FeedContext, sink: &mut dyn Sink) -> Result<F
             )
         })?;
     let header = &rows[header_at];
+    refuse_cut_rows(file, kind, header, &rows[header_at + 1..])?;
     let map = HeaderMap::new(&file.name, &header.cells, COLUMNS)?;
     // Population columns: index and the year their header gives.
     let pop_cols: Vec<(usize, Option<i32>)> = header

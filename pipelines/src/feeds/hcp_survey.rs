@@ -15,6 +15,7 @@
 //!   fpc = "fpc"                    # optional: finite population correction, first stage
 //!   fpc2 = "fpc2"                  # optional: second stage
 //!   fpc_kind = "population"        # or "fraction" (sampling fraction, 0 < f ≤ 1)
+//!   respondent_id = "ident"        # optional: the respondent's id, the record key of the survey
 //!   ```
 //!   A data file without its design description is refused, naming the path expected.
 //! - **Sample**: `data-samples/hcp/enquete-violence-2025.csv` + `.design.toml`, a synthetic
@@ -88,7 +89,8 @@ pub fn tables() -> Vec<TableSpec> {
             Field::new("fpc_kind", DataType::Utf8, true),
             Field::new("variables", DataType::Utf8, false),
         ],
-    )]
+    )
+    .with_key(&["survey_id"])]
 }
 
 /// How fpc columns are expressed.
@@ -132,6 +134,10 @@ pub struct Design {
     pub fpc2: Option<String>,
     #[serde(default)]
     pub fpc_kind: Option<FpcKind>,
+    /// The respondent id column: with the survey id, the key of a respondent's record, so that a
+    /// second file of the same survey replaces its respondents instead of adding them again.
+    #[serde(default)]
+    pub respondent_id: Option<String>,
 }
 
 impl Design {
@@ -234,6 +240,7 @@ struct Roles {
     ssu: Option<usize>,
     fpc: Option<usize>,
     fpc2: Option<usize>,
+    respondent: Option<usize>,
 }
 
 fn resolve_roles(
@@ -269,6 +276,7 @@ fn resolve_roles(
         ssu: opt("ssu", &design.ssu)?,
         fpc: opt("fpc", &design.fpc)?,
         fpc2: opt("fpc2", &design.fpc2)?,
+        respondent: opt("respondent_id", &design.respondent_id)?,
     })
 }
 
@@ -449,6 +457,8 @@ fn check_row<'a>(
     let stratum = present(roles.strata, "stratum").unwrap_or_default();
     let psu = present(roles.psu, "primary sampling unit");
     present(roles.ssu, "second stage unit");
+    // A respondent without an id could not be told apart from a re-sent one.
+    present(roles.respondent, "respondent id");
     let mut fpc_of = |col: Option<usize>| -> Option<f64> {
         let c = col?;
         let v = cell(c);
@@ -690,7 +700,7 @@ fn read_csv(
             types[c] = DataType::Float64;
         }
     }
-    let table = survey_table(design, &names, &types);
+    let table = survey_table(design, &roles, &names, &types);
 
     // Pass 2: stage.
     let mut out = Emitter::new(Feed::HcpSurvey.name(), file, sink)?;
@@ -754,15 +764,21 @@ fn quarantine(
         .collect()
 }
 
-fn survey_table(design: &Design, names: &[String], types: &[DataType]) -> TableSpec {
-    TableSpec::new(
+/// The survey's microdata table; keyed by the respondent id when the design names one (the
+/// survey id is the table's own name).
+fn survey_table(design: &Design, roles: &Roles, names: &[String], types: &[DataType]) -> TableSpec {
+    let spec = TableSpec::new(
         &design.table_name(),
         names
             .iter()
             .zip(types)
             .map(|(n, t)| Field::new(n, t.clone(), true))
             .collect(),
-    )
+    );
+    match roles.respondent {
+        Some(i) => spec.with_key(&[names[i].as_str()]),
+        None => spec,
+    }
 }
 
 fn emit_design(
@@ -893,7 +909,7 @@ fn read_parquet(
             types[c] = DataType::Float64;
         }
     }
-    let table = survey_table(design, &names, &types);
+    let table = survey_table(design, &roles, &names, &types);
     let reader = builder
         .with_batch_size(8_192)
         .build()

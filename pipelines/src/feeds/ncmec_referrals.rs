@@ -40,7 +40,7 @@ use crate::error::{PipelineError, Result};
 use crate::formats::{csv, Position};
 use crate::normalise::{dates, fold, numbers, regions, ColumnSpec, HeaderMap};
 use crate::output::{
-    date32, rejected as rejected_value, Emitter, LineageBuilder, Sink, TableSpec, Value,
+    date32, rejected as rejected_value, Emitter, LineageBuilder, RollUp, Sink, TableSpec, Value,
 };
 use crate::parallel;
 use crate::pseudonym::PseudonymKey;
@@ -68,7 +68,8 @@ pub fn tables() -> Vec<TableSpec> {
                 Field::new("actionable", DataType::Boolean, true),
                 Field::new("sextortion", DataType::Boolean, true),
             ],
-        ),
+        )
+        .with_key(&["report_token"]),
         TableSpec::new(
             COUNTS_TABLE,
             vec![
@@ -80,7 +81,12 @@ pub fn tables() -> Vec<TableSpec> {
                 Field::new("reports", DataType::Int64, false),
                 Field::new("files", DataType::Int64, false),
             ],
-        ),
+        )
+        .with_roll_up(RollUp {
+            of: TABLE.to_string(),
+            count: "reports".to_string(),
+            sums: vec![("files".to_string(), "file_count".to_string())],
+        }),
     ]
 }
 

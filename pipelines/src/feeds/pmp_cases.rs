@@ -311,7 +311,8 @@ pub fn tables() -> Vec<TableSpec> {
             Field::new("victim_age_band", DataType::Utf8, true),
             Field::new("status", DataType::Utf8, false),
         ],
-    )]
+    )
+    .with_key(&["case_token"])]
 }
 
 /// Read one case-level export into `staging.pmp_cases`. Needs the pseudonymisation key.
