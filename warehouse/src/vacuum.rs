@@ -96,8 +96,9 @@ pub async fn sweep(loc: &Location) -> Result<Swept> {
         remove_unowned(loc, &store, &prefix, &keep, started, &mut swept).await?;
     }
 
-    let keep = archived_files(loc, latest).await?;
-    remove_unowned(loc, &store, &Path::from(RAW), &keep, started, &mut swept).await?;
+    let raw = Path::from(RAW);
+    let keep = archived_files(loc, latest, &raw).await?;
+    remove_unowned(loc, &store, &raw, &keep, started, &mut swept).await?;
     if !swept.files.is_empty() {
         tracing::warn!(
             "removed {} files ({} bytes) that no snapshot owns, left by interrupted ingests",
@@ -169,9 +170,10 @@ async fn referenced_files(
     Ok(keep)
 }
 
-/// The archived raw files the registry lists (relative to the data directory). The registry is
-/// append-only, so the latest snapshot's version lists every file an older snapshot owns.
-async fn archived_files(loc: &Location, latest: &Snapshot) -> Result<HashSet<Path>> {
+/// The archived raw files the registry lists, relative to the archive folder `raw`. The
+/// registry is append-only, so the latest snapshot's version lists every file an older snapshot
+/// owns.
+async fn archived_files(loc: &Location, latest: &Snapshot, raw: &Path) -> Result<HashSet<Path>> {
     let version = latest.tables.get(RAW_FILES).copied().unwrap_or(0);
     let table = tables::open_at(loc, RAW_FILES, version).await?;
     let mut keep = HashSet::new();
@@ -180,7 +182,12 @@ async fn archived_files(loc: &Location, latest: &Snapshot) -> Result<HashSet<Pat
             let path = Path::parse(&path).map_err(|e| {
                 WarehouseError::SnapshotLog(format!("archived path `{path}` in {RAW_FILES}: {e}"))
             })?;
-            keep.insert(path);
+            let relative = path.prefix_match(raw).ok_or_else(|| {
+                WarehouseError::SnapshotLog(format!(
+                    "archived path `{path}` in {RAW_FILES} is not under `{raw}`"
+                ))
+            })?;
+            keep.insert(relative.collect());
         }
     }
     Ok(keep)
@@ -339,6 +346,35 @@ mod tests {
         writer.write(quarantine_rows(3, 1)).await.unwrap();
         let v1 = writer.flush_and_commit(&mut table).await.unwrap() as i64;
         versions.insert(QUARANTINE.into(), v1);
+        // …and one raw file, archived and registered.
+        std::fs::create_dir_all(root.join("raw/cd")).unwrap();
+        std::fs::write(root.join("raw/cd/cdef.csv"), [9u8; 200]).unwrap();
+        let mut raw_files = tables::open(&loc, RAW_FILES).await.unwrap();
+        let text = |s: &str| Arc::new(StringArray::from(vec![s])) as _;
+        let int = |i: i64| Arc::new(Int64Array::from(vec![i])) as _;
+        let registered = RecordBatch::try_new(
+            tables::raw_files_schema(),
+            vec![
+                text("cdef"),
+                text("pmp-case-table"),
+                text("x.csv"),
+                int(200),
+                text("raw/cd/cdef.csv"),
+                Arc::new(
+                    arrow::array::TimestampMicrosecondArray::from(vec![0]).with_timezone("UTC"),
+                ),
+                int(1),
+                int(1),
+                int(1),
+                int(0),
+                text("{}"),
+            ],
+        )
+        .unwrap();
+        let mut writer = RecordBatchWriter::for_table(&raw_files).unwrap();
+        writer.write(registered).await.unwrap();
+        let raw_version = writer.flush_and_commit(&mut raw_files).await.unwrap() as i64;
+        versions.insert(RAW_FILES.into(), raw_version);
         let list: Vec<_> = versions.clone().into_iter().collect();
         snapshots::append(&loc, 1, "one", &[], &list).await.unwrap();
         let table = table
@@ -375,6 +411,7 @@ mod tests {
         let restored = crate::ingest::recover(&loc, &latest).await.unwrap();
         assert_eq!(restored, vec![QUARANTINE.to_string()]);
         assert_eq!(data_bytes(&root), clean);
+        assert_eq!(std::fs::read(root.join("raw/cd/cdef.csv")).unwrap(), [9u8; 200]);
         assert_eq!(quarantined(&wh, 1).await, vec![Some(3)]);
         assert_eq!(quarantined(&wh, 2).await, vec![Some(5)]);
         assert_eq!(quarantined(&wh, 0).await, vec![Some(0)]);
