@@ -43,8 +43,7 @@ pub async fn replace_snapshot_rows(
                     "{table}: another writer committed while snapshot {snapshot_id}'s rows were \
                      replaced (attempt {attempt} of {ATTEMPTS}); trying again"
                 );
-                tokio::time::sleep(std::time::Duration::from_millis(50 * u64::from(attempt)))
-                    .await;
+                tokio::time::sleep(std::time::Duration::from_millis(50 * u64::from(attempt))).await;
                 attempt += 1;
             }
             Err(e) if is_conflict(&e) => {

@@ -178,7 +178,10 @@ async fn archived_files(loc: &Location, latest: &Snapshot, raw: &Path) -> Result
     let table = tables::open_at(loc, RAW_FILES, version).await?;
     let mut keep = HashSet::new();
     for batch in snapshots::scan(&table, RAW_FILES).await? {
-        for path in snapshots::strings(&batch, "archived_path")?.into_iter().flatten() {
+        for path in snapshots::strings(&batch, "archived_path")?
+            .into_iter()
+            .flatten()
+        {
             let path = Path::parse(&path).map_err(|e| {
                 WarehouseError::SnapshotLog(format!("archived path `{path}` in {RAW_FILES}: {e}"))
             })?;
@@ -398,9 +401,17 @@ mod tests {
         writer.write(quarantine_rows(200, 3)).await.unwrap();
         writer.flush_and_commit(&mut table).await.unwrap();
         let quarantine = root.join("quarantine/rows");
-        std::fs::write(quarantine.join("part-00000-cut.snappy.parquet#1"), [7u8; 1000]).unwrap();
+        std::fs::write(
+            quarantine.join("part-00000-cut.snappy.parquet#1"),
+            [7u8; 1000],
+        )
+        .unwrap();
         std::fs::create_dir_all(root.join("staging/never_created")).unwrap();
-        std::fs::write(root.join("staging/never_created/part-0.parquet"), [1u8; 500]).unwrap();
+        std::fs::write(
+            root.join("staging/never_created/part-0.parquet"),
+            [1u8; 500],
+        )
+        .unwrap();
         std::fs::create_dir_all(root.join("raw/ab")).unwrap();
         std::fs::write(root.join("raw/ab/abcdef.csv"), [2u8; 300]).unwrap();
         std::fs::write(root.join("raw/.incoming-1-0.partial"), [3u8; 400]).unwrap();
@@ -411,7 +422,10 @@ mod tests {
         let restored = crate::ingest::recover(&loc, &latest).await.unwrap();
         assert_eq!(restored, vec![QUARANTINE.to_string()]);
         assert_eq!(data_bytes(&root), clean);
-        assert_eq!(std::fs::read(root.join("raw/cd/cdef.csv")).unwrap(), [9u8; 200]);
+        assert_eq!(
+            std::fs::read(root.join("raw/cd/cdef.csv")).unwrap(),
+            [9u8; 200]
+        );
         assert_eq!(quarantined(&wh, 1).await, vec![Some(3)]);
         assert_eq!(quarantined(&wh, 2).await, vec![Some(5)]);
         assert_eq!(quarantined(&wh, 0).await, vec![Some(0)]);
