@@ -369,11 +369,19 @@ fn readers_never_make_an_ingest_fail() {
             ("emc-reports", "emc/emc-reports-2021-2022.csv"),
             ("ncmec-country-table", "ncmec/ncmec-by-country-2022.csv"),
         ];
+        // Stop the readers however this ends: a failed ingest must not leave them looping.
+        struct Stop<'a>(&'a AtomicBool);
+        impl Drop for Stop<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::Relaxed);
+            }
+        }
+        let stopping = Stop(&stop);
         // Each file twice: a new snapshot, then "nothing new" (which takes the lock too).
         for (feed, file) in feeds.iter().chain(feeds.iter()) {
             wh.ingest(feed, &[file]);
         }
-        stop.store(true, Ordering::Relaxed);
+        drop(stopping);
         for reader in readers {
             assert!(reader.join().unwrap() > 0, "every reader read");
         }
