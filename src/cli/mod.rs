@@ -8,6 +8,7 @@ mod indicators;
 mod ingest;
 mod snapshots;
 mod sql;
+mod vacuum;
 
 use std::path::PathBuf;
 
@@ -48,6 +49,8 @@ pub enum Command {
     Gen(gen::Args),
     /// The indicator catalogue: list, show, compute, approve, check, export.
     Indicators(indicators::Args),
+    /// Remove the files no snapshot owns (left by interrupted ingests); every snapshot stays readable.
+    Vacuum(vacuum::Args),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -59,6 +62,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Feeds => feeds::run(),
         Command::Gen(args) => gen::run(args),
         Command::Indicators(args) => indicators::run(&cli.data_dir, args).await,
+        Command::Vacuum(args) => vacuum::run(&cli.data_dir, args).await,
     }
 }
 

@@ -7,8 +7,9 @@
 //! under a temporary name in `raw/`, while the file is being hashed, and is written around the
 //! page cache where the file system allows it: it is moved to its content address once the
 //! ingest has read the file, or removed if the file turns out to be ingested already or is
-//! refused. Copies an interrupted ingest left behind are removed by the
-//! next one ([`remove_stale`]).
+//! refused. Copies an interrupted ingest left behind, and files it archived without a snapshot
+//! owning them, are removed by the next ingest's recovery or by `marsad vacuum`
+//! ([`crate::vacuum`]; [`remove_stale`] catches the copies too).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -19,9 +19,48 @@ pub const OBSERVATIONS: &str = "indicators.observations";
 /// Derived tables a session registers when they exist.
 pub const DERIVED_TABLES: &[&str] = &[OBSERVATIONS];
 
+/// How many times a replacement is tried when another one commits to the table meanwhile.
+const ATTEMPTS: u32 = 5;
+
 /// Replace the rows of `table` whose `snapshot_id` is `snapshot_id` by `batches`, creating the
 /// table with `schema` if needed; returns the new table version.
+///
+/// Two replacements of the same snapshot at once (two `indicators compute`) conflict in Delta:
+/// the loser is retried on the newer version, a bounded number of times, so the last one wins
+/// whole and nothing is duplicated. A conflict that outlasts the retries is reported as such.
 pub async fn replace_snapshot_rows(
+    loc: &Location,
+    table: &str,
+    schema: &SchemaRef,
+    snapshot_id: i64,
+    batches: Vec<RecordBatch>,
+) -> Result<i64> {
+    let mut attempt = 1;
+    loop {
+        match replace_once(loc, table, schema, snapshot_id, batches.clone()).await {
+            Err(e) if is_conflict(&e) && attempt < ATTEMPTS => {
+                tracing::info!(
+                    "{table}: another writer committed while snapshot {snapshot_id}'s rows were \
+                     replaced (attempt {attempt} of {ATTEMPTS}); trying again"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(50 * u64::from(attempt))).await;
+                attempt += 1;
+            }
+            Err(e) if is_conflict(&e) => {
+                return Err(WarehouseError::Conflict {
+                    table: table.to_string(),
+                    detail: format!(
+                        "another compute of snapshot {snapshot_id} ran at the same time and \
+                         won {ATTEMPTS} times in a row; run it again"
+                    ),
+                })
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn replace_once(
     loc: &Location,
     table: &str,
     schema: &SchemaRef,
@@ -39,4 +78,23 @@ pub async fn replace_snapshot_rows(
             "replace the rows of a snapshot in",
         ))?;
     Ok(written.version().unwrap_or(0) as i64)
+}
+
+/// Whether a Delta operation failed because another writer committed the version it meant to
+/// write (or a change it conflicts with) first.
+fn is_conflict(e: &WarehouseError) -> bool {
+    use deltalake::kernel::transaction::TransactionError;
+    use deltalake::DeltaTableError;
+    let WarehouseError::Delta { cause, .. } = e else {
+        return false;
+    };
+    matches!(
+        cause.as_ref(),
+        DeltaTableError::VersionAlreadyExists(_)
+            | DeltaTableError::Transaction {
+                source: TransactionError::CommitConflict(_)
+                    | TransactionError::MaxCommitAttempts(_)
+                    | TransactionError::VersionAlreadyExists(_)
+            }
+    )
 }

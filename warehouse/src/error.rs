@@ -14,6 +14,9 @@ pub enum WarehouseError {
         action: &'static str,
         cause: Box<deltalake::DeltaTableError>,
     },
+    /// Another writer kept committing to a table first (concurrent writes outside the lock).
+    #[error("table `{table}`: {detail}")]
+    Conflict { table: String, detail: String },
     /// Reading or writing a raw file in the archive failed.
     #[error("raw-file archive: failed to {action} `{file}`: {detail}")]
     Archive {

@@ -10,10 +10,11 @@
 //!    (`marsad-ingest`, snapshot id), then `registry.raw_files`, and **last** the snapshot rows.
 //!
 //! A crash or kill at any moment leaves the warehouse at its previous snapshot: readers only see
-//! table versions named by a snapshot, and [`recover`] (run whenever the warehouse is opened)
+//! table versions named by a snapshot, and [`recover`] (run by the next ingest, under its lock)
 //! restores any table whose newest version is not owned by a snapshot, so the next ingest never
-//! builds on orphaned rows. `MARSAD_FAILPOINT` (`after-first-commit`, `before-snapshot`) aborts
-//! the process at those points, for the tests that prove it with a real kill.
+//! builds on orphaned rows, and removes the files no snapshot owns. `MARSAD_FAILPOINT`
+//! (`after-first-commit`, `before-snapshot`) aborts the process at those points, for the tests
+//! that prove it with a real kill.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -336,8 +337,9 @@ async fn replace_resent_records(
 }
 
 /// Hold the data directory's ingest lock (local directories; released when the process ends,
-/// even by a kill).
-fn lock(loc: &Location) -> Result<Option<std::fs::File>> {
+/// even by a kill). Only ingests and `marsad vacuum` take it; readers never do, so a reader can
+/// never make an ingest fail.
+pub(crate) fn lock(loc: &Location) -> Result<Option<std::fs::File>> {
     let Some(dir) = loc.local_dir() else {
         return Ok(None);
     };
@@ -355,7 +357,7 @@ fn lock(loc: &Location) -> Result<Option<std::fs::File>> {
         Ok(()) => Ok(Some(file)),
         Err(std::fs::TryLockError::WouldBlock) => Err(WarehouseError::Location {
             location: loc.to_string(),
-            detail: "another ingest is running on this data directory".into(),
+            detail: "another ingest (or `marsad vacuum`) is running on this data directory".into(),
         }),
         Err(std::fs::TryLockError::Error(e)) => Err(WarehouseError::Location {
             location: loc.to_string(),
@@ -591,24 +593,24 @@ async fn already_restored_to(table: &DeltaTable, version: i64) -> bool {
     }
 }
 
-/// [`recover`], but only when no ingest holds the lock (a reader opening the warehouse while an
-/// ingest runs must not roll back that ingest's commits). Object-store locations have no lock
-/// here: they are recovered by the next ingest, which always recovers first.
-pub async fn recover_if_idle(loc: &Location, latest: &Snapshot) -> Result<Vec<String>> {
-    if loc.local_dir().is_none() {
-        return Ok(Vec::new());
+/// Recover from interrupted ingests, under the ingest lock, before anything else is written:
+/// [`roll_back`] what they committed, then remove every file no snapshot owns
+/// ([`crate::vacuum::sweep`]). Readers never recover: they read the table versions a snapshot
+/// names, which no interrupted ingest can have touched. Returns the tables rolled back.
+pub async fn recover(loc: &Location, latest: &Snapshot) -> Result<Vec<String>> {
+    let restored = roll_back(loc, latest).await?;
+    // Reclaiming space must not stop an ingest: say why it failed and go on.
+    if let Err(e) = crate::vacuum::sweep(loc).await {
+        tracing::warn!("could not remove the files no snapshot owns ({e}); run `marsad vacuum`");
     }
-    match lock(loc) {
-        Ok(_guard) => recover(loc, latest).await,
-        Err(_) => Ok(Vec::new()),
-    }
+    Ok(restored)
 }
 
 /// Roll back what an interrupted ingest committed: every table whose newest version is newer
 /// than the latest snapshot names is restored to that version; staging tables that no snapshot
 /// names yet are restored to their empty version 0. The roll-back commit records the version it
 /// restored, so a table rolled back once is not rolled back again. Returns the tables restored.
-pub async fn recover(loc: &Location, latest: &Snapshot) -> Result<Vec<String>> {
+pub(crate) async fn roll_back(loc: &Location, latest: &Snapshot) -> Result<Vec<String>> {
     let mut targets: Vec<(String, i64)> = latest.tables.clone().into_iter().collect();
     if let Some(dir) = loc.local_dir() {
         if let Ok(entries) = std::fs::read_dir(dir.join(tables::STAGING)) {

@@ -30,6 +30,7 @@
 //! - [`survey`]: design-based survey estimation (Taylor linearisation).
 //! - [`survey_sql`]: the survey estimators as SQL aggregates (`survey_mean`, …) and the
 //!   design views `survey.<id>`.
+//! - [`vacuum`]: removing the files no snapshot owns (left by interrupted ingests).
 //! - [`error`]: the crate's error type.
 
 pub mod archive;
@@ -42,6 +43,7 @@ pub mod snapshots;
 pub mod survey;
 pub mod survey_sql;
 pub mod tables;
+pub mod vacuum;
 pub mod views;
 
 pub use error::{Result, WarehouseError};
@@ -57,12 +59,11 @@ pub struct Warehouse {
 
 impl Warehouse {
     /// Open the warehouse at `location`, creating it (every known table, empty, and snapshot 0)
-    /// if it does not exist yet, and finishing the roll-back of an interrupted ingest if one is
-    /// found and no ingest is running (see [`ingest::recover`]).
+    /// if it does not exist yet. Opening takes no lock and recovers nothing (the next ingest
+    /// does, see [`ingest::recover`]), so readers never hold up an ingest.
     pub async fn open(location: Location) -> Result<Self> {
         let warehouse = Warehouse { location };
-        let latest = tables::initialise(&warehouse.location).await?;
-        ingest::recover_if_idle(&warehouse.location, &latest).await?;
+        tables::initialise(&warehouse.location).await?;
         Ok(warehouse)
     }
 
