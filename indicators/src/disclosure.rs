@@ -77,6 +77,8 @@ pub fn protect(ind: &Indicator, obs: &mut [Observation]) {
 pub fn derivable(ind: &Indicator, obs: &[Observation]) -> Vec<usize> {
     by_period(obs)
         .into_iter()
+        // A withheld table publishes nothing, its share total included.
+        .filter(|cells| !cells.iter().all(|&i| obs[i].conf_status == WITHHELD))
         .flat_map(|cells| {
             let groups = groups(ind, obs, &cells);
             derivable_in(ind, obs, &groups)
@@ -828,5 +830,101 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A share with one category: its count is the total, which every cell's denominator
+    /// publishes, so no complement can hide it. The period is withheld, not published with
+    /// the leak; the other period is untouched.
+    #[test]
+    fn a_table_that_cannot_be_closed_is_withheld_not_published() {
+        let ind = indicator(Unit::Percent, &[Dimension::Sex]);
+        let share = |period: &str, sex: &str, n: f64, d: f64| Observation {
+            period: period.into(),
+            value: Some(100.0 * n / d),
+            numerator: Some(n),
+            denominator: Some(d),
+            ..cell("MA", sex, 0.0)
+        };
+        let mut obs = vec![
+            share("2023", "F", 3.0, 3.0),
+            share("2023", "_T", 3.0, 3.0),
+            share("2024", "F", 12.0, 20.0),
+            share("2024", "M", 8.0, 20.0),
+            share("2024", "_T", 20.0, 20.0),
+        ];
+        protect(&ind, &mut obs);
+        assert_eq!(statuses(&obs), ["N", "N", "F", "F", "F"]);
+        for o in &obs[..2] {
+            assert_eq!(o.obs_comment.as_deref(), Some(WITHHELD_UNSAFE));
+            let public = o.public();
+            assert_eq!((public.value, public.numerator, public.denominator), (None, None, None));
+            assert_eq!(public.obs_status, "Q");
+            assert_eq!(public_comment(&public, &[]).as_deref(), Some(WITHHELD_UNSAFE));
+        }
+        assert!(derivable(&ind, &obs).is_empty());
+    }
+
+    /// The embedded EMC indicators of one year, as the samples give 2021: reports by age band
+    /// (5-12: 3, 13-17: 9, 18-25: 24, 26+: 20, unknown: 8), minors 12 of 64.
+    fn emc_2021(minors: f64) -> (Catalog, Vec<Observation>) {
+        let catalog = Catalog::embedded().unwrap();
+        let mut obs = Vec::new();
+        let mut add = |id: &str, band: &str, v: f64, n: Option<f64>, d: Option<f64>| {
+            let mut o = cell("MA", "_Z", v);
+            o.indicator_id = id.into();
+            o.period = "2021".into();
+            o.breakdown[2] = band.into();
+            o.numerator = n;
+            o.denominator = d;
+            obs.push(o);
+        };
+        add("EMC_REPORTS", "_Z", 64.0, Some(64.0), None);
+        for (band, n) in [("5-12", 3.0), ("13-17", 9.0), ("18-25", 24.0), ("26+", 20.0), ("_U", 8.0), ("_T", 64.0)] {
+            add("EMC_REPORTS_AGE_SHARE", band, 100.0 * n / 64.0, Some(n), Some(64.0));
+        }
+        add("EMC_REPORTS_MINORS_SHARE", "_Z", 100.0 * minors / 64.0, Some(minors), Some(64.0));
+        for ind in &catalog.indicators {
+            let mine: Vec<usize> = (0..obs.len()).filter(|&i| obs[i].indicator_id == ind.id()).collect();
+            let mut part: Vec<Observation> = mine.iter().map(|&i| obs[i].clone()).collect();
+            protect(ind, &mut part);
+            for (i, o) in mine.into_iter().zip(part) {
+                obs[i] = o;
+            }
+        }
+        (catalog, obs)
+    }
+
+    /// Age 5-12 is suppressed in the age table, but minors (12) − 13-17 (9) − 0-4 (no row: 0)
+    /// gives it back: the linked audit sees it, and the minors' share of 2021 goes too.
+    #[test]
+    fn linked_tables_hide_what_one_table_alone_would_give_away() {
+        let (catalog, mut obs) = emc_2021(12.0);
+        assert_eq!(statuses(&obs), ["F", "C", "F", "F", "F", "D", "F", "F"]);
+        assert_eq!(derivable(catalog.get("EMC_REPORTS_AGE_SHARE").unwrap(), &obs[1..7]), Vec::<usize>::new());
+        // Before: the suppressed 5-12 (index 1) and unknown (index 5) are both derivable.
+        assert_eq!(derivable_linked(&catalog, &obs).unwrap(), [1, 5]);
+        protect_linked(&catalog, &mut obs).unwrap();
+        assert_eq!(statuses(&obs), ["F", "C", "F", "F", "F", "D", "F", "D"]);
+        assert!(derivable_linked(&catalog, &obs).unwrap().is_empty());
+    }
+
+    /// A declared link that the figures contradict (minors 13, but the minor bands hold 12)
+    /// cannot be audited: the whole group's period is withheld, with the reason.
+    #[test]
+    fn a_link_that_does_not_add_up_withholds_the_period() {
+        let (catalog, mut obs) = emc_2021(13.0);
+        protect_linked(&catalog, &mut obs).unwrap();
+        assert!(obs.iter().all(|o| o.conf_status == WITHHELD), "{:?}", statuses(&obs));
+        let public = obs[0].public();
+        assert_eq!(public_comment(&public, &[]).as_deref(), Some(WITHHELD_UNRECONCILED));
+    }
+
+    #[test]
+    fn a_comment_giving_a_hidden_figure_is_replaced() {
+        let mut o = cell("MA", "_Z", 18.75);
+        o.obs_comment = Some("8 report(s) of unknown age counted in the denominator".into());
+        assert_eq!(public_comment(&o, &[3.0, 8.0]).as_deref(), Some(COMMENT_WITHHELD));
+        assert_eq!(public_comment(&o, &[3.0, 4.7]), o.obs_comment);
+        assert_eq!(numbers_in("CV 7.0%, 2971 respondents; 1,227 reports."), [7.0, 7.0, 2971.0, 2971.0, 1227.0, 1.227]);
     }
 }
