@@ -233,11 +233,17 @@ impl Disclosure {
                 (false, Some(_)) => {
                     return Some(format!(
                         "linked table `{name}`: `{field}` does not apply to a {}",
-                        if unit == Unit::Count { "count" } else { "ratio" }
+                        if unit == Unit::Count {
+                            "count"
+                        } else {
+                            "ratio"
+                        }
                     ))
                 }
                 (_, Some(Cover::Named(n))) if n != "all" => {
-                    let known = dimensions.iter().any(|d| d.column() == n && *d != Dimension::Period);
+                    let known = dimensions
+                        .iter()
+                        .any(|d| d.column() == n && *d != Dimension::Period);
                     if !known {
                         return Some(format!(
                             "linked table `{name}`: `{field} = \"{n}\"` is neither \"all\" nor one of the indicator's breakdowns"
@@ -518,10 +524,7 @@ fn parse(
     if def.disclosure.threshold == 0 && def.disclosure.reason.is_none() {
         return bad("disclosure threshold 0 (no suppression) needs a `reason`".into());
     }
-    if let Some(problem) = def
-        .disclosure
-        .linked_problem(def.unit, &def.dimensions)
-    {
+    if let Some(problem) = def.disclosure.linked_problem(def.unit, &def.dimensions) {
         return bad(format!("[disclosure]: {problem}"));
     }
     if def.sources.is_empty() {

@@ -44,7 +44,8 @@ pub const WITHHELD_UNSAFE: &str = "Withheld: suppression could not be made safe 
 pub const WITHHELD_UNRECONCILED: &str =
     "Withheld: the linked tables of this period do not add up as declared.";
 /// Public comment replacing one that carried a figure hidden by suppression.
-pub const COMMENT_WITHHELD: &str = "Comment withheld: it gave a figure that disclosure control hides.";
+pub const COMMENT_WITHHELD: &str =
+    "Comment withheld: it gave a figure that disclosure control hides.";
 
 /// A group of cells that add up: the categories of one breakdown and their total (if any).
 #[derive(Debug)]
@@ -273,7 +274,11 @@ impl System {
 
     /// The declared link holds on the figures: the system of every equation is consistent.
     fn reconciles(&self) -> bool {
-        let a: Vec<Vec<f64>> = self.equations.iter().map(|e| e.coefficients.clone()).collect();
+        let a: Vec<Vec<f64>> = self
+            .equations
+            .iter()
+            .map(|e| e.coefficients.clone())
+            .collect();
         let ab: Vec<Vec<f64>> = self
             .equations
             .iter()
@@ -338,12 +343,25 @@ fn coefficients(
 }
 
 /// Close one linked group's period, or withhold it.
-fn close_linked(members: &[&Indicator], atoms: &[String], obs: &mut [Observation], cells: &[usize]) {
-    let id = members.iter().map(|m| m.id()).collect::<Vec<_>>().join(", ");
+fn close_linked(
+    members: &[&Indicator],
+    atoms: &[String],
+    obs: &mut [Observation],
+    cells: &[usize],
+) {
+    let id = members
+        .iter()
+        .map(|m| m.id())
+        .collect::<Vec<_>>()
+        .join(", ");
     let system = match System::build(members, atoms, obs, cells) {
         Ok(s) if s.reconciles() => s,
         Ok(_) | Err(_) => {
-            tracing::warn!(indicators = id, period = obs[cells[0]].period, "linked tables do not add up as declared: period withheld");
+            tracing::warn!(
+                indicators = id,
+                period = obs[cells[0]].period,
+                "linked tables do not add up as declared: period withheld"
+            );
             withhold(obs, cells, WITHHELD_UNRECONCILED);
             return;
         }
@@ -371,7 +389,11 @@ fn close_linked(members: &[&Indicator], atoms: &[String], obs: &mut [Observation
             None => break,
         }
     }
-    tracing::warn!(indicators = id, period = obs[cells[0]].period, "linked tables cannot be closed: period withheld");
+    tracing::warn!(
+        indicators = id,
+        period = obs[cells[0]].period,
+        "linked tables cannot be closed: period withheld"
+    );
     withhold(obs, cells, WITHHELD_UNSAFE);
 }
 
@@ -857,9 +879,15 @@ mod tests {
         for o in &obs[..2] {
             assert_eq!(o.obs_comment.as_deref(), Some(WITHHELD_UNSAFE));
             let public = o.public();
-            assert_eq!((public.value, public.numerator, public.denominator), (None, None, None));
+            assert_eq!(
+                (public.value, public.numerator, public.denominator),
+                (None, None, None)
+            );
             assert_eq!(public.obs_status, "Q");
-            assert_eq!(public_comment(&public, &[]).as_deref(), Some(WITHHELD_UNSAFE));
+            assert_eq!(
+                public_comment(&public, &[]).as_deref(),
+                Some(WITHHELD_UNSAFE)
+            );
         }
         assert!(derivable(&ind, &obs).is_empty());
     }
@@ -879,12 +907,33 @@ mod tests {
             obs.push(o);
         };
         add("EMC_REPORTS", "_Z", 64.0, Some(64.0), None);
-        for (band, n) in [("5-12", 3.0), ("13-17", 9.0), ("18-25", 24.0), ("26+", 20.0), ("_U", 8.0), ("_T", 64.0)] {
-            add("EMC_REPORTS_AGE_SHARE", band, 100.0 * n / 64.0, Some(n), Some(64.0));
+        for (band, n) in [
+            ("5-12", 3.0),
+            ("13-17", 9.0),
+            ("18-25", 24.0),
+            ("26+", 20.0),
+            ("_U", 8.0),
+            ("_T", 64.0),
+        ] {
+            add(
+                "EMC_REPORTS_AGE_SHARE",
+                band,
+                100.0 * n / 64.0,
+                Some(n),
+                Some(64.0),
+            );
         }
-        add("EMC_REPORTS_MINORS_SHARE", "_Z", 100.0 * minors / 64.0, Some(minors), Some(64.0));
+        add(
+            "EMC_REPORTS_MINORS_SHARE",
+            "_Z",
+            100.0 * minors / 64.0,
+            Some(minors),
+            Some(64.0),
+        );
         for ind in &catalog.indicators {
-            let mine: Vec<usize> = (0..obs.len()).filter(|&i| obs[i].indicator_id == ind.id()).collect();
+            let mine: Vec<usize> = (0..obs.len())
+                .filter(|&i| obs[i].indicator_id == ind.id())
+                .collect();
             let mut part: Vec<Observation> = mine.iter().map(|&i| obs[i].clone()).collect();
             protect(ind, &mut part);
             for (i, o) in mine.into_iter().zip(part) {
@@ -900,7 +949,10 @@ mod tests {
     fn linked_tables_hide_what_one_table_alone_would_give_away() {
         let (catalog, mut obs) = emc_2021(12.0);
         assert_eq!(statuses(&obs), ["F", "C", "F", "F", "F", "D", "F", "F"]);
-        assert_eq!(derivable(catalog.get("EMC_REPORTS_AGE_SHARE").unwrap(), &obs[1..7]), Vec::<usize>::new());
+        assert_eq!(
+            derivable(catalog.get("EMC_REPORTS_AGE_SHARE").unwrap(), &obs[1..7]),
+            Vec::<usize>::new()
+        );
         // Before: the suppressed 5-12 (index 1) and unknown (index 5) are both derivable.
         assert_eq!(derivable_linked(&catalog, &obs).unwrap(), [1, 5]);
         protect_linked(&catalog, &mut obs).unwrap();
@@ -914,17 +966,30 @@ mod tests {
     fn a_link_that_does_not_add_up_withholds_the_period() {
         let (catalog, mut obs) = emc_2021(13.0);
         protect_linked(&catalog, &mut obs).unwrap();
-        assert!(obs.iter().all(|o| o.conf_status == WITHHELD), "{:?}", statuses(&obs));
+        assert!(
+            obs.iter().all(|o| o.conf_status == WITHHELD),
+            "{:?}",
+            statuses(&obs)
+        );
         let public = obs[0].public();
-        assert_eq!(public_comment(&public, &[]).as_deref(), Some(WITHHELD_UNRECONCILED));
+        assert_eq!(
+            public_comment(&public, &[]).as_deref(),
+            Some(WITHHELD_UNRECONCILED)
+        );
     }
 
     #[test]
     fn a_comment_giving_a_hidden_figure_is_replaced() {
         let mut o = cell("MA", "_Z", 18.75);
         o.obs_comment = Some("8 report(s) of unknown age counted in the denominator".into());
-        assert_eq!(public_comment(&o, &[3.0, 8.0]).as_deref(), Some(COMMENT_WITHHELD));
+        assert_eq!(
+            public_comment(&o, &[3.0, 8.0]).as_deref(),
+            Some(COMMENT_WITHHELD)
+        );
         assert_eq!(public_comment(&o, &[3.0, 4.7]), o.obs_comment);
-        assert_eq!(numbers_in("CV 7.0%, 2971 respondents; 1,227 reports."), [7.0, 7.0, 2971.0, 2971.0, 1227.0, 1.227]);
+        assert_eq!(
+            numbers_in("CV 7.0%, 2971 respondents; 1,227 reports."),
+            [7.0, 7.0, 2971.0, 2971.0, 1227.0, 1.227]
+        );
     }
 }
