@@ -163,12 +163,106 @@ pub struct Mnr {
 
 /// Primary suppression rule for public outputs: in disaggregated cells, counts from 1 to
 /// `threshold - 1` are suppressed (0 turns suppression off; a reason must then be given).
+///
+/// Indicators computed from the same counts are **linked tables**: `linked` names the base
+/// table they share (e.g. `emc_reports_by_age`: a year's EMC reports by victim age band),
+/// `atoms` lists its categories, and `value` (a count) or `numerator` and `denominator` (a
+/// ratio) say which atoms each published figure adds up ([`Cover`]). Suppression then holds
+/// across every indicator of the same `linked` name (see `disclosure.rs`). The optional fields
+/// are left out of the serialised form when absent, so unlinked definitions hash as before.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Disclosure {
     pub threshold: u32,
     #[serde(default)]
     pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linked: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub atoms: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Cover>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numerator: Option<Cover>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denominator: Option<Cover>,
+}
+
+/// Which atoms of the linked base table a published figure adds up: `"all"` (the base
+/// table's total), the name of a breakdown dimension (each cell's own category on it, its
+/// total cell every atom), or a list of atoms.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Cover {
+    Named(String),
+    Atoms(Vec<String>),
+}
+
+impl Disclosure {
+    /// Every problem of a linked declaration for an indicator of `unit` and `dimensions`.
+    fn linked_problem(&self, unit: Unit, dimensions: &[Dimension]) -> Option<String> {
+        let covers = [
+            ("value", &self.value),
+            ("numerator", &self.numerator),
+            ("denominator", &self.denominator),
+        ];
+        let Some(name) = &self.linked else {
+            return (!self.atoms.is_empty() || covers.iter().any(|(_, c)| c.is_some())).then(
+                || "`atoms`, `value`, `numerator` and `denominator` need `linked`".to_string(),
+            );
+        };
+        if name.is_empty() {
+            return Some("`linked` names the base table; it is empty".into());
+        }
+        let unique: BTreeSet<_> = self.atoms.iter().collect();
+        if self.atoms.is_empty() || unique.len() != self.atoms.len() {
+            return Some(format!(
+                "linked table `{name}`: `atoms` lists its categories, each once"
+            ));
+        }
+        let needed: &[&str] = if unit == Unit::Count {
+            &["value"]
+        } else {
+            &["numerator", "denominator"]
+        };
+        for (field, cover) in covers {
+            match (needed.contains(&field), cover) {
+                (true, None) => {
+                    return Some(format!("linked table `{name}`: `{field}` is missing"))
+                }
+                (false, Some(_)) => {
+                    return Some(format!(
+                        "linked table `{name}`: `{field}` does not apply to a {}",
+                        if unit == Unit::Count {
+                            "count"
+                        } else {
+                            "ratio"
+                        }
+                    ))
+                }
+                (_, Some(Cover::Named(n))) if n != "all" => {
+                    let known = dimensions
+                        .iter()
+                        .any(|d| d.column() == n && *d != Dimension::Period);
+                    if !known {
+                        return Some(format!(
+                            "linked table `{name}`: `{field} = \"{n}\"` is neither \"all\" nor one of the indicator's breakdowns"
+                        ));
+                    }
+                }
+                (_, Some(Cover::Atoms(list))) => {
+                    if let Some(a) = list.iter().find(|a| !self.atoms.contains(a)) {
+                        return Some(format!(
+                            "linked table `{name}`: `{field}` names `{a}`, not one of `atoms` {:?}",
+                            self.atoms
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
 }
 
 /// Reliability rules for estimates from samples (applied when the SQL returns `cv` and/or
@@ -429,6 +523,9 @@ fn parse(
     }
     if def.disclosure.threshold == 0 && def.disclosure.reason.is_none() {
         return bad("disclosure threshold 0 (no suppression) needs a `reason`".into());
+    }
+    if let Some(problem) = def.disclosure.linked_problem(def.unit, &def.dimensions) {
+        return bad(format!("[disclosure]: {problem}"));
     }
     if def.sources.is_empty() {
         return bad("`sources` lists the feeds the indicator reads".into());

@@ -10,14 +10,42 @@
 //!   smallest non-zero category, else the total. Then an exact audit ([`derivable`]) solves
 //!   the linear system of all groups for the suppressed cells, and any cell it can still pin
 //!   down gets a further complement, until none can be.
+//! - **Linked tables** ([`protect_linked`]): indicators that declare the same `linked` base
+//!   table in `[disclosure]` publish sums of the same *atoms* (e.g. a year's EMC reports by
+//!   victim age band). Per period, every published count of every linked indicator (a count's
+//!   value, a ratio's numerator and denominator, and each atom that a by-category indicator
+//!   leaves out, which the public reads as 0) is one equation over the atoms. A suppressed
+//!   cell's count may not lie in the span of the published equations (exact rank test); while
+//!   one does, the free cell whose suppression leaves the fewest derivable cells (then the
+//!   smallest count) is suppressed too (`D`), in whichever linked indicator it is.
+//! - **Withheld tables**: a table (an indicator's period, or a linked group's period) that
+//!   cannot be closed, or whose declared link does not add up on the data, is not published:
+//!   every cell gets CONF_STATUS `N` (not for publication) and a comment saying why
+//!   ([`WITHHELD_UNSAFE`], [`WITHHELD_UNRECONCILED`]). A warning alone would publish a leak.
+//! - **Comments** are free text, so no comment states a count: the number that
+//!   `EMC_REPORTS_MINORS_SHARE` once gave in its comment is the `_U` cell of
+//!   `EMC_REPORTS_AGE_SHARE`, under control. As a guard, [`public_comment`] replaces in public
+//!   outputs any comment that carries a figure hidden by suppression.
 //!
 //! For a share (unit percent) the total is 100% whatever is suppressed, so its total cell is
 //! treated as known. Periods are not added up (each period is its own table).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::catalog::{Dimension, Indicator, Unit};
+use crate::catalog::{Catalog, Cover, Dimension, Indicator, Unit};
+use crate::error::{IndicatorError, Result};
 use crate::observations::{Observation, FREE, PRIMARY, SECONDARY};
+
+/// SDMX CONF_STATUS of a cell of a withheld table: not for publication.
+pub const WITHHELD: &str = "N";
+/// Comment of the cells of a table whose suppression could not be made safe.
+pub const WITHHELD_UNSAFE: &str = "Withheld: suppression could not be made safe for this table.";
+/// Comment of the cells of a linked group whose declared link does not add up on the data.
+pub const WITHHELD_UNRECONCILED: &str =
+    "Withheld: the linked tables of this period do not add up as declared.";
+/// Public comment replacing one that carried a figure hidden by suppression.
+pub const COMMENT_WITHHELD: &str =
+    "Comment withheld: it gave a figure that disclosure control hides.";
 
 /// A group of cells that add up: the categories of one breakdown and their total (if any).
 #[derive(Debug)]
@@ -50,10 +78,367 @@ pub fn protect(ind: &Indicator, obs: &mut [Observation]) {
 pub fn derivable(ind: &Indicator, obs: &[Observation]) -> Vec<usize> {
     by_period(obs)
         .into_iter()
+        // A withheld table publishes nothing, its share total included.
+        .filter(|cells| !cells.iter().all(|&i| obs[i].conf_status == WITHHELD))
         .flat_map(|cells| {
             let groups = groups(ind, obs, &cells);
             derivable_in(ind, obs, &groups)
         })
+        .collect()
+}
+
+/// Protect the linked tables of `catalog` across indicators (after [`protect`] of each): per
+/// linked base table and period, add complements until no suppressed count is determined by
+/// the published figures of all its indicators, or withhold the period. `obs` holds every
+/// indicator's observations. An error when indicators of one `linked` name disagree on atoms.
+pub fn protect_linked(catalog: &Catalog, obs: &mut [Observation]) -> Result<()> {
+    for (members, atoms) in linked_groups(catalog)? {
+        for cells in linked_periods(&members, obs) {
+            close_linked(&members, &atoms, obs, &cells);
+        }
+    }
+    Ok(())
+}
+
+/// The suppressed observations (indices into `obs`) that the published figures of their
+/// linked tables still determine. Empty when every linked group is well protected.
+pub fn derivable_linked(catalog: &Catalog, obs: &[Observation]) -> Result<Vec<usize>> {
+    let mut out = Vec::new();
+    for (members, atoms) in linked_groups(catalog)? {
+        for cells in linked_periods(&members, obs) {
+            if let Ok(system) = System::build(&members, &atoms, obs, &cells) {
+                out.extend(system.derivable(obs, None));
+            }
+        }
+    }
+    out.sort_unstable();
+    Ok(out)
+}
+
+/// The indicators of each `linked` name (sorted by id) with the atoms they share.
+fn linked_groups(catalog: &Catalog) -> Result<Vec<(Vec<&Indicator>, Vec<String>)>> {
+    let mut groups: BTreeMap<&str, Vec<&Indicator>> = BTreeMap::new();
+    for ind in &catalog.indicators {
+        if let Some(name) = &ind.def.disclosure.linked {
+            groups.entry(name).or_default().push(ind);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(name, members)| {
+            let atoms = members[0].def.disclosure.atoms.clone();
+            if let Some(other) = members.iter().find(|m| m.def.disclosure.atoms != atoms) {
+                return Err(IndicatorError::catalogue(
+                    &other.file,
+                    format!(
+                        "[disclosure] linked table `{name}`: atoms {:?} differ from {:?} in {}",
+                        other.def.disclosure.atoms, atoms, members[0].file
+                    ),
+                ));
+            }
+            Ok((members, atoms))
+        })
+        .collect()
+}
+
+/// The cells of a linked group, one list per period.
+fn linked_periods(members: &[&Indicator], obs: &[Observation]) -> Vec<Vec<usize>> {
+    let mut periods: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, o) in obs.iter().enumerate() {
+        if members.iter().any(|m| m.id() == o.indicator_id) {
+            periods.entry(&o.period).or_default().push(i);
+        }
+    }
+    periods.into_values().collect()
+}
+
+/// One published figure as an equation over the atoms: coefficients, and the cell that
+/// publishes it (`None`: a category the public reads as 0 because it has no row).
+struct Equation {
+    cell: Option<usize>,
+    coefficients: Vec<f64>,
+    value: f64,
+    /// The count a cell's suppression protects (a count's value, a ratio's numerator).
+    basis: bool,
+}
+
+/// The equations of one linked group's period.
+struct System {
+    equations: Vec<Equation>,
+}
+
+impl System {
+    /// Every figure of `cells` as an equation; `Err` names a category that is not an atom.
+    fn build(
+        members: &[&Indicator],
+        atoms: &[String],
+        obs: &[Observation],
+        cells: &[usize],
+    ) -> std::result::Result<System, String> {
+        let mut equations = Vec::new();
+        for &i in cells {
+            let o = &obs[i];
+            let Some(ind) = members.iter().find(|m| m.id() == o.indicator_id) else {
+                continue;
+            };
+            let d = &ind.def.disclosure;
+            let parts = [
+                (&d.value, o.value, true),
+                (&d.numerator, o.numerator, true),
+                (&d.denominator, o.denominator, false),
+            ];
+            for (cover, figure, basis) in parts {
+                let (Some(cover), Some(value)) = (cover, figure) else {
+                    continue;
+                };
+                equations.push(Equation {
+                    cell: Some(i),
+                    coefficients: coefficients(ind, atoms, cover, o)?,
+                    value,
+                    basis,
+                });
+            }
+        }
+        // A by-category indicator lists every non-empty category: an atom without a row is
+        // published as 0.
+        for ind in members {
+            let d = &ind.def.disclosure;
+            for cover in [&d.value, &d.numerator].into_iter().flatten() {
+                let Cover::Named(dim) = cover else { continue };
+                let Some(k) = Dimension::BREAKDOWNS.iter().position(|b| b.column() == dim) else {
+                    continue;
+                };
+                let rows: BTreeSet<&str> = cells
+                    .iter()
+                    .map(|&i| &obs[i])
+                    .filter(|o| o.indicator_id == ind.id())
+                    .map(|o| o.breakdown[k].as_str())
+                    .collect();
+                if rows.is_empty() {
+                    continue;
+                }
+                for (a, atom) in atoms.iter().enumerate() {
+                    if !rows.contains(atom.as_str()) {
+                        let mut coefficients = vec![0.0; atoms.len()];
+                        coefficients[a] = 1.0;
+                        equations.push(Equation {
+                            cell: None,
+                            coefficients,
+                            value: 0.0,
+                            basis: false,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(System { equations })
+    }
+
+    /// The equations published while `hidden` cells (and `extra`) are suppressed.
+    fn published(&self, obs: &[Observation], extra: Option<usize>) -> Vec<Vec<f64>> {
+        self.equations
+            .iter()
+            .filter(|e| match e.cell {
+                None => true,
+                Some(c) => !obs[c].is_suppressed() && Some(c) != extra,
+            })
+            .map(|e| e.coefficients.clone())
+            .collect()
+    }
+
+    /// Cells suppressed for confidentiality (and `extra`, as if it were) whose count the
+    /// published equations determine.
+    fn derivable(&self, obs: &[Observation], extra: Option<usize>) -> Vec<usize> {
+        let published = self.published(obs, extra);
+        let full = rank(&published, None);
+        let mut out: Vec<usize> = self
+            .equations
+            .iter()
+            .filter(|e| e.basis)
+            .filter_map(|e| e.cell.map(|c| (c, e)))
+            .filter(|(c, _)| {
+                let confidential =
+                    obs[*c].conf_status == PRIMARY || obs[*c].conf_status == SECONDARY;
+                confidential || Some(*c) == extra
+            })
+            .filter(|(_, e)| {
+                let mut with = published.clone();
+                with.push(e.coefficients.clone());
+                rank(&with, None) == full
+            })
+            .map(|(c, _)| c)
+            .collect();
+        out.dedup();
+        out
+    }
+
+    /// The declared link holds on the figures: the system of every equation is consistent.
+    fn reconciles(&self) -> bool {
+        let a: Vec<Vec<f64>> = self
+            .equations
+            .iter()
+            .map(|e| e.coefficients.clone())
+            .collect();
+        let ab: Vec<Vec<f64>> = self
+            .equations
+            .iter()
+            .map(|e| {
+                let mut r = e.coefficients.clone();
+                r.push(e.value);
+                r
+            })
+            .collect();
+        rank(&a, None) == rank(&ab, None)
+    }
+
+    /// The count a cell's suppression protects, for choosing the smallest complement.
+    fn basis(&self, cell: usize) -> f64 {
+        self.equations
+            .iter()
+            .find(|e| e.cell == Some(cell) && e.basis)
+            .map_or(0.0, |e| e.value)
+    }
+}
+
+/// The atoms a figure of observation `o` adds up, as coefficients.
+fn coefficients(
+    ind: &Indicator,
+    atoms: &[String],
+    cover: &Cover,
+    o: &Observation,
+) -> std::result::Result<Vec<f64>, String> {
+    let mut row = vec![0.0; atoms.len()];
+    let mut set = |name: &str| match atoms.iter().position(|a| a == name) {
+        Some(a) => {
+            row[a] = 1.0;
+            Ok(())
+        }
+        None => Err(format!(
+            "{} {}: category `{name}` is not an atom of the linked table",
+            ind.id(),
+            o.period
+        )),
+    };
+    match cover {
+        Cover::Named(n) if n == "all" => row.iter_mut().for_each(|v| *v = 1.0),
+        Cover::Named(dim) => {
+            let d = Dimension::BREAKDOWNS
+                .iter()
+                .find(|d| d.column() == dim)
+                .ok_or_else(|| format!("{}: `{dim}` is not a breakdown", ind.id()))?;
+            let category = o.dimension(*d);
+            if category == d.total() {
+                row.iter_mut().for_each(|v| *v = 1.0);
+            } else {
+                set(category)?;
+            }
+        }
+        Cover::Atoms(list) => {
+            for a in list {
+                set(a)?;
+            }
+        }
+    }
+    Ok(row)
+}
+
+/// Close one linked group's period, or withhold it.
+fn close_linked(
+    members: &[&Indicator],
+    atoms: &[String],
+    obs: &mut [Observation],
+    cells: &[usize],
+) {
+    let id = members
+        .iter()
+        .map(|m| m.id())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let system = match System::build(members, atoms, obs, cells) {
+        Ok(s) if s.reconciles() => s,
+        Ok(_) | Err(_) => {
+            tracing::warn!(
+                indicators = id,
+                period = obs[cells[0]].period,
+                "linked tables do not add up as declared: period withheld"
+            );
+            withhold(obs, cells, WITHHELD_UNRECONCILED);
+            return;
+        }
+    };
+    // Each pass suppresses one more cell, so this ends within `cells.len()` passes.
+    for _ in 0..=cells.len() {
+        let left = system.derivable(obs, None);
+        if left.is_empty() {
+            return;
+        }
+        let published = rank(&system.published(obs, None), None);
+        let best = cells
+            .iter()
+            .copied()
+            .filter(|&c| !obs[c].is_suppressed())
+            .filter(|&c| rank(&system.published(obs, Some(c)), None) < published)
+            .map(|c| {
+                let still = system.derivable(obs, Some(c)).len();
+                let basis = system.basis(c);
+                (still, basis == 0.0, basis, c)
+            })
+            .min_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(a.2.total_cmp(&b.2)));
+        match best {
+            Some((_, _, _, c)) => obs[c].conf_status = SECONDARY.to_string(),
+            None => break,
+        }
+    }
+    tracing::warn!(
+        indicators = id,
+        period = obs[cells[0]].period,
+        "linked tables cannot be closed: period withheld"
+    );
+    withhold(obs, cells, WITHHELD_UNSAFE);
+}
+
+/// The comment a public output shows for `o` (already masked): a withheld cell shows why; a
+/// comment that states a figure hidden by suppression in `hidden` is replaced.
+pub fn public_comment(o: &Observation, hidden: &[f64]) -> Option<String> {
+    if o.conf_status == WITHHELD {
+        let reason = [WITHHELD_UNRECONCILED, WITHHELD_UNSAFE]
+            .into_iter()
+            .find(|r| o.obs_comment.as_deref().is_some_and(|c| c.starts_with(r)))
+            .unwrap_or(WITHHELD_UNSAFE);
+        return Some(reason.to_string());
+    }
+    let comment = o.obs_comment.as_deref()?;
+    if numbers_in(comment)
+        .iter()
+        .any(|n| hidden.iter().any(|h| (n - h).abs() < 1e-9))
+    {
+        return Some(COMMENT_WITHHELD.to_string());
+    }
+    Some(comment.to_string())
+}
+
+/// The figures a suppressed observation hides (unmasked): value (as computed and as it would
+/// be published), numerator, denominator. Empty for a published one.
+pub fn hidden_figures(o: &Observation) -> Vec<f64> {
+    if !o.is_suppressed() {
+        return Vec::new();
+    }
+    [o.value, o.rounded_value(), o.numerator, o.denominator]
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// Every number written in a text (digits, with a decimal point or comma inside).
+pub fn numbers_in(text: &str) -> Vec<f64> {
+    text.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .map(|t| t.trim_matches(|c| c == '.' || c == ','))
+        .filter(|t| !t.is_empty())
+        .flat_map(|t| {
+            // `1,227` may be a thousands separator or a decimal comma: consider both.
+            [t.replace(',', ""), t.replace(',', ".")]
+        })
+        .filter_map(|t| t.parse::<f64>().ok())
         .collect()
 }
 
@@ -146,14 +531,30 @@ fn secondary(ind: &Indicator, obs: &mut [Observation], cells: &[usize]) {
         match fix {
             Some(c) => obs[c].conf_status = SECONDARY.to_string(),
             None => {
+                withhold(obs, cells, WITHHELD_UNSAFE);
                 tracing::warn!(
                     indicator = ind.id(),
                     period = obs[cell].period,
-                    "a suppressed cell stays derivable and no complement is left"
+                    "a suppressed cell stays derivable and no complement is left: period withheld"
                 );
                 return;
             }
         }
+    }
+    withhold(obs, cells, WITHHELD_UNSAFE);
+}
+
+/// Mark every cell of a table as withheld (CONF_STATUS `N`) and say why in its comment (the
+/// SQL's own comment, if any, follows for analysts; public outputs show the reason only).
+fn withhold(obs: &mut [Observation], cells: &[usize], reason: &str) {
+    for &i in cells {
+        let o = &mut obs[i];
+        o.conf_status = WITHHELD.to_string();
+        o.obs_comment = Some(match o.obs_comment.take() {
+            Some(c) if !c.starts_with("Withheld:") => format!("{reason} {c}"),
+            Some(c) => c,
+            None => reason.to_string(),
+        });
     }
 }
 
@@ -451,5 +852,144 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A share with one category: its count is the total, which every cell's denominator
+    /// publishes, so no complement can hide it. The period is withheld, not published with
+    /// the leak; the other period is untouched.
+    #[test]
+    fn a_table_that_cannot_be_closed_is_withheld_not_published() {
+        let ind = indicator(Unit::Percent, &[Dimension::Sex]);
+        let share = |period: &str, sex: &str, n: f64, d: f64| Observation {
+            period: period.into(),
+            value: Some(100.0 * n / d),
+            numerator: Some(n),
+            denominator: Some(d),
+            ..cell("MA", sex, 0.0)
+        };
+        let mut obs = vec![
+            share("2023", "F", 3.0, 3.0),
+            share("2023", "_T", 3.0, 3.0),
+            share("2024", "F", 12.0, 20.0),
+            share("2024", "M", 8.0, 20.0),
+            share("2024", "_T", 20.0, 20.0),
+        ];
+        protect(&ind, &mut obs);
+        assert_eq!(statuses(&obs), ["N", "N", "F", "F", "F"]);
+        for o in &obs[..2] {
+            assert_eq!(o.obs_comment.as_deref(), Some(WITHHELD_UNSAFE));
+            let public = o.public();
+            assert_eq!(
+                (public.value, public.numerator, public.denominator),
+                (None, None, None)
+            );
+            assert_eq!(public.obs_status, "Q");
+            assert_eq!(
+                public_comment(&public, &[]).as_deref(),
+                Some(WITHHELD_UNSAFE)
+            );
+        }
+        assert!(derivable(&ind, &obs).is_empty());
+    }
+
+    /// The embedded EMC indicators of one year, as the samples give 2021: reports by age band
+    /// (5-12: 3, 13-17: 9, 18-25: 24, 26+: 20, unknown: 8), minors 12 of 64.
+    fn emc_2021(minors: f64) -> (Catalog, Vec<Observation>) {
+        let catalog = Catalog::embedded().unwrap();
+        let mut obs = Vec::new();
+        let mut add = |id: &str, band: &str, v: f64, n: Option<f64>, d: Option<f64>| {
+            let mut o = cell("MA", "_Z", v);
+            o.indicator_id = id.into();
+            o.period = "2021".into();
+            o.breakdown[2] = band.into();
+            o.numerator = n;
+            o.denominator = d;
+            obs.push(o);
+        };
+        add("EMC_REPORTS", "_Z", 64.0, Some(64.0), None);
+        for (band, n) in [
+            ("5-12", 3.0),
+            ("13-17", 9.0),
+            ("18-25", 24.0),
+            ("26+", 20.0),
+            ("_U", 8.0),
+            ("_T", 64.0),
+        ] {
+            add(
+                "EMC_REPORTS_AGE_SHARE",
+                band,
+                100.0 * n / 64.0,
+                Some(n),
+                Some(64.0),
+            );
+        }
+        add(
+            "EMC_REPORTS_MINORS_SHARE",
+            "_Z",
+            100.0 * minors / 64.0,
+            Some(minors),
+            Some(64.0),
+        );
+        for ind in &catalog.indicators {
+            let mine: Vec<usize> = (0..obs.len())
+                .filter(|&i| obs[i].indicator_id == ind.id())
+                .collect();
+            let mut part: Vec<Observation> = mine.iter().map(|&i| obs[i].clone()).collect();
+            protect(ind, &mut part);
+            for (i, o) in mine.into_iter().zip(part) {
+                obs[i] = o;
+            }
+        }
+        (catalog, obs)
+    }
+
+    /// Age 5-12 is suppressed in the age table, but minors (12) − 13-17 (9) − 0-4 (no row: 0)
+    /// gives it back: the linked audit sees it, and the minors' share of 2021 goes too.
+    #[test]
+    fn linked_tables_hide_what_one_table_alone_would_give_away() {
+        let (catalog, mut obs) = emc_2021(12.0);
+        assert_eq!(statuses(&obs), ["F", "C", "F", "F", "F", "D", "F", "F"]);
+        assert_eq!(
+            derivable(catalog.get("EMC_REPORTS_AGE_SHARE").unwrap(), &obs[1..7]),
+            Vec::<usize>::new()
+        );
+        // Before: the suppressed 5-12 (index 1) and unknown (index 5) are both derivable.
+        assert_eq!(derivable_linked(&catalog, &obs).unwrap(), [1, 5]);
+        protect_linked(&catalog, &mut obs).unwrap();
+        assert_eq!(statuses(&obs), ["F", "C", "F", "F", "F", "D", "F", "D"]);
+        assert!(derivable_linked(&catalog, &obs).unwrap().is_empty());
+    }
+
+    /// A declared link that the figures contradict (minors 13, but the minor bands hold 12)
+    /// cannot be audited: the whole group's period is withheld, with the reason.
+    #[test]
+    fn a_link_that_does_not_add_up_withholds_the_period() {
+        let (catalog, mut obs) = emc_2021(13.0);
+        protect_linked(&catalog, &mut obs).unwrap();
+        assert!(
+            obs.iter().all(|o| o.conf_status == WITHHELD),
+            "{:?}",
+            statuses(&obs)
+        );
+        let public = obs[0].public();
+        assert_eq!(
+            public_comment(&public, &[]).as_deref(),
+            Some(WITHHELD_UNRECONCILED)
+        );
+    }
+
+    #[test]
+    fn a_comment_giving_a_hidden_figure_is_replaced() {
+        let mut o = cell("MA", "_Z", 18.75);
+        o.obs_comment = Some("8 report(s) of unknown age counted in the denominator".into());
+        assert_eq!(
+            public_comment(&o, &[3.0, 8.0]).as_deref(),
+            Some(COMMENT_WITHHELD)
+        );
+        assert_eq!(public_comment(&o, &[3.0, 4.7]), o.obs_comment);
+        assert_eq!(
+            numbers_in("CV 7.0%, 2971 respondents; 1,227 reports."),
+            [7.0, 7.0, 2971.0, 2971.0, 1227.0, 1.227]
+        );
     }
 }

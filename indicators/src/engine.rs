@@ -99,6 +99,8 @@ pub async fn compute(
         })??;
         all.extend(obs);
     }
+    // Linked tables are protected together, once every indicator has its own suppression.
+    disclosure::protect_linked(catalog, &mut all)?;
     let snapshot_id = session.snapshot.id;
     let batch = observations::to_batch(&all)?;
     let table_version = derived::replace_snapshot_rows(

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::catalog::{Catalog, Dimension, Status};
+use crate::disclosure;
 use crate::error::{IndicatorError, Result};
 use crate::observations::{self, Observation};
 
@@ -52,9 +53,34 @@ pub fn select(catalog: &Catalog, obs: &[Observation], role: Role) -> Vec<Observa
                         .then(|| (ind.id(), hash))
                 })
                 .collect();
+            // The figures suppression hides, by source feed: no public comment of an
+            // indicator on the same feed may state one.
+            let sources = |id: &str| -> Vec<&str> {
+                catalog
+                    .get(id)
+                    .map(|ind| ind.def.sources.iter().map(String::as_str).collect())
+                    .unwrap_or_default()
+            };
+            let mut hidden: std::collections::HashMap<&str, Vec<f64>> = Default::default();
+            for o in obs.iter().filter(|o| o.is_suppressed()) {
+                for source in sources(&o.indicator_id) {
+                    hidden
+                        .entry(source)
+                        .or_default()
+                        .extend(disclosure::hidden_figures(o));
+                }
+            }
             obs.iter()
                 .filter(|o| publishable.get(o.indicator_id.as_str()) == Some(&o.definition_hash))
-                .map(Observation::public)
+                .map(|o| {
+                    let mut public = o.public();
+                    let figures: Vec<f64> = sources(&o.indicator_id)
+                        .iter()
+                        .flat_map(|s| hidden.get(s).into_iter().flatten().copied())
+                        .collect();
+                    public.obs_comment = disclosure::public_comment(&public, &figures);
+                    public
+                })
                 .collect()
         }
     }

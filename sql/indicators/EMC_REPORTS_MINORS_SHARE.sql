@@ -5,9 +5,11 @@ select
     count(*) filter (where victim_minor) as numerator,
     count(*) as denominator,
     100.0 * count(*) filter (where victim_minor) / count(*) as value,
-    concat(
-        cast(count(*) filter (where victim_minor is null) as varchar),
-        ' report(s) of unknown age counted in the denominator'
-    ) as obs_comment
+    -- No count in the comment: comments escape disclosure control, and the number of reports
+    -- of unknown age is the `_U` cell of EMC_REPORTS_AGE_SHARE, suppressed where it must be.
+    case
+        when count(*) filter (where victim_minor is null) > 0
+            then 'Reports of unknown age are counted in the denominator (EMC_REPORTS_AGE_SHARE, band _U).'
+    end as obs_comment
 from emc_reports
 group by year

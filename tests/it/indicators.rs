@@ -331,8 +331,8 @@ fn the_same_snapshot_gives_the_same_observations() {
 
 #[test]
 fn public_exports_hold_approved_indicators_with_suppressed_cells_marked() {
-    let (_t, public) = export(loaded(), "public");
-    let (_u, analyst) = export(loaded(), "analyst");
+    let (_t, public) = export_approved("public");
+    let (_u, analyst) = export_approved("analyst");
     let (p, a) = (rows(&public), rows(&analyst));
     let catalog = Catalog::embedded().unwrap();
     assert!(
@@ -387,7 +387,7 @@ fn public_exports_hold_approved_indicators_with_suppressed_cells_marked() {
 /// least two suppressed cells; and the exact linear audit finds no derivable cell.
 #[test]
 fn no_suppressed_public_cell_can_be_derived() {
-    let (_t, public) = export(loaded(), "public");
+    let (_t, public) = export_approved("public");
     let batches = read_parquet(&public.join("observations.parquet"));
     let obs = marsad_indicators::observations::from_batches(&batches).unwrap();
     let catalog = Catalog::embedded().unwrap();
@@ -628,4 +628,205 @@ fn retired_indicators_keep_their_history() {
     assert!(public
         .iter()
         .any(|r| r["indicator_id"] == "PMP_VICTIMS_JUDGED"));
+}
+
+/// A copy of the shipped catalogue in which every approved indicator whose definition changed
+/// since its approval is approved again (version raised), so that what these tests read is the
+/// public output of the current definitions, whether or not they were re-approved yet.
+struct Approved {
+    _dir: tempfile::TempDir,
+    catalog: PathBuf,
+    wh: TestWarehouse,
+}
+
+fn approved() -> &'static Approved {
+    static A: OnceLock<Approved> = OnceLock::new();
+    A.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let catalog = dir.path().join("indicators/catalog");
+        copy_dir(&root.join("indicators/catalog"), &catalog);
+        copy_dir(
+            &root.join("sql/indicators"),
+            &dir.path().join("sql/indicators"),
+        );
+        for ind in &Catalog::from_dir(&catalog).unwrap().indicators {
+            let current = ind.definition_hash();
+            let stale = ind.def.status.as_str() == "approved"
+                && ind.current_approval().map(|a| &a.definition_hash) != Some(&current);
+            if !stale {
+                continue;
+            }
+            let file = catalog.join(format!("{}.toml", ind.def.id));
+            let text = std::fs::read_to_string(&file).unwrap();
+            let old = format!("\nversion = {}\n", ind.def.version);
+            let new = format!("\nversion = {}\n", ind.def.version + 1);
+            std::fs::write(&file, text.replacen(&old, &new, 1)).unwrap();
+            let cat = catalog.to_str().unwrap();
+            let o = marsad()
+                .args(["indicators", "--catalog", cat, "approve", &ind.def.id])
+                .args(["--by", "test", "--ref", "TEST"])
+                .output()
+                .unwrap();
+            assert_success(&o, "approve");
+        }
+        let wh = TestWarehouse::new();
+        assert_success(
+            &wh.cmd(&["ingest", "--samples"]).output().unwrap(),
+            "ingest --samples",
+        );
+        let cat = catalog.to_str().unwrap();
+        assert_success(
+            &wh.cmd(&["indicators", "--catalog", cat, "compute"])
+                .output()
+                .unwrap(),
+            "compute",
+        );
+        Approved {
+            _dir: dir,
+            catalog,
+            wh,
+        }
+    })
+}
+
+/// `indicators export --role <role>` of the approved copy of the catalogue.
+fn export_approved(role: &str) -> (tempfile::TempDir, PathBuf) {
+    let a = approved();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let cat = a.catalog.to_str().unwrap();
+    let o =
+        a.wh.cmd(&["indicators", "--catalog", cat, "export", "--role", role])
+            .args(["--out", out.to_str().unwrap()])
+            .output()
+            .unwrap();
+    assert_success(&o, "indicators export");
+    (dir, out)
+}
+
+/// EMC 2021: age 5-12 (3 reports) is suppressed in EMC_REPORTS_AGE_SHARE, but the minors'
+/// share published 12 minors, and 13-17 is 9 (0-4 has no row: 0), so 5-12 = 12 − 9 = 3. The
+/// linked tables are protected together: the minors' share of 2021 is suppressed too, and the
+/// exact audit over every EMC indicator finds nothing derivable.
+#[test]
+fn the_emc_2021_linked_leak_is_closed_in_public_outputs() {
+    let (_t, public) = export_approved("public");
+    let p = rows(&public);
+    let cell = |id: &str, band: &str| {
+        p.iter()
+            .find(|r| r["indicator_id"] == id && r["period"] == "2021" && r["age_band"] == band)
+            .unwrap_or_else(|| panic!("no public {id} 2021 {band}"))
+    };
+    let display = |id, band| cell(id, band)["display"].clone();
+    assert_eq!(display("EMC_REPORTS_AGE_SHARE", "5-12"), "suppressed");
+    assert_eq!(display("EMC_REPORTS_AGE_SHARE", "_U"), "suppressed");
+    assert_eq!(display("EMC_REPORTS_AGE_SHARE", "13-17"), "14.1");
+    let minors = cell("EMC_REPORTS_MINORS_SHARE", "_Z");
+    assert_eq!(
+        (minors["display"].as_str(), minors["numerator"].as_str()),
+        ("suppressed", "")
+    );
+    assert_eq!(minors["conf_status"], "D");
+    // The other years publish the minors' share as before.
+    assert!(p
+        .iter()
+        .any(|r| r["indicator_id"] == "EMC_REPORTS_MINORS_SHARE"
+            && r["period"] == "2022"
+            && r["display"] == "21.0"));
+
+    let (_u, analyst) = export_approved("analyst");
+    let obs = marsad_indicators::observations::from_batches(&read_parquet(
+        &analyst.join("observations.parquet"),
+    ))
+    .unwrap();
+    let catalog = Catalog::from_dir(&approved().catalog).unwrap();
+    assert_eq!(
+        disclosure::derivable_linked(&catalog, &obs).unwrap(),
+        Vec::<usize>::new()
+    );
+}
+
+/// No free-text comment of a public output states a figure that suppression hides in an
+/// indicator on the same source feed (the minors' share used to say "8 report(s) of unknown
+/// age" while the age table suppressed its 8 reports of unknown age).
+#[test]
+fn no_public_comment_carries_a_suppressed_number() {
+    let (_t, public) = export_approved("public");
+    let (_u, analyst) = export_approved("analyst");
+    let (p, a) = (rows(&public), rows(&analyst));
+    let catalog = Catalog::from_dir(&approved().catalog).unwrap();
+    let sources = |id: &str| catalog.get(id).unwrap().def.sources.clone();
+    let mut comments = 0;
+    for r in p.iter().filter(|r| !r["obs_comment"].is_empty()) {
+        comments += 1;
+        let mine = sources(&r["indicator_id"]);
+        let hidden: Vec<f64> = a
+            .iter()
+            .filter(|x| x["conf_status"] != "F" && x["indicator_id"] != "DATA_COMPLETENESS")
+            .filter(|x| sources(&x["indicator_id"]).iter().any(|s| mine.contains(s)))
+            .flat_map(|x| ["value", "display", "numerator", "denominator"].map(|c| x[c].clone()))
+            .filter_map(|v| v.parse::<f64>().ok())
+            .collect();
+        for n in disclosure::numbers_in(&r["obs_comment"]) {
+            assert!(
+                !hidden.contains(&n),
+                "{} {}: comment {:?} gives {n}, hidden by suppression",
+                r["indicator_id"],
+                r["period"],
+                r["obs_comment"]
+            );
+        }
+    }
+    assert!(comments > 0, "the public outputs carry comments");
+    let minors_2021 = p
+        .iter()
+        .find(|r| r["indicator_id"] == "EMC_REPORTS_MINORS_SHARE" && r["period"] == "2021")
+        .unwrap();
+    assert_eq!(
+        minors_2021["obs_comment"],
+        "Reports of unknown age are counted in the denominator (EMC_REPORTS_AGE_SHARE, band _U)."
+    );
+}
+
+/// What the README says of a suppressed cell is what the files hold: `display` reads
+/// `suppressed` in CSV and JSON; SDMX-CSV leaves OBS_VALUE empty (its numeric measure) and says
+/// why in OBS_STATUS `Q` and CONF_STATUS; never 0.
+#[test]
+fn suppressed_cells_read_as_the_readme_says() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(readme.contains(
+        "Suppressed cells read `suppressed` in the `display` column of CSV and JSON, with `value`, \
+         `numerator` and `denominator` empty; in SDMX-CSV their `OBS_VALUE` is empty, as SDMX \
+         allows, and OBS_STATUS `Q` with CONF_STATUS `C`, `D` or `N` says why. Never 0."
+    ));
+    let (_t, dir) = export(loaded(), "public");
+    let mut r = csv::Reader::from_path(dir.join("observations.sdmx.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|c| c == n).unwrap();
+    let mut suppressed = 0;
+    for rec in r.records().map(Result::unwrap) {
+        if rec[col("CONF_STATUS")] != *"F" {
+            suppressed += 1;
+            assert_eq!(&rec[col("OBS_VALUE")], "", "{rec:?}");
+            assert_eq!(&rec[col("OBS_STATUS")], "Q", "{rec:?}");
+            assert!(
+                ["C", "D", "N"].contains(&&rec[col("CONF_STATUS")]),
+                "{rec:?}"
+            );
+        } else if &rec[col("OBS_STATUS")] != "M" {
+            assert_ne!(&rec[col("OBS_VALUE")], "", "{rec:?}");
+        }
+    }
+    assert!(suppressed > 0);
+    for r in rows(&dir).iter().filter(|r| r["conf_status"] != "F") {
+        assert_eq!(
+            (r["display"].as_str(), r["value"].as_str()),
+            ("suppressed", "")
+        );
+    }
 }
