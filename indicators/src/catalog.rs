@@ -466,7 +466,9 @@ impl Indicator {
 
 /// SHA-256 (hex) of the parts of a definition hash.
 pub fn hash_of_parts(parts: &BTreeMap<String, String>) -> String {
-    hex::encode(Sha256::digest(serde_json::json!(parts).to_string().as_bytes()))
+    hex::encode(Sha256::digest(
+        serde_json::json!(parts).to_string().as_bytes(),
+    ))
 }
 
 /// What an indicator's numbers depend on beyond its own files: the conformed views (name → SQL
@@ -537,8 +539,8 @@ impl Reads {
 /// The tables and functions a query names, as DataFusion resolves identifiers (unquoted ones
 /// lower-cased).
 fn names_in(sql: &str) -> std::result::Result<(Vec<Vec<String>>, Vec<String>), String> {
-    let statements =
-        Parser::parse_sql(&GenericDialect {}, sql).map_err(|e| format!("SQL does not parse: {e}"))?;
+    let statements = Parser::parse_sql(&GenericDialect {}, sql)
+        .map_err(|e| format!("SQL does not parse: {e}"))?;
     let normalise = |name: &ObjectName| -> Vec<String> {
         name.0
             .iter()
@@ -595,14 +597,18 @@ fn reads(sql: &str, env: &Environment) -> std::result::Result<Reads, String> {
             };
             match schema {
                 None if env.views.contains_key(name) => {
-                    if out.views.insert(name.to_string()) {
+                    // A view read twice is followed once.
+                    let first = out.views.insert(name.to_string());
+                    if first {
                         pending.push((env.views[name].clone(), Some(name.to_string())));
                     }
                 }
                 None if env.tables.contains_key(name) => {
                     out.tables.insert(name.to_string());
                 }
-                Some(s) if s == survey_sql::DESIGN_SCHEMA && env.tables.contains_key(DESIGN_VIEWS) => {
+                Some(s)
+                    if s == survey_sql::DESIGN_SCHEMA && env.tables.contains_key(DESIGN_VIEWS) =>
+                {
                     out.tables.insert(DESIGN_VIEWS.to_string());
                 }
                 _ => {}
@@ -742,9 +748,9 @@ fn parse(
     };
     // What the definition hash covers is found by parsing: SQL that does not parse is refused
     // here, so a loaded indicator's hash always covers its views and functions.
-    let reads = indicator
-        .reads_in(Environment::embedded())
-        .map_err(|e| IndicatorError::catalogue(&indicator.file, format!("sql/indicators/{id}.sql: {e}")))?;
+    let reads = indicator.reads_in(Environment::embedded()).map_err(|e| {
+        IndicatorError::catalogue(&indicator.file, format!("sql/indicators/{id}.sql: {e}"))
+    })?;
     if indicator.def.survey.is_some() && !reads.calls_survey_aggregate() {
         return Err(IndicatorError::catalogue(
             &indicator.file,

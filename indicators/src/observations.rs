@@ -352,17 +352,26 @@ mod tests {
                 .filter(|i| old.schema().field(*i).name() != "engine_version")
                 .collect::<Vec<_>>(),
         );
-        let old = RecordBatch::try_new(old_schema.clone(), old.unwrap().columns().to_vec()).unwrap();
+        let old =
+            RecordBatch::try_new(old_schema.clone(), old.unwrap().columns().to_vec()).unwrap();
         replace_snapshot_rows(&loc, OBSERVATIONS, &old_schema, 1, vec![old])
             .await
             .unwrap();
         // Old rows read back without the column.
-        let table = marsad_warehouse::tables::open(&loc, OBSERVATIONS).await.unwrap();
+        let table = marsad_warehouse::tables::open(&loc, OBSERVATIONS)
+            .await
+            .unwrap();
         let ctx = datafusion::prelude::SessionContext::new();
         table.update_datafusion_session(&ctx.state()).unwrap();
         ctx.register_table("o", table.table_provider().await.unwrap())
             .unwrap();
-        let batches = ctx.sql("select * from o").await.unwrap().collect().await.unwrap();
+        let batches = ctx
+            .sql("select * from o")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
         assert_eq!(from_batches(&batches).unwrap(), vec![observation(1, None)]);
 
         // The new schema writes snapshot 2 next to them.
@@ -370,7 +379,9 @@ mod tests {
         replace_snapshot_rows(&loc, OBSERVATIONS, &schema(), 2, vec![new])
             .await
             .unwrap();
-        let table = marsad_warehouse::tables::open(&loc, OBSERVATIONS).await.unwrap();
+        let table = marsad_warehouse::tables::open(&loc, OBSERVATIONS)
+            .await
+            .unwrap();
         let ctx = datafusion::prelude::SessionContext::new();
         table.update_datafusion_session(&ctx.state()).unwrap();
         ctx.register_table("o", table.table_provider().await.unwrap())

@@ -31,7 +31,12 @@ fn check_names_the_indicator_whose_setting_changed() {
     let catalog = catalogue_copy(dir.path());
     let check = || {
         marsad()
-            .args(["indicators", "check", "--catalog", catalog.to_str().unwrap()])
+            .args([
+                "indicators",
+                "check",
+                "--catalog",
+                catalog.to_str().unwrap(),
+            ])
             .output()
             .unwrap()
     };
@@ -47,11 +52,15 @@ fn check_names_the_indicator_whose_setting_changed() {
     let out = check();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error: ")).collect();
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
     assert_eq!(errors.len(), 1, "{stderr}");
     assert!(
         errors[0].starts_with("error: SDG_16_2_3 (")
-            && errors[0].contains("): setting lonely_psu changed (fail → certainty) since version 1"),
+            && errors[0]
+                .contains("): setting lonely_psu changed (fail → certainty) since version 1"),
         "{stderr}"
     );
     assert!(
@@ -138,9 +147,14 @@ fn each_indicator_runs_under_its_own_lonely_psu_rule() {
     assert_success(&out, "ingest apisrs");
 
     let compute = |catalog: &Path| {
-        wh.cmd(&["indicators", "compute", "--catalog", catalog.to_str().unwrap()])
-            .output()
-            .unwrap()
+        wh.cmd(&[
+            "indicators",
+            "compute",
+            "--catalog",
+            catalog.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap()
     };
     // Under `fail` (R's default) the lonely stratum is an error naming the indicator.
     let failing = lonely_indicator(dir.path(), "LONELY_FAIL", "fail");
@@ -148,7 +162,8 @@ fn each_indicator_runs_under_its_own_lonely_psu_rule() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("indicator LONELY_FAIL") && stderr.contains("stratum `lonely` has a single PSU"),
+        stderr.contains("indicator LONELY_FAIL")
+            && stderr.contains("stratum `lonely` has a single PSU"),
         "{stderr}"
     );
 

@@ -184,8 +184,8 @@ pub fn dimension_fingerprints() -> Vec<(&'static str, String)> {
         .map(|dim| {
             let mut hash = Sha256::new();
             // Each cell ends with a 0 byte, each row with a 1: no two tables hash alike.
-            for row in std::iter::once(dim.columns.iter().map(|c| c.to_string()).collect())
-                .chain(dim.rows)
+            for row in
+                std::iter::once(dim.columns.iter().map(|c| c.to_string()).collect()).chain(dim.rows)
             {
                 for cell in row {
                     hash.update(cell.as_bytes());
