@@ -1,12 +1,20 @@
 //! Approval: who approved which version of an indicator, when, under which decision, and for
 //! which definition hash. The record is written into the indicator's own catalogue file (an
 //! `[[approval]]` entry, and `status = "approved"`), so it is reviewed and versioned with the
-//! definition it approves. [`check`] is what CI runs: an approved indicator whose definition or
-//! SQL changed since its approval fails until it gets a new version and a new approval.
+//! definition it approves. [`check`] is what CI runs: an approved indicator whose definition
+//! hash changed since its approval — its metadata, its SQL, a view it reads, a function it calls
+//! or a setting (see [`crate::catalog`]) — fails, naming what changed, until it gets a new
+//! version and a new approval.
+//!
+//! The record keeps the parts the hash covered, so a later check can say what changed. Records
+//! written before the hash covered views, functions and settings have no parts: when the
+//! indicator's files are unchanged since (its legacy hash still matches), the same version may
+//! be approved again, once, under the new hash.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::catalog::{Catalog, Indicator, Status};
+use crate::catalog::{Approval, Catalog, Environment, Indicator, Status};
 use crate::error::{IndicatorError, Result};
 
 /// What `approve` did.
@@ -39,17 +47,22 @@ pub fn approve(indicator: &Indicator, by: &str, reference: &str, at: &str) -> Re
     if indicator.def.status == Status::Retired {
         return refuse("it is retired; a retired indicator is not approved again".into());
     }
-    let hash = indicator.definition_hash();
+    let parts = indicator.hash_parts();
+    let hash = crate::catalog::hash_of_parts(&parts);
     let version = indicator.def.version;
     if let Some(previous) = indicator.current_approval() {
         if previous.definition_hash == hash {
             return Ok(Approved::AlreadyApproved { version });
         }
-        return refuse(format!(
-            "version {version} was approved ({}, {}) with another definition; \
-             raise `version` before approving the changed definition",
-            previous.reference, previous.at
-        ));
+        if !is_legacy_match(indicator, previous) {
+            return refuse(format!(
+                "version {version} was approved ({}, {}) with another definition ({}); \
+                 raise `version` before approving the changed definition",
+                previous.reference,
+                previous.at,
+                changes(previous, &parts)
+            ));
+        }
     }
 
     let text = std::fs::read_to_string(path)
@@ -64,6 +77,11 @@ pub fn approve(indicator: &Indicator, by: &str, reference: &str, at: &str) -> Re
     record["reference"] = toml_edit::value(reference);
     record["at"] = toml_edit::value(at);
     record["definition_hash"] = toml_edit::value(hash.as_str());
+    let mut covered = toml_edit::Table::new();
+    for (part, value) in &parts {
+        covered[part.as_str()] = toml_edit::value(value.as_str());
+    }
+    record["parts"] = toml_edit::Item::Table(covered);
     match doc.get_mut("approval") {
         Some(item) => match item.as_array_of_tables_mut() {
             Some(array) => array.push(record),
@@ -96,11 +114,17 @@ impl fmt::Display for Problem {
 
 /// Every approved indicator must carry an approval of its current version whose hash is the
 /// current definition hash; a draft must not reuse an approved version number for a changed
-/// definition. Returns the problems (empty when the catalogue passes).
+/// definition. Returns the problems (empty when the catalogue passes), each naming what changed.
 pub fn check(catalog: &Catalog) -> Vec<Problem> {
+    check_in(catalog, Environment::embedded())
+}
+
+/// [`check`] with the views, functions and built-in tables of `env`.
+pub fn check_in(catalog: &Catalog, env: &Environment) -> Vec<Problem> {
     let mut problems = Vec::new();
     for ind in &catalog.indicators {
-        let hash = ind.definition_hash();
+        let parts = ind.hash_parts_in(env);
+        let hash = crate::catalog::hash_of_parts(&parts);
         let problem = |detail: String| Problem {
             id: ind.def.id.clone(),
             file: ind.file.clone(),
@@ -113,19 +137,74 @@ pub fn check(catalog: &Catalog) -> Vec<Problem> {
                 ind.def.version
             ))),
             (Status::Approved | Status::Draft, Some(a)) if a.definition_hash != hash => problems
-                .push(problem(format!(
-                    "the definition or SQL changed since version {} was approved ({}, {}): \
-                     approved hash {}, now {}; raise `version` and approve again",
-                    a.version,
-                    a.reference,
-                    a.at,
-                    short(&a.definition_hash),
-                    short(&hash)
-                ))),
+                .push(problem(if is_legacy_match(ind, a) {
+                    format!(
+                        "version {} was approved ({}, {}) before the definition hash covered the \
+                         views it reads, the functions it calls and its settings; its files are \
+                         unchanged: approve version {} again (no new version needed)",
+                        a.version, a.reference, a.at, a.version
+                    )
+                } else {
+                    format!(
+                        "{} since version {} was approved ({}, {}): approved hash {}, now {}; \
+                         raise `version` and approve again",
+                        changes(a, &parts),
+                        a.version,
+                        a.reference,
+                        a.at,
+                        short(&a.definition_hash),
+                        short(&hash)
+                    )
+                })),
             _ => {}
         }
     }
     problems
+}
+
+/// `a` was recorded before the hash covered views, functions and settings, and the
+/// indicator's metadata and SQL are as they were then.
+fn is_legacy_match(ind: &Indicator, a: &Approval) -> bool {
+    a.parts.is_empty() && a.definition_hash == ind.legacy_hash()
+}
+
+/// What differs between the parts an approval recorded and `now`, e.g. "view
+/// population_annual changed; function survey_mean changed (1 → 2)".
+fn changes(a: &Approval, now: &BTreeMap<String, String>) -> String {
+    if a.parts.is_empty() {
+        return "the definition or SQL changed".to_string();
+    }
+    let mut out = Vec::new();
+    for (part, value) in now {
+        match a.parts.get(part) {
+            None => out.push(format!("{part} {}", verbs(part).0)),
+            Some(old) if old == value => {}
+            // Versions and settings are short values worth showing; hashes are not.
+            Some(old) if part.starts_with("function ") || part.starts_with("setting ") => {
+                out.push(format!("{part} changed ({old} → {value})"))
+            }
+            Some(_) if part == "sql" => out.push("the SQL changed".to_string()),
+            Some(_) if part == "metadata" => out.push("the definition changed".to_string()),
+            Some(_) => out.push(format!("{part} changed")),
+        }
+    }
+    for part in a.parts.keys().filter(|p| !now.contains_key(*p)) {
+        out.push(format!("{part} {}", verbs(part).1));
+    }
+    if out.is_empty() {
+        // The parts match but the hash does not: the record was edited by hand.
+        return "the recorded hash does not match its parts".to_string();
+    }
+    out.join("; ")
+}
+
+/// How a part that appeared or went away is said.
+fn verbs(part: &str) -> (&'static str, &'static str) {
+    match part.split_once(' ').map(|(kind, _)| kind) {
+        Some("function") => ("is called now", "is no longer called"),
+        Some("setting") => ("applies now", "no longer applies"),
+        _ => ("is read now", "is no longer read"),
+    }
 }
 
 fn short(hash: &str) -> &str {
@@ -196,7 +275,9 @@ mod tests {
         let catalog = Catalog::from_dir(&catalog_dir).unwrap();
         assert_eq!(check(&catalog), vec![]);
         let ind = catalog.get("EMC_REPORTS").unwrap();
-        assert_eq!(ind.def.approval.len(), 2);
+        let shipped = Catalog::embedded().unwrap();
+        let shipped = shipped.get("EMC_REPORTS").unwrap().def.approval.len();
+        assert_eq!(ind.def.approval.len(), shipped + 1);
         assert_eq!(ind.current_approval().unwrap().reference, "DEC-2");
         assert_eq!(
             approve(ind, "Comité", "DEC-2", "2026-11-23T00:00:00Z").unwrap(),
@@ -226,5 +307,317 @@ mod tests {
         let catalog = Catalog::from_dir(&catalog_dir).unwrap();
         let err = approve(catalog.get("DATA_COMPLETENESS").unwrap(), " ", "y", "now").unwrap_err();
         assert!(err.to_string().contains("--by and --ref"), "{err}");
+    }
+
+    /// The ids whose definition hash differs between two environments.
+    fn changed(catalog: &Catalog, a: &Environment, b: &Environment) -> Vec<String> {
+        catalog
+            .indicators
+            .iter()
+            .filter(|i| i.definition_hash_in(a) != i.definition_hash_in(b))
+            .map(|i| i.def.id.clone())
+            .collect()
+    }
+
+    fn with_view(view: &str, edit: impl Fn(&str) -> String) -> Environment {
+        let mut env = Environment::embedded().clone();
+        let text = env.views.get_mut(view).unwrap();
+        *text = edit(text);
+        env
+    }
+
+    #[test]
+    fn a_view_changes_the_hash_of_exactly_the_indicators_reading_it() {
+        let catalog = Catalog::embedded().unwrap();
+        let env = Environment::embedded();
+        // `population` is read only through `population_annual`.
+        let edited = with_view("population", |t| t.replace("select", "select distinct"));
+        assert_eq!(
+            changed(&catalog, env, &edited),
+            ["NCMEC_MA_REPORTS_PER_1000"]
+        );
+        // `latest_file_per_year` is read through `ncmec_reports`, `pmp_case_table` and
+        // `pmp_victims_judged`; a comment is a change of text too.
+        let edited = with_view("latest_file_per_year", |t| format!("{t}\n-- edited\n"));
+        assert_eq!(
+            changed(&catalog, env, &edited),
+            [
+                "ATTRITION_PMP_PER_10K_NCMEC",
+                "NCMEC_MA_REPORTS",
+                "NCMEC_MA_REPORTS_PER_1000",
+                "NCMEC_MA_WORLD_SHARE",
+                "PMP_AESE_CASES",
+                "PMP_AESE_CLOSED_SHARE",
+                "PMP_AESE_INVESTIGATION_SHARE",
+                "PMP_AESE_PROSECUTED",
+                "PMP_VICTIMS_JUDGED",
+                "PMP_VICTIMS_JUDGED_CHANGE",
+            ]
+        );
+        let edited = with_view("emc_reports", |t| t.replace("select", "select distinct"));
+        assert_eq!(
+            changed(&catalog, env, &edited),
+            [
+                "DATA_COMPLETENESS",
+                "EMC_REPORTS",
+                "EMC_REPORTS_AGE_SHARE",
+                "EMC_REPORTS_CHANGE",
+                "EMC_REPORTS_MINORS_SHARE",
+                "EMC_REPORTS_SEX_SHARE",
+            ]
+        );
+        // CRLF line ends are not a change.
+        let edited = with_view("emc_reports", |t| t.replace('\n', "\r\n"));
+        assert_eq!(changed(&catalog, env, &edited), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_function_version_changes_the_hash_of_its_callers_only() {
+        let catalog = Catalog::embedded().unwrap();
+        let env = Environment::embedded();
+        let mut bumped = env.clone();
+        *bumped.functions.get_mut("survey_proportion").unwrap() += 1;
+        assert_eq!(changed(&catalog, env, &bumped), ["SDG_16_2_3"]);
+        let mut bumped = env.clone();
+        *bumped.functions.get_mut("survey_mean").unwrap() += 1;
+        assert_eq!(changed(&catalog, env, &bumped), Vec::<String>::new());
+        assert_eq!(
+            catalog.get("SDG_16_2_3").unwrap().hash_parts()["function survey_proportion"],
+            marsad_warehouse::survey_sql::SURVEY_PROPORTION_VERSION.to_string()
+        );
+    }
+
+    #[test]
+    fn the_lonely_psu_setting_changes_the_hash() {
+        let catalog = Catalog::embedded().unwrap();
+        let ind = catalog.get("SDG_16_2_3").unwrap();
+        let setting = |rule: &str| {
+            let mut edited = ind.clone();
+            edited.def.survey = Some(crate::catalog::SurveySettings {
+                lonely_psu: rule.to_string().try_into().unwrap(),
+            });
+            edited
+        };
+        assert_eq!(ind.hash_parts()["setting lonely_psu"], "fail");
+        assert_eq!(
+            setting("fail").definition_hash(),
+            ind.definition_hash(),
+            "fail is the default"
+        );
+        let certainty = setting("certainty");
+        assert_ne!(certainty.definition_hash(), ind.definition_hash());
+        assert_eq!(certainty.hash_parts()["setting lonely_psu"], "certainty");
+        assert_eq!(
+            setting("center").definition_hash(),
+            setting("centre").definition_hash()
+        );
+        assert_ne!(
+            setting("centre").definition_hash(),
+            certainty.definition_hash()
+        );
+    }
+
+    #[test]
+    fn built_in_tables_and_design_views_are_covered() {
+        let catalog = Catalog::embedded().unwrap();
+        let mut ind = catalog.get("EMC_REPORTS").unwrap().clone();
+        ind.sql = "select r.period, count(*) as value from emc_reports as r \
+                   join DIM_REGION as d on d.region_code = 'MA' \
+                   cross join survey.evs2025 group by 1"
+            .into();
+        let parts = ind.hash_parts();
+        assert_eq!(
+            parts.keys().collect::<Vec<_>>(),
+            [
+                "metadata",
+                "sql",
+                "table dim_region",
+                "table survey.*",
+                "view emc_reports"
+            ]
+        );
+        let mut env = Environment::embedded().clone();
+        env.tables
+            .insert("dim_region".into(), "another list".into());
+        assert_ne!(ind.definition_hash_in(&env), ind.definition_hash());
+        // A quoted name is another table, as DataFusion reads it; staging tables are data.
+        ind.sql = "select * from \"EMC_REPORTS\", staging.emc_reports".into();
+        assert_eq!(
+            ind.hash_parts().keys().collect::<Vec<_>>(),
+            ["metadata", "sql"]
+        );
+    }
+
+    /// The checkout with every indicator approved under the current hash.
+    fn approved_checkout() -> (tempfile::TempDir, std::path::PathBuf) {
+        let (dir, catalog_dir) = checkout();
+        let catalog = Catalog::from_dir(&catalog_dir).unwrap();
+        for ind in &catalog.indicators {
+            if ind.def.status == Status::Approved {
+                approve(ind, "Comité", "DEC-3", "2026-12-01T00:00:00Z").unwrap();
+            }
+        }
+        let catalog = Catalog::from_dir(&catalog_dir).unwrap();
+        assert_eq!(check(&catalog), vec![]);
+        (dir, catalog_dir)
+    }
+
+    #[test]
+    fn check_names_every_indicator_a_change_reaches_and_what_changed() {
+        let (_dir, catalog_dir) = approved_checkout();
+        let catalog = Catalog::from_dir(&catalog_dir).unwrap();
+        let edited = with_view("population", |t| t.replace("select", "select distinct"));
+        let problems = check_in(&catalog, &edited);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].id, "NCMEC_MA_REPORTS_PER_1000");
+        assert!(
+            problems[0]
+                .detail
+                .starts_with("view population changed since version 1 was approved ("),
+            "{}",
+            problems[0]
+        );
+        assert!(problems[0]
+            .detail
+            .ends_with("raise `version` and approve again"));
+
+        let mut edited = with_view("ncmec_reports", |t| format!("{t}\n"));
+        *edited.functions.get_mut("survey_proportion").unwrap() += 1;
+        let problems = check_in(&catalog, &edited);
+        let details: Vec<(&str, &str)> = problems
+            .iter()
+            .map(|p| (p.id.as_str(), p.detail.split(" since ").next().unwrap()))
+            .collect();
+        assert_eq!(
+            details,
+            [
+                ("ATTRITION_PMP_PER_10K_NCMEC", "view ncmec_reports changed"),
+                ("NCMEC_MA_REPORTS", "view ncmec_reports changed"),
+                ("NCMEC_MA_REPORTS_PER_1000", "view ncmec_reports changed"),
+                ("NCMEC_MA_WORLD_SHARE", "view ncmec_reports changed"),
+                ("SDG_16_2_3", "function survey_proportion changed (1 → 2)"),
+            ]
+        );
+
+        // A setting in the catalogue file: named with its old and new values.
+        let toml = catalog_dir.join("SDG_16_2_3.toml");
+        let text = std::fs::read_to_string(&toml).unwrap();
+        let text = text.replacen("lonely_psu = \"fail\"", "lonely_psu = \"certainty\"", 1);
+        std::fs::write(&toml, text).unwrap();
+        let problems = check(&Catalog::from_dir(&catalog_dir).unwrap());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0]
+                .detail
+                .starts_with("setting lonely_psu changed (fail → certainty) since version 1"),
+            "{}",
+            problems[0]
+        );
+    }
+
+    #[test]
+    fn an_approval_before_the_hash_covered_views_is_renewed_under_the_same_version() {
+        let (dir, catalog_dir) = checkout();
+        // The shipped records may already be renewed: put a record of the old kind back.
+        let toml = catalog_dir.join("PMP_AESE_CASES.toml");
+        let text = std::fs::read_to_string(&toml).unwrap();
+        let text = text.split("[[approval]]").next().unwrap().to_string();
+        let catalog = Catalog::from_dir(&catalog_dir).unwrap();
+        let legacy = catalog.get("PMP_AESE_CASES").unwrap().legacy_hash();
+        std::fs::write(
+            &toml,
+            format!(
+                "{text}[[approval]]\nversion = 1\nby = \"Comité\"\nreference = \"DEC-1\"\n\
+                 at = \"2026-11-23T00:00:00Z\"\ndefinition_hash = \"{legacy}\"\n"
+            ),
+        )
+        .unwrap();
+        let catalog = Catalog::from_dir(&catalog_dir).unwrap();
+        let problems: Vec<_> = check(&catalog)
+            .into_iter()
+            .filter(|p| p.id == "PMP_AESE_CASES")
+            .collect();
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].detail.ends_with(
+                "its files are unchanged: approve version 1 again (no new version needed)"
+            ),
+            "{}",
+            problems[0]
+        );
+
+        // Its SQL changed since: the old hash no longer matches, a new version is needed.
+        let sql = dir.path().join("sql/indicators/PMP_AESE_CASES.sql");
+        let original = std::fs::read_to_string(&sql).unwrap();
+        std::fs::write(&sql, format!("{original}\n")).unwrap();
+        let catalog = Catalog::from_dir(&catalog_dir).unwrap();
+        let ind = catalog.get("PMP_AESE_CASES").unwrap();
+        let err = approve(ind, "Comité", "DEC-2", "2026-12-01T00:00:00Z").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("(the definition or SQL changed); raise `version`"),
+            "{err}"
+        );
+
+        // Unchanged: approved again under version 1, with the parts; both records kept.
+        std::fs::write(&sql, original).unwrap();
+        let catalog = Catalog::from_dir(&catalog_dir).unwrap();
+        let ind = catalog.get("PMP_AESE_CASES").unwrap();
+        assert!(matches!(
+            approve(ind, "Comité", "DEC-2", "2026-12-01T00:00:00Z").unwrap(),
+            Approved::Recorded { version: 1, .. }
+        ));
+        let catalog = Catalog::from_dir(&catalog_dir).unwrap();
+        let ind = catalog.get("PMP_AESE_CASES").unwrap();
+        assert!(check(&catalog).iter().all(|p| p.id != "PMP_AESE_CASES"));
+        assert_eq!(ind.def.approval.len(), 2);
+        let record = ind.current_approval().unwrap();
+        assert_eq!(record.reference, "DEC-2");
+        assert_eq!(record.parts, ind.hash_parts());
+        assert_eq!(
+            record.parts.keys().collect::<Vec<_>>(),
+            [
+                "metadata",
+                "sql",
+                "view latest_file_per_year",
+                "view pmp_case_table"
+            ]
+        );
+    }
+
+    #[test]
+    fn survey_settings_are_checked_when_loaded() {
+        let load = |id: &str, section: &str| {
+            let (_dir, catalog_dir) = checkout();
+            let toml = catalog_dir.join(format!("{id}.toml"));
+            let text = std::fs::read_to_string(&toml).unwrap();
+            // The shipped SDG_16_2_3 states the default: replace it.
+            let text = text.replacen("[survey]\nlonely_psu = \"fail\"\n", "", 1);
+            std::fs::write(
+                &toml,
+                text.replacen("[name]", &format!("{section}\n[name]"), 1),
+            )
+            .unwrap();
+            Catalog::from_dir(&catalog_dir).map(|c| c.get(id).unwrap().lonely_psu())
+        };
+        use marsad_warehouse::survey::LonelyPsu;
+        assert_eq!(
+            load("SDG_16_2_3", "[survey]\nlonely_psu = \"centre\"").unwrap(),
+            LonelyPsu::Centre
+        );
+        let err = load("SDG_16_2_3", "[survey]\nlonely_psu = \"drop\"").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("lonely_psu `drop`: expected fail, certainty or centre"),
+            "{err}"
+        );
+        let err = load("SDG_16_2_3", "[survey]\nlonely = \"fail\"").unwrap_err();
+        assert!(err.to_string().contains("unknown field `lonely`"), "{err}");
+        let err = load("EMC_REPORTS", "[survey]\nlonely_psu = \"certainty\"").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("a `[survey]` section, but the SQL calls no survey aggregate"),
+            "{err}"
+        );
     }
 }

@@ -3,14 +3,33 @@
 //! catalogue directory can be loaded instead (`--catalog DIR`, SQL next to each TOML or in
 //! `DIR/../../sql/indicators/`).
 //!
-//! The **definition hash** fingerprints what makes an indicator's numbers and their meaning:
-//! id, version, definition, numerator, denominator, unit, multiplier, decimals, dimensions,
-//! disclosure and reliability rules, sources, periodicity and the SQL text. Names, notes, status and approval
-//! records are left out (they may be edited without changing a figure).
+//! The **definition hash** fingerprints everything that decides an indicator's numbers and
+//! their meaning, as named parts ([`Indicator::hash_parts`]):
+//! - `metadata`: id, version, definition, numerator, denominator, unit, multiplier, decimals,
+//!   dimensions, disclosure and reliability rules, sources, periodicity, required tables;
+//! - `sql`: the text of its SQL;
+//! - `view <name>`: the text of every view of `sql/views/` its SQL reads, directly or through
+//!   another view (found by parsing the SQL: no warehouse needed, so CI checks it without data);
+//! - `function <name>`: the version of every Marsad SQL function it calls, there or in those views
+//!   (`marsad_warehouse::survey_sql::FUNCTIONS`);
+//! - `table <name>`: a fingerprint of every table built in code it reads (the `dim_*` code lists,
+//!   the `survey.*` design views);
+//! - `setting lonely_psu`: its `[survey]` setting, when it calls a survey aggregate or sets one.
+//!
+//! Names, notes, status and approval records are left out (they may be edited without changing
+//! a figure); so are tables of data (`staging.*`…), which the snapshot id of each observation
+//! pins. The parts are kept in each approval record, so `check` can say what changed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
+use datafusion::sql::sqlparser::ast::{visit_expressions, visit_relations, Expr, ObjectName};
+use datafusion::sql::sqlparser::dialect::GenericDialect;
+use datafusion::sql::sqlparser::parser::Parser;
+use marsad_warehouse::survey::LonelyPsu;
+use marsad_warehouse::survey_sql;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -301,6 +320,42 @@ impl Default for Reliability {
     }
 }
 
+/// Settings of the survey aggregates an indicator's SQL calls (`[survey]`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SurveySettings {
+    /// What a stratum with a single PSU does: `fail` (the default, as R), `certainty` (it adds
+    /// no variance) or `centre` (its PSU deviates from the mean of all PSUs).
+    #[serde(default)]
+    pub lonely_psu: LonelyPsuSetting,
+}
+
+/// A lonely-PSU rule as catalogue files write it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct LonelyPsuSetting(pub LonelyPsu);
+
+impl Default for LonelyPsuSetting {
+    fn default() -> Self {
+        LonelyPsuSetting(survey_sql::DEFAULT_LONELY_PSU)
+    }
+}
+
+impl TryFrom<String> for LonelyPsuSetting {
+    type Error = String;
+    fn try_from(v: String) -> std::result::Result<Self, String> {
+        LonelyPsu::parse(&v)
+            .map(LonelyPsuSetting)
+            .ok_or_else(|| format!("lonely_psu `{v}`: expected fail, certainty or centre"))
+    }
+}
+
+impl From<LonelyPsuSetting> for String {
+    fn from(v: LonelyPsuSetting) -> String {
+        survey_sql::lonely_psu_name(v.0).to_string()
+    }
+}
+
 /// One approval decision, kept in the indicator's file (`[[approval]]`), newest last.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -310,6 +365,10 @@ pub struct Approval {
     pub reference: String,
     pub at: String,
     pub definition_hash: String,
+    /// The parts the hash covered ([`Indicator::hash_parts`]); empty in records written before
+    /// the hash covered views, functions and settings.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parts: BTreeMap<String, String>,
 }
 
 /// An indicator as its catalogue file declares it.
@@ -345,6 +404,9 @@ pub struct Definition {
     /// without them the indicator has no observations on that snapshot.
     #[serde(default)]
     pub requires: Vec<String>,
+    /// Settings of the survey aggregates (`[survey]`); absent: the defaults.
+    #[serde(default)]
+    pub survey: Option<SurveySettings>,
     #[serde(default)]
     pub approval: Vec<Approval>,
 }
@@ -373,8 +435,94 @@ impl Indicator {
             .collect()
     }
 
-    /// The definition hash (see the module documentation), hex SHA-256.
+    /// The lonely-PSU rule its survey aggregates run under.
+    pub fn lonely_psu(&self) -> LonelyPsu {
+        self.def.survey.clone().unwrap_or_default().lonely_psu.0
+    }
+
+    /// The definition hash (see the module documentation), hex SHA-256, in the environment
+    /// this build runs indicators in.
     pub fn definition_hash(&self) -> String {
+        self.definition_hash_in(Environment::embedded())
+    }
+
+    /// The definition hash in `env`: SHA-256 of [`Indicator::hash_parts_in`].
+    pub fn definition_hash_in(&self, env: &Environment) -> String {
+        hash_of_parts(&self.hash_parts_in(env))
+    }
+
+    /// The parts the definition hash covers, by name (see the module documentation), in the
+    /// environment this build runs indicators in.
+    pub fn hash_parts(&self) -> BTreeMap<String, String> {
+        self.hash_parts_in(Environment::embedded())
+    }
+
+    /// The parts the definition hash covers in `env`: hashes of texts, versions of functions,
+    /// values of settings. SQL that does not parse (only a hand-built indicator: loading checks
+    /// it) gets an `unparsed` part with the parser's message, never an empty list of reads.
+    pub fn hash_parts_in(&self, env: &Environment) -> BTreeMap<String, String> {
+        let d = &self.def;
+        let mut metadata = serde_json::json!({
+            "id": d.id,
+            "version": d.version,
+            "definition": d.definition,
+            "numerator": d.numerator,
+            "denominator": d.denominator,
+            "unit": d.unit,
+            "unit_mult": d.unit_mult,
+            "decimals": d.decimals,
+            "dimensions": d.dimensions,
+            "disclosure": d.disclosure,
+            "sources": d.sources,
+            "periodicity": d.periodicity,
+        });
+        if let Some(r) = &d.reliability {
+            metadata["reliability"] = serde_json::json!(r);
+        }
+        if !d.requires.is_empty() {
+            metadata["requires"] = serde_json::json!(d.requires);
+        }
+        let text_hash = |t: &str| hex::encode(Sha256::digest(t.replace("\r\n", "\n").as_bytes()));
+        let mut parts = BTreeMap::new();
+        parts.insert(
+            "metadata".to_string(),
+            hex::encode(Sha256::digest(metadata.to_string().as_bytes())),
+        );
+        parts.insert("sql".to_string(), text_hash(&self.sql));
+        match reads(&self.sql, env) {
+            Ok(reads) => {
+                for view in &reads.views {
+                    parts.insert(format!("view {view}"), text_hash(&env.views[view]));
+                }
+                for f in &reads.functions {
+                    parts.insert(format!("function {f}"), env.functions[f].to_string());
+                }
+                for t in &reads.tables {
+                    parts.insert(format!("table {t}"), env.tables[t].clone());
+                }
+                if d.survey.is_some() || reads.calls_survey_aggregate() {
+                    parts.insert(
+                        "setting lonely_psu".to_string(),
+                        survey_sql::lonely_psu_name(self.lonely_psu()).to_string(),
+                    );
+                }
+            }
+            Err(e) => {
+                parts.insert("unparsed".to_string(), e);
+            }
+        }
+        parts
+    }
+
+    /// What this indicator's SQL reads and calls in `env`, views followed transitively.
+    pub fn reads_in(&self, env: &Environment) -> std::result::Result<Reads, String> {
+        reads(&self.sql, env)
+    }
+
+    /// The definition hash before it covered views, functions and settings (the metadata and
+    /// the SQL text only): kept to recognise approvals recorded under it, whose definition may
+    /// be approved again under the same version when its files did not change.
+    pub fn legacy_hash(&self) -> String {
         let d = &self.def;
         let mut fingerprint = serde_json::json!({
             "id": d.id,
@@ -391,7 +539,6 @@ impl Indicator {
             "periodicity": d.periodicity,
             "sql": self.sql.replace("\r\n", "\n"),
         });
-        // Only when declared, so that adding the field left earlier hashes as they were.
         if let Some(r) = &d.reliability {
             fingerprint["reliability"] = serde_json::json!(r);
         }
@@ -409,6 +556,160 @@ impl Indicator {
             .rev()
             .find(|a| a.version == self.def.version)
     }
+}
+
+/// SHA-256 (hex) of the parts of a definition hash.
+pub fn hash_of_parts(parts: &BTreeMap<String, String>) -> String {
+    hex::encode(Sha256::digest(
+        serde_json::json!(parts).to_string().as_bytes(),
+    ))
+}
+
+/// What an indicator's numbers depend on beyond its own files: the conformed views (name → SQL
+/// text), the versions of Marsad's SQL functions, and fingerprints of the tables built in code.
+/// [`Environment::embedded`] is this build's; tests build others.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Environment {
+    pub views: BTreeMap<String, String>,
+    pub functions: BTreeMap<String, u32>,
+    /// Tables built in code, by the name SQL reads them under (`dim_region`; `survey.*` for
+    /// every design view), with their fingerprint.
+    pub tables: BTreeMap<String, String>,
+}
+
+/// The name [`Environment::tables`] gives every `survey.<id>` design view.
+pub const DESIGN_VIEWS: &str = "survey.*";
+
+impl Environment {
+    /// The views embedded from `sql/views/`, the survey aggregates' versions, the dimension
+    /// tables' contents and the design views' version, as this build runs them.
+    pub fn embedded() -> &'static Environment {
+        static ENV: OnceLock<Environment> = OnceLock::new();
+        ENV.get_or_init(|| {
+            let mut tables: BTreeMap<String, String> =
+                marsad_warehouse::session::dimension_fingerprints()
+                    .into_iter()
+                    .map(|(name, hash)| (name.to_string(), hash))
+                    .collect();
+            tables.insert(
+                DESIGN_VIEWS.to_string(),
+                format!("version {}", survey_sql::DESIGN_VIEW_VERSION),
+            );
+            Environment {
+                views: marsad_warehouse::views::VIEWS
+                    .iter()
+                    .map(|(name, sql)| (name.to_string(), sql.to_string()))
+                    .collect(),
+                functions: survey_sql::FUNCTIONS
+                    .iter()
+                    .map(|(name, _, version)| (name.to_string(), *version))
+                    .collect(),
+                tables,
+            }
+        })
+    }
+}
+
+/// What a query reads and calls among the things an [`Environment`] knows, views followed
+/// transitively. Tables of data (`staging.*`, `registry.*`…) and the query's own CTEs are not
+/// listed; a CTE named like a view counts as reading the view (it errs on the safe side).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reads {
+    pub views: BTreeSet<String>,
+    pub functions: BTreeSet<String>,
+    pub tables: BTreeSet<String>,
+    /// Views that call a survey aggregate themselves.
+    pub views_calling_survey: BTreeSet<String>,
+}
+
+impl Reads {
+    pub fn calls_survey_aggregate(&self) -> bool {
+        self.functions
+            .iter()
+            .any(|f| survey_sql::FUNCTIONS.iter().any(|(name, _, _)| name == f))
+    }
+}
+
+/// The tables and functions a query names, as DataFusion resolves identifiers (unquoted ones
+/// lower-cased).
+fn names_in(sql: &str) -> std::result::Result<(Vec<Vec<String>>, Vec<String>), String> {
+    let statements = Parser::parse_sql(&GenericDialect {}, sql)
+        .map_err(|e| format!("SQL does not parse: {e}"))?;
+    let normalise = |name: &ObjectName| -> Vec<String> {
+        name.0
+            .iter()
+            .map(|part| match part.as_ident() {
+                Some(i) if i.quote_style.is_none() => i.value.to_lowercase(),
+                Some(i) => i.value.clone(),
+                None => part.to_string(),
+            })
+            .collect()
+    };
+    let mut relations = Vec::new();
+    let _ = visit_relations(&statements, |name| {
+        relations.push(normalise(name));
+        ControlFlow::<()>::Continue(())
+    });
+    let mut functions = Vec::new();
+    let _ = visit_expressions(&statements, |expr| {
+        if let Expr::Function(f) = expr {
+            if let Some(last) = normalise(&f.name).pop() {
+                functions.push(last);
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    Ok((relations, functions))
+}
+
+/// What `sql` reads and calls in `env` (see [`Reads`]).
+fn reads(sql: &str, env: &Environment) -> std::result::Result<Reads, String> {
+    let mut out = Reads::default();
+    // (text, the view it is, if any): the query, then each view found, once.
+    let mut pending: Vec<(String, Option<String>)> = vec![(sql.to_string(), None)];
+    while let Some((text, view)) = pending.pop() {
+        let (relations, functions) = names_in(&text).map_err(|e| match &view {
+            Some(v) => format!("view {v}: {e}"),
+            None => e,
+        })?;
+        for f in functions {
+            if env.functions.contains_key(&f) {
+                if let Some(v) = &view {
+                    if survey_sql::FUNCTIONS.iter().any(|(name, _, _)| *name == f) {
+                        out.views_calling_survey.insert(v.clone());
+                    }
+                }
+                out.functions.insert(f);
+            }
+        }
+        for parts in relations {
+            let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+            let (schema, name) = match parts.as_slice() {
+                [name] | ["public", name] | ["datafusion", "public", name] => (None, *name),
+                [schema, name] | ["datafusion", schema, name] => (Some(*schema), *name),
+                _ => continue,
+            };
+            match schema {
+                None if env.views.contains_key(name) => {
+                    // A view read twice is followed once.
+                    let first = out.views.insert(name.to_string());
+                    if first {
+                        pending.push((env.views[name].clone(), Some(name.to_string())));
+                    }
+                }
+                None if env.tables.contains_key(name) => {
+                    out.tables.insert(name.to_string());
+                }
+                Some(s)
+                    if s == survey_sql::DESIGN_SCHEMA && env.tables.contains_key(DESIGN_VIEWS) =>
+                {
+                    out.tables.insert(DESIGN_VIEWS.to_string());
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Every indicator, sorted by id.
@@ -536,10 +837,35 @@ fn parse(
             a.version, def.version
         ));
     }
-    Ok(Indicator {
+    let indicator = Indicator {
         def,
         sql: sql.to_string(),
         file,
         path,
-    })
+    };
+    // What the definition hash covers is found by parsing: SQL that does not parse is refused
+    // here, so a loaded indicator's hash always covers its views and functions.
+    let reads = indicator.reads_in(Environment::embedded()).map_err(|e| {
+        IndicatorError::catalogue(&indicator.file, format!("sql/indicators/{id}.sql: {e}"))
+    })?;
+    if indicator.def.survey.is_some() && !reads.calls_survey_aggregate() {
+        return Err(IndicatorError::catalogue(
+            &indicator.file,
+            "a `[survey]` section, but the SQL calls no survey aggregate",
+        ));
+    }
+    if indicator.lonely_psu() != survey_sql::DEFAULT_LONELY_PSU {
+        if let Some(view) = reads.views_calling_survey.first() {
+            return Err(IndicatorError::catalogue(
+                &indicator.file,
+                format!(
+                    "lonely_psu `{}`: view {view} calls a survey aggregate, and views run under the \
+                     default rule ({}); call the aggregate in the indicator's SQL",
+                    survey_sql::lonely_psu_name(indicator.lonely_psu()),
+                    survey_sql::lonely_psu_name(survey_sql::DEFAULT_LONELY_PSU)
+                ),
+            ));
+        }
+    }
+    Ok(indicator)
 }

@@ -701,6 +701,7 @@ mod tests {
             obs_comment: None,
             snapshot_id: 1,
             definition_hash: String::new(),
+            engine_version: None,
             computed_at_micros: 0,
         }
     }

@@ -18,6 +18,10 @@
 //! numerator and denominator is an error naming the indicator. Retired indicators are not
 //! recomputed; their observations from earlier snapshots stay in the table. An indicator whose
 //! `requires` tables are not in the snapshot (a survey not ingested yet) has no observations.
+//!
+//! Each indicator's SQL runs with its own settings: the survey aggregates under its `[survey]
+//! lonely_psu` rule (a context sharing the snapshot's tables and views). Every observation
+//! records the definition hash and the engine version ([`ENGINE_VERSION`]) it was computed with.
 
 use std::sync::Arc;
 
@@ -31,6 +35,10 @@ use crate::catalog::{Catalog, Dimension, Indicator, Status, Unit};
 use crate::disclosure;
 use crate::error::{IndicatorError, Result};
 use crate::observations::{self, as_strings, Observation, FREE, SUPPRESSED};
+
+/// The version of the engine that computes observations (the `marsad-indicators` crate's),
+/// recorded in each: with the definition hash and the snapshot id, what made a figure.
+pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 const OPTIONAL: &[&str] = &[
     "numerator",
@@ -148,6 +156,14 @@ pub async fn run(
     computed_at_micros: i64,
 ) -> Result<Vec<Observation>> {
     let id = ind.id();
+    let own;
+    let session = match ind.lonely_psu() {
+        rule if rule == marsad_warehouse::survey_sql::DEFAULT_LONELY_PSU => session,
+        rule => {
+            own = session.with_lonely_psu(rule);
+            &own
+        }
+    };
     let batches = session
         .query(&ind.sql)
         .await
@@ -287,6 +303,7 @@ pub async fn run(
                 obs_comment,
                 snapshot_id: session.snapshot.id,
                 definition_hash: hash.clone(),
+                engine_version: Some(ENGINE_VERSION.to_string()),
                 computed_at_micros,
             });
         }

@@ -44,6 +44,9 @@ pub struct Observation {
     pub obs_comment: Option<String>,
     pub snapshot_id: i64,
     pub definition_hash: String,
+    /// The engine version that computed it (`engine::ENGINE_VERSION`); `None` in rows written
+    /// before observations recorded it.
+    pub engine_version: Option<String>,
     pub computed_at_micros: i64,
 }
 
@@ -128,6 +131,8 @@ pub fn schema() -> SchemaRef {
         Field::new("obs_comment", DataType::Utf8, true),
         Field::new("snapshot_id", DataType::Int64, false),
         text("definition_hash"),
+        // Nullable: rows written before the column existed have none.
+        Field::new("engine_version", DataType::Utf8, true),
         Field::new(
             "computed_at",
             DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
@@ -175,6 +180,11 @@ pub fn to_batch(obs: &[Observation]) -> Result<RecordBatch> {
         ),
         int(&|o| o.snapshot_id),
         text(&|o| &o.definition_hash),
+        Arc::new(
+            obs.iter()
+                .map(|o| o.engine_version.as_deref())
+                .collect::<StringArray>(),
+        ),
         Arc::new(
             TimestampMicrosecondArray::from_iter_values(obs.iter().map(|o| o.computed_at_micros))
                 .with_timezone("UTC"),
@@ -227,6 +237,11 @@ pub fn from_batches(batches: &[RecordBatch]) -> Result<Vec<Observation>> {
             text("obs_comment")?,
         );
         let (snapshot, hash) = (int("snapshot_id")?, text("definition_hash")?);
+        // A table written before observations recorded the engine version has no such column.
+        let engine = batch
+            .column_by_name("engine_version")
+            .map(|c| as_strings("engine_version", c))
+            .transpose()?;
         let computed = arrow::compute::cast(
             col("computed_at")?,
             &DataType::Timestamp(TimeUnit::Microsecond, None),
@@ -258,6 +273,9 @@ pub fn from_batches(batches: &[RecordBatch]) -> Result<Vec<Observation>> {
                 obs_comment: comment.is_valid(i).then(|| comment.value(i).to_string()),
                 snapshot_id: snapshot.value(i),
                 definition_hash: hash.value(i).to_string(),
+                engine_version: engine
+                    .as_ref()
+                    .and_then(|e| e.is_valid(i).then(|| e.value(i).to_string())),
                 computed_at_micros: computed.value(i),
             });
         }
@@ -274,4 +292,110 @@ pub(crate) fn as_strings(name: &str, array: &ArrayRef) -> Result<StringArray> {
         .downcast_ref::<StringArray>()
         .cloned()
         .unwrap_or_else(|| StringArray::new_null(c.len())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use marsad_warehouse::derived::{replace_snapshot_rows, OBSERVATIONS};
+    use marsad_warehouse::location::Location;
+
+    fn observation(snapshot_id: i64, engine_version: Option<&str>) -> Observation {
+        Observation {
+            indicator_id: "EMC_REPORTS".into(),
+            indicator_version: 1,
+            indicator_status: "approved".into(),
+            period: "2024".into(),
+            breakdown: ["MA", "_Z", "_Z", "_Z", "_Z"].map(String::from),
+            value: Some(12.0),
+            numerator: None,
+            denominator: None,
+            unit: "NUMBER".into(),
+            unit_mult: 0,
+            decimals: 0,
+            obs_status: "A".into(),
+            conf_status: FREE.into(),
+            lower_bound: None,
+            upper_bound: None,
+            obs_comment: None,
+            snapshot_id,
+            definition_hash: "h".into(),
+            engine_version: engine_version.map(String::from),
+            computed_at_micros: 1_700_000_000_000_000,
+        }
+    }
+
+    #[test]
+    fn the_engine_version_round_trips() {
+        let obs = vec![observation(1, Some("0.1.0")), observation(2, None)];
+        let batch = to_batch(&obs).unwrap();
+        assert_eq!(from_batches(&[batch]).unwrap(), obs);
+    }
+
+    /// A data directory whose observations table predates the `engine_version` column: the next
+    /// compute adds the column (old rows read as NULL) and the old rows stay.
+    #[tokio::test]
+    async fn an_observations_table_without_engine_version_keeps_working() {
+        let dir = tempfile::tempdir().unwrap();
+        let loc = Location::parse(&dir.path().display().to_string()).unwrap();
+        let old = to_batch(&[observation(1, None)]).unwrap();
+        let old_schema = Arc::new(Schema::new(
+            schema()
+                .fields()
+                .iter()
+                .filter(|f| f.name() != "engine_version")
+                .cloned()
+                .collect::<Vec<_>>(),
+        ));
+        let old = old.project(
+            &(0..old.num_columns())
+                .filter(|i| old.schema().field(*i).name() != "engine_version")
+                .collect::<Vec<_>>(),
+        );
+        let old =
+            RecordBatch::try_new(old_schema.clone(), old.unwrap().columns().to_vec()).unwrap();
+        replace_snapshot_rows(&loc, OBSERVATIONS, &old_schema, 1, vec![old])
+            .await
+            .unwrap();
+        // Old rows read back without the column.
+        let table = marsad_warehouse::tables::open(&loc, OBSERVATIONS)
+            .await
+            .unwrap();
+        let ctx = datafusion::prelude::SessionContext::new();
+        table.update_datafusion_session(&ctx.state()).unwrap();
+        ctx.register_table("o", table.table_provider().await.unwrap())
+            .unwrap();
+        let batches = ctx
+            .sql("select * from o")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        assert_eq!(from_batches(&batches).unwrap(), vec![observation(1, None)]);
+
+        // The new schema writes snapshot 2 next to them.
+        let new = to_batch(&[observation(2, Some("0.1.0"))]).unwrap();
+        replace_snapshot_rows(&loc, OBSERVATIONS, &schema(), 2, vec![new])
+            .await
+            .unwrap();
+        let table = marsad_warehouse::tables::open(&loc, OBSERVATIONS)
+            .await
+            .unwrap();
+        let ctx = datafusion::prelude::SessionContext::new();
+        table.update_datafusion_session(&ctx.state()).unwrap();
+        ctx.register_table("o", table.table_provider().await.unwrap())
+            .unwrap();
+        let batches = ctx
+            .sql("select * from o order by snapshot_id")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        assert_eq!(
+            from_batches(&batches).unwrap(),
+            vec![observation(1, None), observation(2, Some("0.1.0"))]
+        );
+    }
 }

@@ -2,6 +2,7 @@
 //! every end-to-end test lives here). Each module drives the real `marsad` binary on temporary
 //! data directories loaded from data-samples/.
 
+mod approval; // approved means fixed: check names what changed; per-indicator settings
 mod bad_input; // refused files leave the warehouse unchanged; bad rows are quarantined
 mod cli;
 mod helpers; // temporary data directories, running the CLI, reading CSV answers

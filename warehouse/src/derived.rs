@@ -72,6 +72,9 @@ async fn replace_once(
         .write(batches)
         .with_save_mode(SaveMode::Overwrite)
         .with_replace_where(format!("snapshot_id = {snapshot_id}"))
+        // A column the caller's schema gained (e.g. `engine_version`) is added to an existing
+        // table; rows written before read it as NULL.
+        .with_schema_mode(deltalake::operations::write::SchemaMode::Merge)
         .await
         .map_err(WarehouseError::delta(
             table,

@@ -25,6 +25,7 @@ use crate::derived::DERIVED_TABLES;
 use crate::error::{Result, WarehouseError};
 use crate::location::Location;
 use crate::snapshots::Snapshot;
+use crate::survey::LonelyPsu;
 use crate::tables::{self, SNAPSHOTS};
 use crate::views::VIEWS;
 
@@ -62,6 +63,19 @@ impl WarehouseSession {
     /// Run a read-only query and collect its batches.
     pub async fn query(&self, query: &str) -> Result<Vec<RecordBatch>> {
         Ok(self.sql(query).await?.collect().await?)
+    }
+
+    /// The same snapshot, tables and views, with the survey aggregates under another
+    /// lonely-PSU rule (an indicator's own setting). The tables and views are shared, not
+    /// copied; the views stay planned under the rule this session was opened with (the
+    /// default), so SQL that needs another rule must call the aggregates itself.
+    pub fn with_lonely_psu(&self, rule: LonelyPsu) -> WarehouseSession {
+        let ctx = SessionContext::new_with_state(self.ctx.state());
+        crate::survey_sql::register_functions(&ctx, rule);
+        WarehouseSession {
+            ctx,
+            snapshot: self.snapshot.clone(),
+        }
     }
 }
 
@@ -119,9 +133,7 @@ pub async fn open(loc: &Location, snapshot: &Snapshot) -> Result<WarehouseSessio
         }
     }
     register_dimensions(&ctx)?;
-    for udaf in crate::survey_sql::functions().map_err(WarehouseError::Internal)? {
-        ctx.register_udaf(udaf);
-    }
+    crate::survey_sql::register_functions(&ctx, crate::survey_sql::DEFAULT_LONELY_PSU);
     crate::survey_sql::register_designs(&ctx)
         .await
         .map_err(|source| WarehouseError::View {
@@ -150,63 +162,104 @@ pub async fn open(loc: &Location, snapshot: &Snapshot) -> Result<WarehouseSessio
 /// NCMEC's extra codes), `dim_offence` (NCMEC incident types, EMC categories) and `dim_period`
 /// (years).
 fn register_dimensions(ctx: &SessionContext) -> Result<()> {
+    for dim in dimension_tables() {
+        register_text_table(ctx, dim.name, &dim.columns, &dim.rows)?;
+    }
+    Ok(())
+}
+
+/// One conformed dimension table: its name, text columns and rows.
+struct DimensionTable {
+    name: &'static str,
+    columns: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+}
+
+/// A fingerprint (hex SHA-256 of the columns and rows) of each dimension table the session
+/// registers, by name: what an indicator reading one depends on.
+pub fn dimension_fingerprints() -> Vec<(&'static str, String)> {
+    use sha2::{Digest, Sha256};
+    dimension_tables()
+        .into_iter()
+        .map(|dim| {
+            let mut hash = Sha256::new();
+            // Each cell ends with a 0 byte, each row with a 1: no two tables hash alike.
+            for row in
+                std::iter::once(dim.columns.iter().map(|c| c.to_string()).collect()).chain(dim.rows)
+            {
+                for cell in row {
+                    hash.update(cell.as_bytes());
+                    hash.update([0u8]);
+                }
+                hash.update([1u8]);
+            }
+            (dim.name, hex::encode(hash.finalize()))
+        })
+        .collect()
+}
+
+/// The dimension tables, from the code lists.
+fn dimension_tables() -> Vec<DimensionTable> {
+    let owned = |rows: Vec<Vec<&str>>| -> Vec<Vec<String>> {
+        rows.into_iter()
+            .map(|r| r.into_iter().map(str::to_string).collect())
+            .collect()
+    };
+    let mut tables = Vec::new();
     let regions: Vec<Vec<&str>> = REGIONS
         .iter()
         .map(|r| vec![r.code, r.name_fr, r.name_ar, r.name_en])
         .collect();
-    register_text_table(
-        ctx,
-        "dim_region",
-        &["region_code", "name_fr", "name_ar", "name_en"],
-        &regions,
-    )?;
+    tables.push(DimensionTable {
+        name: "dim_region",
+        columns: vec!["region_code", "name_fr", "name_ar", "name_en"],
+        rows: owned(regions),
+    });
 
     let feeds: Vec<Vec<&str>> = Feed::ALL
         .iter()
         .map(|f| vec![f.name(), f.agency(), f.description(), f.formats()])
         .collect();
-    register_text_table(
-        ctx,
-        "dim_source",
-        &["feed", "agency", "description", "formats"],
-        &feeds,
-    )?;
+    tables.push(DimensionTable {
+        name: "dim_source",
+        columns: vec!["feed", "agency", "description", "formats"],
+        rows: owned(feeds),
+    });
 
     let sexes = vec![
         vec![sex::MALE, "Masculin", "ذكور", "Male"],
         vec![sex::FEMALE, "Féminin", "إناث", "Female"],
         vec![sex::UNKNOWN, "Non précisé", "غير محدد", "Unknown"],
     ];
-    register_text_table(
-        ctx,
-        "dim_sex",
-        &["sex", "name_fr", "name_ar", "name_en"],
-        &sexes,
-    )?;
+    tables.push(DimensionTable {
+        name: "dim_sex",
+        columns: vec!["sex", "name_fr", "name_ar", "name_en"],
+        rows: owned(sexes),
+    });
 
-    let orders: Vec<String> = (1..=ages::STANDARD_BANDS.len() + 1)
-        .map(|i| i.to_string())
-        .collect();
-    let bands: Vec<Vec<&str>> = ages::STANDARD_BANDS
+    let bands: Vec<Vec<String>> = ages::STANDARD_BANDS
         .iter()
         .copied()
         .chain(std::iter::once(sex::UNKNOWN))
-        .zip(&orders)
-        .map(|(band, order)| vec![band, order.as_str()])
+        .enumerate()
+        .map(|(i, band)| vec![band.to_string(), (i + 1).to_string()])
         .collect();
-    register_text_table(ctx, "dim_age_band", &["age_band", "sort_order"], &bands)?;
+    tables.push(DimensionTable {
+        name: "dim_age_band",
+        columns: vec!["age_band", "sort_order"],
+        rows: bands,
+    });
 
     let countries: Vec<Vec<&str>> = countries::ISO_3166_1
         .iter()
         .chain(countries::EXTRA_CODES)
         .map(|c| vec![c.code, c.alpha3, c.name])
         .collect();
-    register_text_table(
-        ctx,
-        "dim_country",
-        &["country_code", "alpha3", "name_en"],
-        &countries,
-    )?;
+    tables.push(DimensionTable {
+        name: "dim_country",
+        columns: vec!["country_code", "alpha3", "name_en"],
+        rows: owned(countries),
+    });
 
     // Offences and report categories as each source classifies them; first label as the name.
     let offences: Vec<Vec<&str>> = [
@@ -220,27 +273,22 @@ fn register_dimensions(ctx: &SessionContext) -> Result<()> {
             .map(move |(code, labels)| vec![feed, *code, labels.first().copied().unwrap_or(code)])
     })
     .collect();
-    register_text_table(
-        ctx,
-        "dim_offence",
-        &["source", "offence_code", "label"],
-        &offences,
-    )?;
+    tables.push(DimensionTable {
+        name: "dim_offence",
+        columns: vec!["source", "offence_code", "label"],
+        rows: owned(offences),
+    });
 
     // Years from the CyberTipline's first (1998) to 2035, as the `period` of observations.
-    let years: Vec<[String; 3]> = (FIRST_YEAR..=LAST_YEAR)
-        .map(|y| [y.to_string(), format!("{y}-01-01"), format!("{y}-12-31")])
+    let years: Vec<Vec<String>> = (FIRST_YEAR..=LAST_YEAR)
+        .map(|y| vec![y.to_string(), format!("{y}-01-01"), format!("{y}-12-31")])
         .collect();
-    let periods: Vec<Vec<&str>> = years
-        .iter()
-        .map(|r| r.iter().map(String::as_str).collect())
-        .collect();
-    register_text_table(
-        ctx,
-        "dim_period",
-        &["period", "start_date", "end_date"],
-        &periods,
-    )
+    tables.push(DimensionTable {
+        name: "dim_period",
+        columns: vec!["period", "start_date", "end_date"],
+        rows: years,
+    });
+    tables
 }
 
 /// The years `dim_period` lists.
@@ -252,7 +300,7 @@ fn register_text_table(
     ctx: &SessionContext,
     name: &str,
     columns: &[&str],
-    rows: &[Vec<&str>],
+    rows: &[Vec<String>],
 ) -> Result<()> {
     let schema = Arc::new(Schema::new(
         columns
@@ -261,7 +309,7 @@ fn register_text_table(
             .collect::<Vec<_>>(),
     ));
     let arrays = (0..columns.len())
-        .map(|i| Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r[i]))) as _)
+        .map(|i| Arc::new(StringArray::from_iter_values(rows.iter().map(|r| &r[i]))) as _)
         .collect();
     let batch = RecordBatch::try_new(schema.clone(), arrays)?;
     ctx.register_table(

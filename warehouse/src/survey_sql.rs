@@ -16,7 +16,11 @@
 //! NULL (with replacement). For domains, pass `stratum_psus` — the number of PSUs of the row's
 //! stratum in the whole sample — so that PSUs without respondents in the domain stay in the
 //! variance (see [`crate::survey`]). Rows with a NULL value, weight, stratum or PSU are left out.
-//! The lonely-PSU rule comes from `MARSAD_SURVEY_LONELY_PSU` (`fail`, `certainty`, `centre`).
+//! The lonely-PSU rule (`fail`, `certainty`, `centre`) is a setting of the session the SQL runs
+//! in: `fail` (as R) by default, an indicator's own `[survey] lonely_psu` in the indicator engine.
+//!
+//! Each aggregate has a version ([`FUNCTIONS`]) that indicators' definition hashes cover: bump it
+//! when the numbers the function returns can change.
 //!
 //! Each ingested survey also gets a design view, `survey.<id>` (staging `survey_<id>`, see
 //! [`register_designs`]): every respondent column plus the design under fixed names —
@@ -43,25 +47,60 @@ use datafusion::prelude::SessionContext;
 
 use crate::survey::{Estimator, LonelyPsu, Sample, SecondStage};
 
-/// Environment variable choosing the lonely-PSU rule.
-pub const LONELY_PSU_ENV: &str = "MARSAD_SURVEY_LONELY_PSU";
+/// Version of `survey_total`: bump it when the numbers it returns can change (estimator,
+/// variance, interval, which rows count, lonely-PSU handling); every indicator calling it then
+/// fails `marsad indicators check` until it is approved again.
+pub const SURVEY_TOTAL_VERSION: u32 = 1;
+/// Version of `survey_mean`: bump it when the numbers it returns can change.
+pub const SURVEY_MEAN_VERSION: u32 = 1;
+/// Version of `survey_proportion`: bump it when the numbers it returns can change.
+pub const SURVEY_PROPORTION_VERSION: u32 = 1;
+/// Version of `survey_ratio`: bump it when the numbers it returns can change.
+pub const SURVEY_RATIO_VERSION: u32 = 1;
+/// Version of the design views' query ([`register_designs`]): bump it when the rows or design
+/// columns a `survey.<id>` view gives can change.
+pub const DESIGN_VIEW_VERSION: u32 = 1;
 
-/// The four aggregates, with the lonely-PSU rule of the environment (default `fail`, as R).
-pub fn functions() -> std::result::Result<Vec<AggregateUDF>, String> {
-    let lonely = match std::env::var(LONELY_PSU_ENV) {
-        Ok(v) => LonelyPsu::parse(&v)
-            .ok_or_else(|| format!("{LONELY_PSU_ENV}={v}: expected fail, certainty or centre"))?,
-        Err(_) => LonelyPsu::Fail,
-    };
-    Ok([
-        ("survey_total", Estimator::Total),
-        ("survey_mean", Estimator::Mean),
-        ("survey_proportion", Estimator::Proportion),
-        ("survey_ratio", Estimator::Ratio),
-    ]
-    .into_iter()
-    .map(|(name, estimator)| AggregateUDF::from(SurveyAggregate::new(name, estimator, lonely)))
-    .collect())
+/// The survey aggregates: SQL name, estimator, version.
+pub const FUNCTIONS: &[(&str, Estimator, u32)] = &[
+    ("survey_total", Estimator::Total, SURVEY_TOTAL_VERSION),
+    ("survey_mean", Estimator::Mean, SURVEY_MEAN_VERSION),
+    (
+        "survey_proportion",
+        Estimator::Proportion,
+        SURVEY_PROPORTION_VERSION,
+    ),
+    ("survey_ratio", Estimator::Ratio, SURVEY_RATIO_VERSION),
+];
+
+/// The lonely-PSU rule of a session that sets none (`marsad sql`): `fail`, as R.
+pub const DEFAULT_LONELY_PSU: LonelyPsu = LonelyPsu::Fail;
+
+/// The setting's name of a lonely-PSU rule, as catalogue files write it (the inverse of
+/// [`LonelyPsu::parse`], which also takes `center` and `adjust` for `centre`).
+pub fn lonely_psu_name(rule: LonelyPsu) -> &'static str {
+    match rule {
+        LonelyPsu::Fail => "fail",
+        LonelyPsu::Certainty => "certainty",
+        LonelyPsu::Centre => "centre",
+    }
+}
+
+/// The four aggregates, under the lonely-PSU rule `lonely`.
+pub fn functions(lonely: LonelyPsu) -> Vec<AggregateUDF> {
+    FUNCTIONS
+        .iter()
+        .map(|(name, estimator, _)| {
+            AggregateUDF::from(SurveyAggregate::new(name, *estimator, lonely))
+        })
+        .collect()
+}
+
+/// Register the aggregates in `ctx` under `lonely`, replacing those registered before.
+pub fn register_functions(ctx: &SessionContext, lonely: LonelyPsu) {
+    for udaf in functions(lonely) {
+        ctx.register_udaf(udaf);
+    }
 }
 
 /// Schema of the design views.
