@@ -63,6 +63,10 @@ pub struct FeedReport {
     pub findings: Vec<Finding>,
     /// The first quarantined values, for the readable report (all of them are in the table).
     pub quarantine_sample: Vec<QuarantineRow>,
+    /// The reference date (ISO) the adapter checked dates against, for feeds that do: with it,
+    /// the same file gives the same rows again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference_date: Option<String>,
 }
 
 impl FeedReport {
@@ -94,6 +98,9 @@ impl std::fmt::Display for FeedReport {
                 self.tables.join(", ")
             }
         )?;
+        if let Some(date) = &self.reference_date {
+            writeln!(f, "  reference date {date}")?;
+        }
         let mut findings: Vec<&Finding> = self.findings.iter().collect();
         findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         for x in findings {

@@ -44,6 +44,10 @@ pub mod survey_sql;
 pub mod tables;
 pub mod views;
 
+/// The one rounding rule and number formatting, from the pipelines (the lowest crate every
+/// layer reaches) until the shared model crate holds it.
+pub use marsad_pipelines::format;
+
 pub use error::{Result, WarehouseError};
 pub use ingest::{IngestOutcome, IngestRequest};
 pub use location::Location;
@@ -56,14 +60,26 @@ pub struct Warehouse {
 }
 
 impl Warehouse {
-    /// Open the warehouse at `location`, creating it (every known table, empty, and snapshot 0)
-    /// if it does not exist yet, and finishing the roll-back of an interrupted ingest if one is
-    /// found and no ingest is running (see [`ingest::recover`]).
+    /// Open the warehouse at `location`, which must exist: a location without a snapshot log is
+    /// an error naming it (a mistyped `--data-dir` must not read as an empty warehouse), and so
+    /// is an unreadable log. Finishes the roll-back of an interrupted ingest if one is found and
+    /// no ingest is running (see [`ingest::recover`]). Creates nothing.
     pub async fn open(location: Location) -> Result<Self> {
-        let warehouse = Warehouse { location };
-        let latest = tables::initialise(&warehouse.location).await?;
-        ingest::recover_if_idle(&warehouse.location, &latest).await?;
-        Ok(warehouse)
+        let latest = tables::existing(&location).await?;
+        Self::recovered(location, latest).await
+    }
+
+    /// Open the warehouse at `location`, creating it first (every known table, empty, and
+    /// snapshot 0) if there is none: for the commands that load data (ingest, demo). An
+    /// unreadable snapshot log is an error here too; nothing is created over it.
+    pub async fn create_or_open(location: Location) -> Result<Self> {
+        let latest = tables::initialise(&location).await?;
+        Self::recovered(location, latest).await
+    }
+
+    async fn recovered(location: Location, latest: Snapshot) -> Result<Self> {
+        ingest::recover_if_idle(&location, &latest).await?;
+        Ok(Warehouse { location })
     }
 
     pub fn location(&self) -> &Location {
