@@ -347,7 +347,11 @@ fn reliability(
     };
     let mut note = Vec::new();
     if let Some(c) = cv_pct {
-        note.push(format!("CV {c:.1}%"));
+        // The one rounding rule; a CV that is not a number is shown as it is.
+        note.push(match marsad_warehouse::format::round(c, 1) {
+            Some(r) => format!("CV {r}%"),
+            None => format!("CV {c}%"),
+        });
     }
     if let Some(n) = respondents {
         note.push(format!("{n} respondents"));

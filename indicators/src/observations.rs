@@ -12,7 +12,9 @@ use arrow::array::{
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
-use crate::catalog::Dimension;
+use marsad_warehouse::format::{self, Rounded};
+
+use crate::catalog::{Dimension, Unit};
 use crate::error::{IndicatorError, Result};
 
 /// SDMX OBS_STATUS of a suppressed cell in public outputs.
@@ -81,29 +83,43 @@ impl Observation {
         }
     }
 
-    /// The value rounded to the indicator's decimals (half away from zero), as published.
+    /// The value rounded to the indicator's decimals by the one rule ([`format`]: half away
+    /// from zero), as published: for a ratio, from its numerator and denominator exactly (the
+    /// engine checked that the value is their ratio × the unit's multiplier); else from the
+    /// value. `None` for a missing value.
+    pub fn rounded(&self) -> Option<Rounded> {
+        let value = self.value?;
+        let decimals = self.decimals.clamp(0, 18) as u32;
+        let multiplier = [
+            Unit::Percent,
+            Unit::Per1000,
+            Unit::Per10000,
+            Unit::Per100000,
+        ]
+        .into_iter()
+        .find(|u| u.code() == self.unit)
+        .map(Unit::multiplier);
+        let exact = match (self.numerator, self.denominator, multiplier) {
+            (Some(n), Some(d), Some(m)) if d != 0.0 => format::round_ratio(n, d, m, decimals),
+            _ => None,
+        };
+        exact.or_else(|| format::round(value, decimals))
+    }
+
+    /// [`Self::rounded`] as a number (CSV, JSON, SDMX-CSV, Parquet).
     pub fn rounded_value(&self) -> Option<f64> {
-        self.value.map(|v| round(v, self.decimals))
+        self.rounded().map(Rounded::to_f64)
     }
 
     /// The value as text with the indicator's decimals; `suppressed` where a public output
     /// suppressed it (analysts see the figure); empty for a missing value.
     pub fn display_value(&self) -> String {
-        match self.value {
-            Some(v) => format!(
-                "{:.*}",
-                self.decimals.max(0) as usize,
-                round(v, self.decimals)
-            ),
+        match self.rounded() {
+            Some(r) => r.to_string(),
             None if self.obs_status == SUPPRESSED => "suppressed".to_string(),
             None => String::new(),
         }
     }
-}
-
-pub fn round(v: f64, decimals: i64) -> f64 {
-    let f = 10f64.powi(decimals as i32);
-    (v * f).round() / f
 }
 
 /// The schema of `indicators.observations`.

@@ -13,6 +13,8 @@
 //! ## Layout
 //! - [`feeds`]: one adapter per feed (`pmp_case_table`, `emc_reports`, `ncmec_country_table`, …)
 //!   and the single registry [`feeds::Feed`] that names them.
+//! - [`format`]: numbers written for people — the one rounding rule (half away from zero, from
+//!   the exact numerator and denominator) and thousands grouping, for reports, exports, pages.
 //! - [`formats`]: byte readers shared by adapters — text decoding, CSV, XLSX, JSON Lines, PDF text.
 //! - [`normalise`]: value rules said once — headers, numbers, dates, regions, countries, ages, sex.
 //! - [`output`]: the [`Sink`] an adapter writes to, table specs and the row-to-batch builder.
@@ -26,6 +28,7 @@
 
 pub mod error;
 pub mod feeds;
+pub mod format;
 pub mod formats;
 pub mod normalise;
 pub mod output;

@@ -78,6 +78,10 @@ pub struct FeedReport {
     /// Per record-level staging table (name without `staging.`): new, changed and unchanged
     /// records of this file. Empty for feeds without record keys.
     pub records: std::collections::BTreeMap<String, RecordCounts>,
+    /// The reference date (ISO) the adapter checked dates against, for feeds that do: with it,
+    /// the same file gives the same rows again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference_date: Option<String>,
 }
 
 impl FeedReport {
@@ -115,6 +119,9 @@ impl std::fmt::Display for FeedReport {
                 "  records in {table}: {} new, {} changed, {} unchanged",
                 c.new, c.changed, c.unchanged
             )?;
+        }
+        if let Some(date) = &self.reference_date {
+            writeln!(f, "  reference date {date}")?;
         }
         let mut findings: Vec<&Finding> = self.findings.iter().collect();
         findings.sort_by_key(|f| std::cmp::Reverse(f.severity));

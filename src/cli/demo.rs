@@ -22,10 +22,11 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
     if args.fresh {
         remove_warehouse(data_dir)?;
     }
-    let warehouse = super::open_warehouse(data_dir).await?;
+    let warehouse = super::create_or_open_warehouse(data_dir).await?;
     println!("Marsad demo — data directory {}", warehouse.location());
     let context = FeedContext {
         key: super::ingest::key_from_env(true)?,
+        reference_date: None,
     };
     let outcomes =
         super::ingest::ingest_samples(&warehouse, &super::samples_dir(), &context).await?;
@@ -65,6 +66,8 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
     } else {
         println!("{}", arrow::util::pretty::pretty_format_batches(&q)?);
     }
+    // The demo loads data, so it may store what it computes (once per snapshot).
+    super::indicators::compute_if_missing(&warehouse).await?;
     super::indicators::print_public(&warehouse).await?;
     println!(
         "\nTry: marsad --data-dir {data_dir} sql \"select * from ncmec_reports where country_code = 'MA'\"\n     \

@@ -129,8 +129,8 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
         Command::Show { id, snapshot, role } => {
             let warehouse = super::open_warehouse(data_dir).await?;
             let ind = catalog.get(&id)?;
+            let obs = observations(&warehouse, snapshot).await?;
             show_definition(ind);
-            let obs = observations(&warehouse, &catalog, snapshot).await?;
             let mine: Vec<Observation> = obs
                 .into_iter()
                 .filter(|o| o.indicator_id == ind.def.id)
@@ -150,8 +150,8 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
             role,
         } => {
             let warehouse = super::open_warehouse(data_dir).await?;
-            let obs = observations(&warehouse, &catalog, snapshot).await?;
-            let snapshot_id = obs.first().map(|o| o.snapshot_id).unwrap_or_default();
+            let obs = observations(&warehouse, snapshot).await?;
+            let snapshot_id = warehouse.snapshot(snapshot).await?.id;
             let selected = export::select(&catalog, &obs, role.into());
             let files = export::write_all(&out, &catalog, &selected, role.into(), snapshot_id)?;
             println!(
@@ -229,21 +229,34 @@ async fn compute(
     Ok(computed?)
 }
 
-/// The stored observations of a snapshot, computing them first if they are not there yet.
+/// The stored observations of a snapshot. `show` and `export` only read: a snapshot whose
+/// observations were not computed is an error that says how to compute them (an export is of
+/// stored figures, with the definition hash and time they were computed with).
 async fn observations(
     warehouse: &Warehouse,
-    catalog: &Catalog,
     snapshot: Option<i64>,
 ) -> anyhow::Result<Vec<Observation>> {
-    let session = Arc::new(warehouse.session(snapshot).await?);
-    if let Some(obs) = engine::stored(&session).await? {
-        return Ok(obs);
+    let session = warehouse.session(snapshot).await?;
+    match engine::stored(&session).await? {
+        Some(obs) => Ok(obs),
+        None => bail!(
+            "no observations are stored for snapshot {id}: compute them first with `marsad indicators compute --snapshot {id}`",
+            id = session.snapshot.id
+        ),
     }
-    eprintln!("no observations stored for this snapshot yet: computing them");
-    let computed = compute(warehouse, session, catalog)
+}
+
+/// Compute and store the latest snapshot's observations unless they are stored (`demo`).
+pub async fn compute_if_missing(warehouse: &Warehouse) -> anyhow::Result<()> {
+    let session = Arc::new(warehouse.session(None).await?);
+    if engine::stored(&session).await?.is_some() {
+        return Ok(());
+    }
+    let catalog = Catalog::embedded()?;
+    compute(warehouse, session, &catalog)
         .await
         .context("computing the indicators")?;
-    Ok(computed.observations)
+    Ok(())
 }
 
 fn show_definition(ind: &marsad_indicators::Indicator) {
@@ -326,11 +339,11 @@ fn print_observations(ind: &marsad_indicators::Indicator, obs: &[Observation]) {
 /// `marsad demo` ends with.
 pub async fn print_public(warehouse: &Warehouse) -> anyhow::Result<()> {
     let catalog = Catalog::embedded()?;
-    let obs = observations(warehouse, &catalog, None).await?;
+    let obs = observations(warehouse, None).await?;
     let public = export::select(&catalog, &obs, Role::Public);
     println!(
         "\n== Indicators (snapshot {}, public view: approved indicators, small counts suppressed) ==",
-        obs.first().map(|o| o.snapshot_id).unwrap_or_default()
+        warehouse.latest().await?.id
     );
     for ind in &catalog.indicators {
         let mine: Vec<&Observation> = public

@@ -28,12 +28,17 @@ pub struct Args {
     /// Print the ingest report as JSON.
     #[arg(long)]
     json: bool,
+    /// The day taken as "today" when checking dates (YYYY-MM-DD; default: the day the ingest
+    /// starts, UTC). Recorded in the report, so an ingest can be repeated exactly.
+    #[arg(long, value_name = "DATE")]
+    reference_date: Option<chrono::NaiveDate>,
 }
 
 pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
-    let warehouse = super::open_warehouse(data_dir).await?;
+    let warehouse = super::create_or_open_warehouse(data_dir).await?;
     let context = FeedContext {
         key: key_from_env(false)?,
+        reference_date: args.reference_date,
     };
     let outcomes = if args.samples {
         ingest_samples(&warehouse, &super::samples_dir(), &context).await?
@@ -102,6 +107,7 @@ pub async fn ingest(
             feed,
             files,
             context: context.clone(),
+            reference_date: context.reference_date,
             progress: Some(progress),
         })
         .await;

@@ -66,12 +66,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Open (creating if needed) the warehouse at `data_dir`.
+/// Open the existing warehouse at `data_dir` (every command but ingest and demo): a path with
+/// no warehouse is an error naming it, and nothing is created there.
 pub async fn open_warehouse(data_dir: &str) -> anyhow::Result<Warehouse> {
     let location = Location::parse(data_dir)?;
     Warehouse::open(location)
         .await
         .with_context(|| format!("cannot open the warehouse at {data_dir}"))
+}
+
+/// Open the warehouse at `data_dir`, creating it if there is none: only the commands that load
+/// data (ingest, demo).
+pub async fn create_or_open_warehouse(data_dir: &str) -> anyhow::Result<Warehouse> {
+    let location = Location::parse(data_dir)?;
+    Warehouse::create_or_open(location)
+        .await
+        .with_context(|| format!("cannot open or create the warehouse at {data_dir}"))
 }
 
 /// The data-samples folder: `./data-samples` when run from a checkout, else the one this binary

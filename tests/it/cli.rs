@@ -58,6 +58,7 @@ fn feeds_lists_every_feed() {
 #[test]
 fn sql_is_read_only() {
     let wh = TestWarehouse::new();
+    wh.ingest("pmp-case-table", &["pmp/pmp-aese-2021-2024.csv"]);
     for statement in [
         "create table t as select 1",
         "insert into staging.pmp_case_table values (1)",
@@ -67,6 +68,11 @@ fn sql_is_read_only() {
     ] {
         let out = wh.cmd(&["sql", statement]).output().unwrap();
         assert!(!out.status.success(), "{statement} should be refused");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !err.contains("cannot open the warehouse"),
+            "{statement}: {err}"
+        );
     }
 }
 
@@ -99,6 +105,7 @@ fn gen_is_deterministic() {
 #[test]
 fn conformed_dimensions_are_queryable() {
     let wh = TestWarehouse::new();
+    wh.ingest("pmp-case-table", &["pmp/pmp-aese-2021-2024.csv"]);
     assert_eq!(
         wh.sql("select age_band from dim_age_band order by cast(sort_order as int)"),
         "age_band\n0-4\n5-12\n13-17\n18-25\n26+\n_U\n"

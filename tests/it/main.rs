@@ -5,6 +5,7 @@
 mod approval; // approved means fixed: check names what changed; per-indicator settings
 mod bad_input; // refused files leave the warehouse unchanged; bad rows are quarantined
 mod cli;
+mod fallbacks; // no silent fallbacks: unreadable log, missing warehouse, read-only reads, rounding
 mod helpers; // temporary data directories, running the CLI, reading CSV answers
 mod indicators; // catalogue → observations → public exports, disclosure, approval check
 mod published; // every feed's sample → warehouse reproduces the published figures exactly

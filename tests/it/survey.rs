@@ -239,7 +239,8 @@ fn the_sdg_indicator_has_bounds_and_reliability() {
 #[test]
 fn two_stage_designs_in_sql() {
     let wh = TestWarehouse::new();
-    // 2 of 10 PSUs, 2 of 5 SSUs in each: SE² = 8000 (stage one) + 375 (stage two).
+    wh.ingest("pmp-case-table", &["pmp/pmp-aese-2021-2024.csv"]); // `sql` needs a warehouse
+                                                                  // 2 of 10 PSUs, 2 of 5 SSUs in each: SE² = 8000 (stage one) + 375 (stage two).
     let se = wh.number(
         "select survey_total(y, w, 1, psu, 10, null, ssu, 5, null)['se'] from \
          (values ('A', 'a1', 1.0, 12.5), ('A', 'a2', 3.0, 12.5), ('B', 'b1', 4.0, 12.5), ('B', 'b2', 8.0, 12.5)) \

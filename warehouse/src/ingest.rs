@@ -49,6 +49,9 @@ pub struct IngestRequest {
     pub feed: Feed,
     pub files: Vec<PathBuf>,
     pub context: FeedContext,
+    /// The day adapters take as "today" (dates after it are refused); `None`: the date the
+    /// ingest starts (UTC), taken once. Recorded in each file's report.
+    pub reference_date: Option<chrono::NaiveDate>,
     /// Called as work advances (file started, rows streamed, committing).
     pub progress: Option<Arc<dyn Fn(Progress) + Send + Sync>>,
 }
@@ -369,6 +372,12 @@ pub(crate) fn lock(loc: &Location) -> Result<Option<std::fs::File>> {
 /// Run one ingest. See the module documentation for the steps.
 pub async fn run(loc: &Location, request: IngestRequest) -> Result<IngestOutcome> {
     let _lock = lock(loc)?;
+    let mut context = request.context.clone();
+    context.reference_date = Some(
+        request
+            .reference_date
+            .unwrap_or_else(|| Utc::now().date_naive()),
+    );
     let previous = snapshots::latest(loc).await?;
     recover(loc, &previous).await?;
     let known = ingested_files(loc, &previous).await?;
@@ -449,7 +458,7 @@ pub async fn run(loc: &Location, request: IngestRequest) -> Result<IngestOutcome
             rows: 0,
             progress: progress.clone(),
         };
-        let (feed, ctx, file) = (request.feed, request.context.clone(), raw.clone());
+        let (feed, ctx, file) = (request.feed, context.clone(), raw.clone());
         let result = tokio::task::spawn_blocking(move || feed.read(&file, &ctx, &mut sink))
             .await
             .map_err(|e| WarehouseError::Internal(format!("adapter for {}: {e}", raw.name)))?;
@@ -535,8 +544,15 @@ async fn commit_raw_files(
     let now = Utc::now().timestamp_micros();
     let reports_json: Vec<String> = reports
         .iter()
-        .map(|r| serde_json::to_string(r).unwrap_or_default())
-        .collect();
+        .map(|r| {
+            serde_json::to_string(r).map_err(|e| {
+                WarehouseError::Internal(format!(
+                    "{RAW_FILES} column `report_json` of {}: cannot write the report: {e}",
+                    r.file_name
+                ))
+            })
+        })
+        .collect::<Result<_>>()?;
     let batch = RecordBatch::try_new(
         tables::raw_files_schema(),
         vec![
@@ -657,7 +673,7 @@ mod tests {
     async fn recover_rolls_back_commits_no_snapshot_owns() {
         let dir = tempfile::tempdir().unwrap();
         let loc = Location::parse(dir.path().to_str().unwrap()).unwrap();
-        let wh = Warehouse::open(loc.clone()).await.unwrap();
+        let wh = Warehouse::create_or_open(loc.clone()).await.unwrap();
         let before = wh.latest().await.unwrap();
         assert_eq!(before.id, 0);
         let v0 = before.tables[QUARANTINE];

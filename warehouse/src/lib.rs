@@ -46,6 +46,10 @@ pub mod tables;
 pub mod vacuum;
 pub mod views;
 
+/// The one rounding rule and number formatting, from the pipelines (the lowest crate every
+/// layer reaches) until the shared model crate holds it.
+pub use marsad_pipelines::format;
+
 pub use error::{Result, WarehouseError};
 pub use ingest::{IngestOutcome, IngestRequest};
 pub use location::Location;
@@ -58,13 +62,21 @@ pub struct Warehouse {
 }
 
 impl Warehouse {
-    /// Open the warehouse at `location`, creating it (every known table, empty, and snapshot 0)
-    /// if it does not exist yet. Opening takes no lock and recovers nothing (the next ingest
+    /// Open the warehouse at `location`, which must exist: a location without a snapshot log is
+    /// an error naming it (a mistyped `--data-dir` must not read as an empty warehouse), and so
+    /// is an unreadable log. Creates nothing, takes no lock and recovers nothing (the next ingest
     /// does, see [`ingest::recover`]), so readers never hold up an ingest.
     pub async fn open(location: Location) -> Result<Self> {
-        let warehouse = Warehouse { location };
-        tables::initialise(&warehouse.location).await?;
-        Ok(warehouse)
+        tables::existing(&location).await?;
+        Ok(Warehouse { location })
+    }
+
+    /// Open the warehouse at `location`, creating it first (every known table, empty, and
+    /// snapshot 0) if there is none: for the commands that load data (ingest, demo). An
+    /// unreadable snapshot log is an error here too; nothing is created over it.
+    pub async fn create_or_open(location: Location) -> Result<Self> {
+        tables::initialise(&location).await?;
+        Ok(Warehouse { location })
     }
 
     pub fn location(&self) -> &Location {

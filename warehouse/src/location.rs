@@ -21,7 +21,8 @@ pub struct Location {
 }
 
 impl Location {
-    /// Parse a path or URL. A local directory is created if missing.
+    /// Parse a path or URL. Creates nothing: a local directory that does not exist yet is made
+    /// absolute as written (the warehouse creates it when it creates its tables).
     pub fn parse(spec: &str) -> Result<Self> {
         let err = |detail: String| WarehouseError::Location {
             location: spec.to_string(),
@@ -31,10 +32,12 @@ impl Location {
             Url::parse(spec).map_err(|e| err(e.to_string()))?
         } else {
             let path = std::path::Path::new(spec);
-            std::fs::create_dir_all(path).map_err(|e| err(format!("cannot create it: {e}")))?;
-            let abs = path
-                .canonicalize()
-                .map_err(|e| err(format!("cannot resolve it: {e}")))?;
+            let abs = match path.canonicalize() {
+                Ok(abs) => abs,
+                Err(_) => {
+                    std::path::absolute(path).map_err(|e| err(format!("cannot resolve it: {e}")))?
+                }
+            };
             Url::from_directory_path(&abs).map_err(|_| err("not an absolute path".into()))?
         };
         if !root.path().ends_with('/') {

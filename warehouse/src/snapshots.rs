@@ -40,7 +40,12 @@ pub async fn scan(table: &DeltaTable, name: &str) -> Result<Vec<RecordBatch>> {
         .table_provider()
         .await
         .map_err(WarehouseError::scan(name))?;
-    Ok(ctx.read_table(provider)?.collect().await?)
+    // A file that cannot be read names the table (not a bare "SQL:" error).
+    ctx.read_table(provider)
+        .map_err(WarehouseError::scan(name))?
+        .collect()
+        .await
+        .map_err(WarehouseError::scan(name))
 }
 
 /// A column of a scanned batch as plain strings (Delta scans give Utf8View).
@@ -93,18 +98,39 @@ pub async fn all(loc: &Location) -> Result<Vec<Snapshot>> {
                     "row {i} has a null snapshot id, table name or version"
                 )));
             };
-            let snap = by_id.entry(id).or_insert_with(|| Snapshot {
-                id,
-                created_at: created[i]
-                    .and_then(|us| Utc.timestamp_micros(us).single())
-                    .unwrap_or_default(),
-                description: descriptions[i].clone().unwrap_or_default(),
-                files: files[i]
-                    .as_deref()
-                    .and_then(|f| serde_json::from_str(f).ok())
-                    .unwrap_or_default(),
-                tables: BTreeMap::new(),
-            });
+            // An unreadable value is an error naming its column, never 1970 or "".
+            let bad = |column: &str, what: String| {
+                WarehouseError::SnapshotLog(format!(
+                    "{SNAPSHOTS} column `{column}` of snapshot {id}: {what}"
+                ))
+            };
+            let snap = match by_id.entry(id) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    let created_at = match created[i] {
+                        Some(us) => Utc.timestamp_micros(us).single().ok_or_else(|| {
+                            bad("created_at", format!("{us} µs is not a valid time"))
+                        })?,
+                        None => return Err(bad("created_at", "null".into())),
+                    };
+                    let description = descriptions[i]
+                        .clone()
+                        .ok_or_else(|| bad("description", "null".into()))?;
+                    let files = match files[i].as_deref() {
+                        Some(f) => serde_json::from_str(f).map_err(|e| {
+                            bad("files", format!("`{f}` is not a JSON list of sha256: {e}"))
+                        })?,
+                        None => return Err(bad("files", "null".into())),
+                    };
+                    e.insert(Snapshot {
+                        id,
+                        created_at,
+                        description,
+                        files,
+                        tables: BTreeMap::new(),
+                    })
+                }
+            };
             snap.tables.insert(name, version);
         }
     }
@@ -139,7 +165,11 @@ pub async fn append(
     let mut table = tables::open(loc, SNAPSHOTS).await?;
     let now = Utc::now().timestamp_micros();
     let n = versions.len();
-    let files_json = serde_json::to_string(files).unwrap_or_else(|_| "[]".into());
+    let files_json = serde_json::to_string(files).map_err(|e| {
+        WarehouseError::SnapshotLog(format!(
+            "{SNAPSHOTS} column `files` of snapshot {id}: cannot write the list: {e}"
+        ))
+    })?;
     let batch = RecordBatch::try_new(
         tables::snapshots_schema(),
         vec![

@@ -176,11 +176,38 @@ pub async fn create(loc: &Location, table: &str, schema: &SchemaRef) -> Result<D
         .map_err(WarehouseError::delta(table, "create"))
 }
 
+/// The latest snapshot of the warehouse at `loc`, which must exist: no snapshot log there is an
+/// error naming the location, an unreadable one an error naming the table (the one read of the
+/// log at start-up).
+pub async fn existing(loc: &Location) -> Result<crate::Snapshot> {
+    let absent = |detail: &str| {
+        WarehouseError::Location {
+        location: loc.to_string(),
+        detail: format!(
+            "{detail}; `marsad ingest` or `marsad demo` create a warehouse, other commands only read one"
+        ),
+    }
+    };
+    if !exists(loc, SNAPSHOTS).await? {
+        return Err(absent(
+            "no Marsad warehouse here (no snapshot log registry/snapshots)",
+        ));
+    }
+    match crate::snapshots::all(loc).await?.pop() {
+        Some(latest) => Ok(latest),
+        None => Err(absent(
+            "the snapshot log has no snapshot (a creation was interrupted)",
+        )),
+    }
+}
+
 /// Create every known table and snapshot 0, unless the snapshot log already has a snapshot;
-/// return the latest snapshot either way (the one read of the log at start-up).
+/// return the latest snapshot either way. A log that exists but cannot be read is an error,
+/// never a reason to write a new snapshot 0 over it: that would give two snapshots one id.
 pub async fn initialise(loc: &Location) -> Result<crate::Snapshot> {
     if exists(loc, SNAPSHOTS).await? {
-        if let Ok(latest) = crate::snapshots::latest(loc).await {
+        // A log with no snapshot is a creation interrupted before snapshot 0: finish it.
+        if let Some(latest) = crate::snapshots::all(loc).await?.pop() {
             return Ok(latest);
         }
     }

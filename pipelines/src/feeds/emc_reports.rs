@@ -26,9 +26,11 @@ use chrono::Datelike;
 use super::pmp_cases::{not_given, victim_age};
 use super::{Feed, FeedContext};
 use crate::error::{PipelineError, Result};
+use crate::format;
 use crate::formats::Tabular;
 use crate::normalise::dates::{parse_date, parse_timestamp};
 use crate::normalise::headers::open_table;
+use crate::normalise::labels;
 use crate::normalise::sex::parse_sex;
 use crate::normalise::{fold, ColumnSpec};
 use crate::output::{rejected, Emitter, Sink, TableSpec, Value};
@@ -256,9 +258,6 @@ const STATUSES: &[(&str, &[&str])] = &[
     ),
 ];
 
-const YES: &[&str] = &["oui", "o", "yes", "y", "true", "vrai", "1", "نعم"];
-const NO: &[&str] = &["non", "n", "no", "false", "faux", "0", "لا"];
-
 /// `staging.emc_reports`: one row per report.
 pub fn tables() -> Vec<TableSpec> {
     vec![TableSpec::new(
@@ -456,20 +455,7 @@ fn platform(cell: &str) -> Value {
 
 /// Yes/no in French, English, Arabic, or as true/false, 1/0; empty → null.
 fn yes_no(cell: &str) -> std::result::Result<Option<bool>, String> {
-    let folded = fold(cell);
-    if folded.is_empty() {
-        return Ok(None);
-    }
-    if YES.iter().any(|w| fold(w) == folded) {
-        Ok(Some(true))
-    } else if NO.iter().any(|w| fold(w) == folded) {
-        Ok(Some(false))
-    } else {
-        Err(format!(
-            "`{}` is not yes or no (oui/non, yes/no, نعم/لا, 1/0)",
-            cell.trim()
-        ))
-    }
+    labels::parse_yes_no(cell)
 }
 
 /// `emc.shares_add_up`: per year, the age-band shares and the reporter-sex shares of the
@@ -477,24 +463,29 @@ fn yes_no(cell: &str) -> std::result::Result<Option<bool>, String> {
 /// shares; `Warning` otherwise (which would be a bug in the tally).
 fn shares_add_up(out: &mut Emitter, tally: &BTreeMap<i64, YearTally>) {
     for (year, t) in tally {
-        let n = t.reports as f64;
+        // Shares are printed by the one rounding rule; the sums are checked on the counts.
+        let share = |v: u64| format::percent(v, t.reports, 1).map(|p| p.to_string());
         let shares = |m: &BTreeMap<String, u64>| {
             let parts: Vec<String> = m
                 .iter()
-                .map(|(k, v)| format!("{k} {:.1}%", *v as f64 * 100.0 / n))
+                .map(|(k, v)| format!("{k} {}%", share(*v).unwrap_or_default()))
                 .collect();
-            let sum: f64 = m.values().map(|v| *v as f64 * 100.0 / n).sum();
+            let sum: u64 = m.values().sum();
             (parts.join(", "), sum)
         };
         let (ages, age_sum) = shares(&t.age_bands);
         let (sexes, sex_sum) = shares(&t.sexes);
-        let ok = (age_sum - 100.0).abs() < 1e-6 && (sex_sum - 100.0).abs() < 1e-6;
+        let ok = age_sum == t.reports && sex_sum == t.reports;
+        let (age_sum, sex_sum) = (
+            share(age_sum).unwrap_or_default(),
+            share(sex_sum).unwrap_or_default(),
+        );
         out.finding(
             "emc.shares_add_up",
             if ok { Severity::Info } else { Severity::Warning },
             Some(format!("year {year}")),
             format!(
-                "{year}: {} reports; age band {ages} (sum {age_sum:.1}%); reporter sex {sexes} (sum {sex_sum:.1}%)",
+                "{year}: {} reports; age band {ages} (sum {age_sum}%); reporter sex {sexes} (sum {sex_sum}%)",
                 t.reports
             ),
         );
@@ -514,6 +505,7 @@ mod tests {
     fn ctx() -> FeedContext {
         FeedContext {
             key: Some(PseudonymKey::new(b"test-key-0123456789").unwrap()),
+            ..FeedContext::default()
         }
     }
 

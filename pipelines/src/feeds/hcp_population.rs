@@ -40,8 +40,9 @@ use arrow::datatypes::{DataType, Field};
 
 use super::{Feed, FeedContext};
 use crate::error::{PipelineError, Result};
+use crate::format;
 use crate::formats::{Record, Tabular};
-use crate::normalise::{ages, dates, fold, numbers, regions, sex, ColumnSpec, HeaderMap};
+use crate::normalise::{ages, dates, fold, labels, numbers, regions, sex, ColumnSpec, HeaderMap};
 use crate::output::{rejected, Emitter, Sink, TableSpec, Value};
 use crate::report::{FeedReport, QuarantineRow, Severity};
 use crate::source::RawFile;
@@ -235,26 +236,6 @@ const NATIONAL_LABELS: [&str; 14] = [
     "المجموع الوطني",
 ];
 
-/// What a sex or age cell says for "all" (compared after [`fold`]).
-const TOTAL_LABELS: [&str; 16] = [
-    "_T",
-    "T",
-    "Total",
-    "Ensemble",
-    "Les deux sexes",
-    "Deux sexes",
-    "Both sexes",
-    "All",
-    "Tous âges",
-    "Tous les âges",
-    "All ages",
-    "المجموع",
-    "مجموع",
-    "الجميع",
-    "الجنسين",
-    "كلا الجنسين",
-];
-
 fn is_label(labels: &[&str], folded: &str) -> bool {
     labels.iter().any(|l| fold(l) == folded)
 }
@@ -267,7 +248,7 @@ fn population_header(header: &str) -> Option<Option<i32>> {
     let mut words = Vec::new();
     for w in folded.split(' ') {
         match (w.len(), w.parse::<i32>()) {
-            (4, Ok(y)) if (1900..=2100).contains(&y) && year.is_none() => year = Some(y),
+            (4, Ok(y)) if dates::YEARS.contains(&y) && year.is_none() => year = Some(y),
             _ => words.push(w),
         }
     }
@@ -275,18 +256,16 @@ fn population_header(header: &str) -> Option<Option<i32>> {
     is_label(&POPULATION_HEADERS, &rest).then_some(year)
 }
 
-/// The first year (19xx or 20xx, four digits standing alone) in a file name.
+/// The first year (in [`dates::YEARS`], four digits standing alone) in a file name.
 fn year_in_name(name: &str) -> Option<i32> {
     let b = name.as_bytes();
     (0..b.len().saturating_sub(3)).find_map(|i| {
         let digits = &b[i..i + 4];
         let alone = (i == 0 || !b[i - 1].is_ascii_digit())
             && b.get(i + 4).is_none_or(|c| !c.is_ascii_digit());
-        if alone
-            && digits.iter().all(u8::is_ascii_digit)
-            && (digits[..2] == *b"19" || digits[..2] == *b"20")
-        {
-            std::str::from_utf8(digits).ok()?.parse().ok()
+        if alone && digits.iter().all(u8::is_ascii_digit) {
+            let year: i32 = std::str::from_utf8(digits).ok()?.parse().ok()?;
+            dates::YEARS.contains(&year).then_some(year)
         } else {
             None
         }
@@ -478,7 +457,7 @@ fn region_of(
 }
 
 fn sex_of(s: &str) -> std::result::Result<String, String> {
-    if is_label(&TOTAL_LABELS, &fold(s)) {
+    if labels::is_total(s) {
         return Ok(TOTAL.to_string());
     }
     if s.trim().is_empty() {
@@ -488,7 +467,7 @@ fn sex_of(s: &str) -> std::result::Result<String, String> {
 }
 
 fn age_of(s: &str) -> std::result::Result<String, String> {
-    if is_label(&TOTAL_LABELS, &fold(s)) {
+    if labels::is_total(s) {
         return Ok(TOTAL.to_string());
     }
     if s.trim().is_empty() {
@@ -546,19 +525,7 @@ fn partition_of_all_ages(groups: &[&str]) -> bool {
 }
 
 fn fmt_n(n: i64) -> String {
-    let s = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
+    format::thousands(i128::from(n))
 }
 
 /// The consistency rules over the staged cells (first occurrence of each key).

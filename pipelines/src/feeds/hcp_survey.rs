@@ -558,7 +558,7 @@ impl Structure {
             Severity::Info,
             None,
             format!(
-                "{}: {} respondents, {} strata, {} PSUs, sum of weights {:.1}",
+                "{}: {} respondents, {} strata, {} PSUs, sum of weights {}",
                 design.survey_id,
                 self.rows,
                 if roles.strata.is_some() {
@@ -571,7 +571,8 @@ impl Structure {
                 } else {
                     "no PSU column (each respondent is a unit)".into()
                 },
-                self.weights
+                crate::format::round(self.weights, 1)
+                    .map_or_else(|| self.weights.to_string(), |w| w.to_string())
             ),
         );
         for (k, s) in &self.strata {

@@ -22,6 +22,9 @@ use crate::source::RawFile;
 pub struct FeedContext {
     /// Key for record-level identifiers; feeds that carry them refuse to run without it.
     pub key: Option<PseudonymKey>,
+    /// The day the ingest takes as "today" (feeds that refuse dates in the future): given by the
+    /// ingest request, or the ingest's own start, so the same file and date give the same rows.
+    pub reference_date: Option<chrono::NaiveDate>,
 }
 
 impl FeedContext {
@@ -32,6 +35,16 @@ impl FeedContext {
                 "feed `{}` carries record-level identifiers: set {} (16 bytes or more) to pseudonymise them",
                 feed.name(),
                 crate::pseudonym::KEY_ENV
+            ))
+        })
+    }
+
+    /// The reference date, or an error: an adapter never takes the clock's date itself.
+    pub fn reference_date(&self, feed: Feed) -> Result<chrono::NaiveDate> {
+        self.reference_date.ok_or_else(|| {
+            PipelineError::Config(format!(
+                "feed `{}` checks dates against a reference date, and none was given",
+                feed.name()
             ))
         })
     }

@@ -50,6 +50,7 @@ use crate::error::{PipelineError, Result};
 use crate::formats::pdf::{self, PdfLine};
 use crate::formats::{Position, Record, Tabular};
 use crate::normalise::countries::{name_of, parse_country};
+use crate::normalise::dates;
 use crate::normalise::headers::find_header_row;
 use crate::normalise::numbers::{is_blank, parse_count};
 use crate::normalise::{fold, ColumnSpec, HeaderMap};
@@ -100,17 +101,6 @@ const YEAR: ColumnSpec = ColumnSpec::optional(
     "year",
     &["report year", "reporting year", "année", "annee", "السنة"],
 );
-
-/// Labels of the total row, compared after [`fold`].
-const TOTAL_LABELS: &[&str] = &[
-    "total",
-    "totals",
-    "grand total",
-    "total reports",
-    "world total",
-    "total all countries",
-    "all countries",
-];
 
 /// Header words that may stand alone on a line of a PDF header (`Country Total` / `Reports`).
 const HEADER_WORDS: &[&str] = &["reports", "total reports", "number of reports", "territory"];
@@ -250,8 +240,7 @@ impl Kind {
 }
 
 fn is_total(name: &str) -> bool {
-    let folded = fold(name);
-    TOTAL_LABELS.iter().any(|t| *t == folded)
+    crate::normalise::labels::is_total(name)
 }
 
 /// Total label, no-country marker, or a country that maps to ISO 3166-1.
@@ -534,21 +523,7 @@ fn validate(out: &mut Emitter<'_>, year: i64, t: &Tally) {
     }
 }
 
-/// `36210368` → `36,210,368`.
-fn thousands(n: i128) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+use crate::format::thousands;
 
 // ---------------------------------------------------------------------------------------------
 // Years
@@ -558,12 +533,16 @@ fn parse_year_cell(cell: &str) -> std::result::Result<i64, String> {
     let t = cell.trim();
     let t = t.strip_suffix(".0").unwrap_or(t);
     match t.parse::<i64>() {
-        Ok(y) if (2000..=2100).contains(&y) && t.len() == 4 => Ok(y),
-        _ => Err(format!("`{t}` is not a year (2000–2100)")),
+        Ok(y) if dates::is_year(y) && t.len() == 4 => Ok(y),
+        _ => Err(format!(
+            "`{t}` is not a year ({}–{})",
+            dates::YEARS.start(),
+            dates::YEARS.end()
+        )),
     }
 }
 
-/// 4-digit numbers between 2000 and 2100 in `text`, not part of a longer number, in order.
+/// 4-digit numbers in [`dates::YEARS`] in `text`, not part of a longer number, in order.
 fn years(text: &str) -> Vec<(usize, i64)> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
@@ -576,7 +555,7 @@ fn years(text: &str) -> Vec<(usize, i64)> {
             }
             if i - start == 4 {
                 if let Ok(y) = text[start..i].parse::<i64>() {
-                    if (2000..=2100).contains(&y) {
+                    if dates::is_year(y) {
                         out.push((start, y));
                     }
                 }
@@ -1533,7 +1512,7 @@ mod tests {
     fn ncmec_years_and_thousands() {
         assert_eq!(year_in("ncmec-by-country-2020.csv"), Some(2020));
         assert_eq!(year_in("ncmec_v12345.csv"), None);
-        assert_eq!(year_in("tips1999.csv"), None);
+        assert_eq!(year_in("tips1989.csv"), None); // before dates::YEARS
         assert_eq!(title_year("Copyright © 2024 National Center"), None);
         assert_eq!(title_year("2023 CyberTipline Reports"), Some((2, 2023)));
         assert_eq!(parse_year_cell("2021"), Ok(2021));

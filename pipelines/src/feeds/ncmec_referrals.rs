@@ -38,7 +38,7 @@ use rustc_hash::FxHashMap;
 use super::{Feed, FeedContext};
 use crate::error::{PipelineError, Result};
 use crate::formats::{csv, Position};
-use crate::normalise::{dates, fold, numbers, regions, ColumnSpec, HeaderMap};
+use crate::normalise::{dates, fold, labels, numbers, regions, ColumnSpec, HeaderMap};
 use crate::output::{
     date32, rejected as rejected_value, Emitter, LineageBuilder, RollUp, Sink, TableSpec, Value,
 };
@@ -305,7 +305,9 @@ pub fn read(file: &RawFile, ctx: &FeedContext, sink: &mut dyn Sink) -> Result<Fe
         file: file.name.clone(),
         detail: None,
     })?;
-    let today = chrono::Local::now().date_naive();
+    // Dates after the day following the reference date are refused: the reference date comes
+    // with the ingest (recorded in the report), never from this machine's clock.
+    let reference = ctx.reference_date(Feed::NcmecReferrals)?;
     let reader = ChunkReader {
         file,
         delimiter: chunks.delimiter(),
@@ -313,7 +315,7 @@ pub fn read(file: &RawFile, ctx: &FeedContext, sink: &mut dyn Sink) -> Result<Fe
         key,
         table: &table,
         earliest: first_day(),
-        latest: today.succ_opt().unwrap_or(today),
+        latest: reference.succ_opt().unwrap_or(reference),
     };
     let mut out = Emitter::new(Feed::NcmecReferrals.name(), file, sink)?;
     let mut counts: Counts = Counts::default();
@@ -362,7 +364,9 @@ pub fn read(file: &RawFile, ctx: &FeedContext, sink: &mut dyn Sink) -> Result<Fe
             ],
         )?;
     }
-    out.finish()
+    let mut report = out.finish()?;
+    report.reference_date = Some(reference.to_string());
+    Ok(report)
 }
 
 /// Roll-up counts by key.
@@ -433,7 +437,7 @@ impl ChunkReader<'_> {
                 None => None,
                 Some(_) => {
                     let raw = cell(SEXTORTION);
-                    accept(&mut bad, &pos, SEXTORTION, raw, parse_flag(raw))
+                    accept(&mut bad, &pos, SEXTORTION, raw, parse_flag(raw)).flatten()
                 }
             };
 
@@ -697,7 +701,7 @@ fn parse_file_count(s: &str) -> Result<Option<i64>, String> {
     Ok(Some(n))
 }
 
-/// `Actionable` → true, `Informational` → false (also yes/no, true/false, 1/0); blank → null.
+/// `Actionable` → true, `Informational` → false (also the shared yes/no words); blank → null.
 fn parse_actionable(s: &str) -> Result<Option<bool>, String> {
     match s {
         "Actionable" => return Ok(Some(true)),
@@ -705,27 +709,21 @@ fn parse_actionable(s: &str) -> Result<Option<bool>, String> {
         "" => return Ok(None),
         _ => {}
     }
-    const YES: [&str; 5] = ["actionable", "yes", "true", "1", "oui"];
-    const NO: [&str; 6] = ["informational", "info", "no", "false", "0", "non"];
-    if YES.iter().any(|y| s.eq_ignore_ascii_case(y)) || fold(s) == "exploitable" {
-        Ok(Some(true))
-    } else if NO.iter().any(|n| s.eq_ignore_ascii_case(n)) || fold(s) == "informatif" {
-        Ok(Some(false))
-    } else {
-        Err("expected Actionable or Informational".into())
+    match fold(s).as_str() {
+        "actionable" | "exploitable" => Ok(Some(true)),
+        "informational" | "info" | "informatif" => Ok(Some(false)),
+        _ => labels::parse_yes_no(s)
+            .map_err(|_| "expected Actionable or Informational (or yes/no)".to_string()),
     }
 }
 
-/// The sextortion annotation: yes/true/1 → true; no/false/0 or blank → false.
-fn parse_flag(s: &str) -> Result<bool, String> {
-    const YES: [&str; 5] = ["yes", "true", "1", "y", "oui"];
-    const NO: [&str; 6] = ["no", "false", "0", "n", "non", ""];
-    if YES.iter().any(|y| s.eq_ignore_ascii_case(y)) {
-        Ok(true)
-    } else if NO.iter().any(|n| s.eq_ignore_ascii_case(n)) {
-        Ok(false)
-    } else {
-        Err("expected yes/no, true/false, 1/0 or blank".into())
+/// The sextortion annotation: the shared yes/no words; blank → null (not annotated is not
+/// "no").
+fn parse_flag(s: &str) -> Result<Option<bool>, String> {
+    match s {
+        "Yes" => Ok(Some(true)),
+        "No" => Ok(Some(false)),
+        _ => labels::parse_yes_no(s),
     }
 }
 
@@ -747,6 +745,7 @@ mod tests {
     fn ctx() -> FeedContext {
         FeedContext {
             key: Some(PseudonymKey::new(b"test-key-0123456789").unwrap()),
+            reference_date: NaiveDate::from_ymd_opt(2024, 6, 30),
         }
     }
 
@@ -902,13 +901,70 @@ mod tests {
         let act = batch.column_by_name("actionable").unwrap().as_boolean();
         assert!(!act.value(0) && act.value(1) && act.is_null(2) && act.value(3));
         let sx = batch.column_by_name("sextortion").unwrap().as_boolean();
-        assert!(sx.value(0) && !sx.value(1) && !sx.value(2) && sx.value(3));
+        // A blank annotation is not a "no": it is staged as null.
+        assert!(sx.value(0) && sx.is_null(1) && !sx.value(2) && sx.value(3));
         let key = PseudonymKey::new(b"test-key-0123456789").unwrap();
         let tokens = batch
             .column_by_name("report_token")
             .unwrap()
             .as_string::<i32>();
         assert_eq!(tokens.value(0), key.token("A1"));
+    }
+
+    /// The latest accepted date is the day after the reference date the ingest gives, not the
+    /// clock's: the same file and date give the same rows, and the report records the date.
+    #[test]
+    fn referrals_dates_are_checked_against_the_given_reference_date() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_file(
+            &dir,
+            "r.csv",
+            "Report ID,Received Date,Incident Type,Reporting ESP,Estimated Region,File Count,Actionable,Sextortion\n\
+             1,2023-03-01,CSAM,X,,1,Actionable,\n\
+             2,2023-03-02,CSAM,X,,1,Actionable,No\n\
+             3,2023-03-03,CSAM,X,,1,Actionable,Yes\n",
+        );
+        let raw = RawFile::open(&path).unwrap();
+        let on = |date: NaiveDate| {
+            let ctx = FeedContext {
+                reference_date: Some(date),
+                ..ctx()
+            };
+            let mut sink = MemorySink::default();
+            let report = read(&raw, &ctx, &mut sink).unwrap();
+            (report, sink)
+        };
+        let day = |d| NaiveDate::from_ymd_opt(2023, 3, d).unwrap();
+        let (report, _) = on(day(1));
+        assert_eq!((report.rows_staged, report.rows_quarantined), (2, 1));
+        assert_eq!(report.reference_date.as_deref(), Some("2023-03-01"));
+        assert_eq!(
+            report.quarantine_sample[0].reason,
+            "received date 2023-03-03 is outside 1998-01-01 .. 2023-03-02 (the CyberTipline opened in 1998)"
+        );
+        assert!(report.to_string().contains("  reference date 2023-03-01\n"));
+        let (again, _) = on(day(1));
+        assert_eq!(again.quarantine_sample, report.quarantine_sample);
+        let (later, sink) = on(day(2));
+        assert_eq!((later.rows_staged, later.rows_quarantined), (3, 0));
+        let sx = sink.batch(TABLE).unwrap();
+        let sx = sx.column_by_name("sextortion").unwrap().as_boolean();
+        assert!(sx.is_null(0) && !sx.value(1) && sx.value(2));
+        let counts = sink.batch(COUNTS_TABLE).unwrap();
+        let sx = counts.column_by_name("sextortion").unwrap().as_boolean();
+        assert_eq!(sx.null_count(), 1, "the roll-up keeps blank apart from no");
+
+        let err = read(
+            &raw,
+            &FeedContext {
+                reference_date: None,
+                ..ctx()
+            },
+            &mut MemorySink::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("reference date"), "{err}");
     }
 
     #[test]

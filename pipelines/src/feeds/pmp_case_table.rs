@@ -29,7 +29,7 @@ use crate::formats::{Position, Record, Tabular};
 use crate::normalise::dates::parse_year;
 use crate::normalise::headers::{open_table, HeaderMap};
 use crate::normalise::numbers::{is_blank, parse_count};
-use crate::normalise::{fold, ColumnSpec};
+use crate::normalise::ColumnSpec;
 use crate::output::{rejected, Emitter, Sink, TableSpec, Value};
 use crate::report::{FeedReport, QuarantineRow, Severity};
 use crate::source::RawFile;
@@ -333,16 +333,7 @@ impl Years {
 /// a note under the table (`Source : PMP`: one filled cell that is not a year). Returns what to
 /// say in the `Info` finding; such rows are not staged (the warehouse sums years itself).
 fn non_data_row(record: &Record, year_cell: &str) -> Option<String> {
-    let folded = fold(year_cell);
-    const TOTALS: [&str; 6] = [
-        "total",
-        "totaux",
-        "ensemble",
-        "المجموع",
-        "مجموع",
-        "المجموع العام",
-    ];
-    if TOTALS.iter().any(|t| fold(t) == folded) {
+    if crate::normalise::labels::is_total(year_cell) {
         return Some(format!("total row `{}` not staged", year_cell.trim()));
     }
     let filled: Vec<&String> = record

@@ -556,6 +556,7 @@ mod tests {
     fn ctx() -> FeedContext {
         FeedContext {
             key: Some(PseudonymKey::new(b"test-key-0123456789").unwrap()),
+            ..FeedContext::default()
         }
     }
 

@@ -398,23 +398,11 @@ pub fn parse_age(s: &str) -> Result<Age, String> {
     Ok(age)
 }
 
-/// Labels of total rows in population tables (compared after [`fold`]).
-const TOTALS: [&str; 7] = [
-    "total",
-    "ensemble",
-    "tous âges",
-    "all ages",
-    "المجموع",
-    "مجموع",
-    "الجميع",
-];
-
 /// An age group of a population table as `(lo, hi)` with `hi: None` for the open last group:
 /// `0-4`, `0 - 4 ans`, `85+`, `85 et plus`; a single year `15` gives `(15, Some(15))`.
 /// `Total` and unknown ages are errors: they are not groups.
 pub fn parse_age_group(s: &str) -> Result<(u32, Option<u32>), String> {
-    let folded = fold(s);
-    if TOTALS.iter().any(|t| fold(t) == folded) {
+    if super::labels::is_total(s) {
         return Err(format!("`{}` is a total row, not an age group", quote(s)));
     }
     match parse_age(s)? {
