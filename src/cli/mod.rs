@@ -6,6 +6,7 @@ mod feeds;
 mod gen;
 mod indicators;
 mod ingest;
+mod output;
 mod snapshots;
 mod sql;
 

@@ -5,6 +5,7 @@
 mod bad_input; // refused files leave the warehouse unchanged; bad rows are quarantined
 mod cli;
 mod helpers; // temporary data directories, running the CLI, reading CSV answers
+mod hostile_sql; // SQL that must be refused or stopped within its limit; safe terminal output
 mod indicators; // catalogue → observations → public exports, disclosure, approval check
 mod published; // every feed's sample → warehouse reproduces the published figures exactly
 mod s3; // the same warehouse on an object store (local S3: moto)
