@@ -38,7 +38,7 @@ fn main() {
         }
     };
     if let Err(err) = runtime.block_on(cli::run(args)) {
-        if is_closed_pipe(&err) {
+        if is_closed_pipe(&err) || cli::output::stdout_closed() {
             std::process::exit(0);
         }
         eprintln!("marsad: {err:#}");
@@ -72,8 +72,5 @@ fn is_closed_pipe(err: &anyhow::Error) -> bool {
         cause
             .downcast_ref::<std::io::Error>()
             .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-            || cause
-                .downcast_ref::<arrow::error::ArrowError>()
-                .is_some_and(|e| matches!(e, arrow::error::ArrowError::IoError(_, io) if io.kind() == std::io::ErrorKind::BrokenPipe))
     })
 }

@@ -6,7 +6,7 @@ mod feeds;
 mod gen;
 mod indicators;
 mod ingest;
-mod output;
+pub mod output;
 mod snapshots;
 mod sql;
 

@@ -4,6 +4,8 @@
 //! printer. The escaping and cutting rules are the pipelines' (`output::escape_control`,
 //! `output::cut`), the same as for quarantined values.
 
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, RecordBatch, StringArray};
@@ -13,6 +15,39 @@ use marsad_pipelines::output::{cut, escape_control, QUARANTINE_VALUE_CHARS};
 
 /// Characters of one cell shown in a table: the same as quarantine keeps.
 pub const CELL_CHARS: usize = QUARANTINE_VALUE_CHARS;
+
+/// Set once a write to standard output found the reader gone (`marsad … | head`).
+static CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Whether standard output was closed by its reader: the command stops quietly then. Writers
+/// such as arrow's CSV writer turn the I/O error into text, so the fact is kept here.
+pub fn stdout_closed() -> bool {
+    CLOSED.load(Ordering::Relaxed)
+}
+
+/// Standard output, noting a closed pipe (see [`stdout_closed`]).
+pub struct Stdout(std::io::StdoutLock<'static>);
+
+impl Stdout {
+    pub fn lock() -> Self {
+        Stdout(std::io::stdout().lock())
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf).inspect_err(note_closed)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush().inspect_err(note_closed)
+    }
+}
+
+fn note_closed(e: &std::io::Error) {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        CLOSED.store(true, Ordering::Relaxed);
+    }
+}
 
 /// `batches` as a text table, safe to print.
 pub fn table(batches: &[RecordBatch]) -> anyhow::Result<String> {

@@ -96,7 +96,7 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
     let session = warehouse.session(args.snapshot).await?;
     let mut stream = query::run(&session, &sql, &budget).await?;
     let schema = stream.schema();
-    let mut out = std::io::stdout().lock();
+    let mut out = super::output::Stdout::lock();
     match args.format {
         Format::Table => {
             // A table needs every row to size its columns; the budget bounds how many.

@@ -211,6 +211,12 @@ pub enum QueryError {
     Memory { limit: usize, cause: String },
     #[error("stopped: {0}")]
     ValueTooLarge(ValueTooLarge),
+    #[error(
+        "stopped: the query spilled more than its disk limit of {} (--max-spill to raise it, \
+         or --memory to spill less)",
+        human_bytes(*.0 as usize)
+    )]
+    Spill(u64),
     #[error("SQL: {0}")]
     Sql(Box<DataFusionError>),
     #[error("internal: {0}")]
@@ -222,6 +228,10 @@ impl QueryError {
     fn from_datafusion(e: DataFusionError, limits: &Limits) -> Self {
         if let Some(v) = find_value_too_large(&e) {
             return QueryError::ValueTooLarge(v);
+        }
+        // DataFusion reports a full spill folder as an I/O error naming its own setting.
+        if e.to_string().contains("max_temp_directory_size") {
+            return QueryError::Spill(limits.max_spill);
         }
         match e.find_root() {
             DataFusionError::ResourcesExhausted(cause) => QueryError::Memory {
