@@ -23,6 +23,10 @@ use crate::source::RawFile;
 pub const BATCH_ROWS: usize = 65_536;
 /// Quarantined values kept in the report for display (all of them go to the sink).
 const REPORT_SAMPLE: usize = 20;
+/// Characters of a rejected value (and of its reason) kept in quarantine; a longer value is cut
+/// with its original length recorded (see [`cut`]). A 10 MB bad cell was stored, and printed,
+/// whole; the first thousand characters show what it was.
+pub const QUARANTINE_VALUE_CHARS: usize = 1000;
 
 /// A staging table an adapter writes: its name (`staging.<name>`) and full schema, lineage
 /// columns included, and how a re-sent file's rows relate to the rows already staged.
@@ -483,6 +487,15 @@ impl<'s> Emitter<'s> {
         self.report.rows_quarantined += 1;
         for q in rejected {
             self.report.values_quarantined += 1;
+            // The value stays as read (only cut); the reason is our message about it, so its
+            // control characters are escaped once here, for every report that prints it.
+            let q = QuarantineRow {
+                value: q
+                    .value
+                    .map(|v| cut(&v, QUARANTINE_VALUE_CHARS).into_owned()),
+                reason: cut(&escape_control(&q.reason), QUARANTINE_VALUE_CHARS).into_owned(),
+                ..q
+            };
             if self.report.quarantine_sample.len() < REPORT_SAMPLE {
                 self.report.quarantine_sample.push(q.clone());
             }
@@ -552,5 +565,109 @@ pub fn rejected(
         column: column.to_string(),
         value: value.map(str::to_string),
         reason: reason.into(),
+    }
+}
+
+/// `text` cut to its first `max` characters, followed by its original length:
+/// `"xxxx… (10485760 bytes)"`. Shorter text is returned as it is.
+pub fn cut(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => text.into(),
+        Some((end, _)) => format!("{}… ({} bytes)", &text[..end], text.len()).into(),
+    }
+}
+
+/// `text` with its control characters made visible, so that printing it cannot drive the
+/// terminal (`ESC [2J` clears the screen): `\e` for escape, `\n`, `\r`, `\t`, `\0`, and
+/// `\xNN` / `\u{NN}` for the other C0 and C1 controls and DEL. A backslash itself is unchanged.
+pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\u{1b}' => out.push_str("\\e"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\0' => out.push_str("\\0"),
+            c if c.is_control() && (c as u32) < 0x80 => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_are_cut_with_their_length() {
+        assert_eq!(cut("abc", 3), "abc");
+        assert_eq!(cut("abcd", 3), "abc… (4 bytes)");
+        // Characters, not bytes: a cut never splits a UTF-8 sequence.
+        assert_eq!(cut("ééé", 2), "éé… (6 bytes)");
+        let big = "x".repeat(10_485_760);
+        let kept = cut(&big, QUARANTINE_VALUE_CHARS);
+        assert_eq!(kept.len(), 1000 + "… (10485760 bytes)".len());
+        assert!(kept.ends_with("x… (10485760 bytes)"));
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape_control("plain é مرصد"), "plain é مرصد");
+        assert_eq!(escape_control("\u{1b}[2J"), "\\e[2J");
+        assert_eq!(escape_control("a\nb\tc\rd\0"), "a\\nb\\tc\\rd\\0");
+        assert_eq!(escape_control("\u{7}\u{7f}\u{9b}"), "\\x07\\x7f\\u{9b}");
+    }
+
+    #[test]
+    fn quarantine_keeps_a_cut_value_and_an_escaped_reason() {
+        let file = RawFile {
+            name: "bad.csv".into(),
+            path: "bad.csv".into(),
+            len: 1,
+            sha256: "00".repeat(32),
+            encoding: crate::source::TextEncoding::Utf8,
+            first_nul: None,
+        };
+        let mut sink = MemorySink::default();
+        let mut emitter = Emitter::new("emc-reports", &file, &mut sink).unwrap();
+        let value = format!("\u{1b}[2J{}", "v".repeat(10_485_760));
+        emitter
+            .reject(vec![QuarantineRow {
+                position: "line 2".into(),
+                column: "region".into(),
+                value: Some(value.clone()),
+                reason: format!("unknown region `{}`", &value[..8]),
+            }])
+            .unwrap();
+        let report = emitter.finish().unwrap();
+        let q = &report.quarantine_sample[0];
+        assert_eq!(q.reason, "unknown region `\\e[2Jvvvv`");
+        let kept = q.value.as_deref().unwrap();
+        assert_eq!(
+            kept.chars().count(),
+            1000 + "… (10485764 bytes)".chars().count()
+        );
+        assert!(
+            kept.starts_with("\u{1b}[2Jvvv"),
+            "the value is stored as read, only cut"
+        );
+        assert!(kept.ends_with("v… (10485764 bytes)"));
+        let stored = sink.quarantine[0]
+            .column_by_name("value")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .unwrap()
+            .value(0)
+            .to_string();
+        assert_eq!(stored, kept);
     }
 }

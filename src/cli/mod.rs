@@ -6,6 +6,7 @@ mod feeds;
 mod gen;
 mod indicators;
 mod ingest;
+pub mod output;
 mod snapshots;
 mod sql;
 mod vacuum;

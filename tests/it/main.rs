@@ -7,6 +7,7 @@ mod bad_input; // refused files leave the warehouse unchanged; bad rows are quar
 mod cli;
 mod fallbacks; // no silent fallbacks: unreadable log, missing warehouse, read-only reads, rounding
 mod helpers; // temporary data directories, running the CLI, reading CSV answers
+mod hostile_sql; // SQL that must be refused or stopped within its limit; safe terminal output
 mod indicators; // catalogue → observations → public exports, disclosure, approval check
 mod published; // every feed's sample → warehouse reproduces the published figures exactly
 mod resend; // records sent again: one version per key, new/changed/unchanged, key check, cut census

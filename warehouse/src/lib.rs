@@ -26,6 +26,7 @@
 //! - [`derived`]: tables computed from a snapshot (indicator observations), replaced per snapshot.
 //! - [`ingest`]: the one commit path (all or nothing, idempotent by sha256, recovery).
 //! - [`session`]: a DataFusion session over a pinned snapshot, with the views of `sql/views/`.
+//! - [`query`]: the one path for a person's SQL: refusals, limits, the budget and its settings.
 //! - [`views`]: the SQL view files, embedded at build time.
 //! - [`survey`]: design-based survey estimation (Taylor linearisation).
 //! - [`survey_sql`]: the survey estimators as SQL aggregates (`survey_mean`, …) and the
@@ -38,6 +39,7 @@ pub mod derived;
 pub mod error;
 pub mod ingest;
 pub mod location;
+pub mod query;
 pub mod session;
 pub mod snapshots;
 pub mod survey;
