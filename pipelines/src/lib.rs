@@ -14,6 +14,7 @@
 //! - [`feeds`]: one adapter per feed (`pmp_case_table`, `emc_reports`, `ncmec_country_table`, …)
 //!   and the single registry [`feeds::Feed`] that names them.
 //! - [`formats`]: byte readers shared by adapters — text decoding, CSV, XLSX, JSON Lines, PDF text.
+//! - [`limits`]: the bounds every reader keeps (inflated bytes, cells, nesting, record length).
 //! - [`normalise`]: value rules said once — headers, numbers, dates, regions, countries, ages, sex.
 //! - [`output`]: the [`Sink`] an adapter writes to, table specs and the row-to-batch builder.
 //! - [`parallel`]: ordered parallel map, for adapters that read a large file on every core.
@@ -27,6 +28,7 @@
 pub mod error;
 pub mod feeds;
 pub mod formats;
+pub mod limits;
 pub mod normalise;
 pub mod output;
 pub mod parallel;

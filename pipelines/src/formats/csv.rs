@@ -668,7 +668,7 @@ mod tests {
     /// a record boundary of csv-core, so chunked and whole reads agree.
     #[test]
     fn random_quoting_reads_the_same_in_chunks() {
-        use rand::{Rng, SeedableRng};
+        use rand::SeedableRng;
         let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
         for _ in 0..150 {
             let mut text = random_text(&mut rng, b"a,\"\n\r;", 60);
@@ -691,7 +691,7 @@ mod tests {
     /// The memchr path and csv-core (through the csv crate) read random text the same way.
     #[test]
     fn records_match_the_csv_crate_on_random_text() {
-        use rand::{Rng, SeedableRng};
+        use rand::SeedableRng;
         let mut rng = rand::rngs::SmallRng::seed_from_u64(11);
         for _ in 0..2_000 {
             let text = random_text(&mut rng, b"ab,\"\n\r ", 40);

@@ -9,6 +9,7 @@
 pub mod csv;
 pub mod jsonl;
 pub mod pdf;
+pub mod quiet;
 pub mod xlsx;
 
 use crate::error::{PipelineError, Result};
