@@ -4,6 +4,7 @@
 
 mod bad_input; // refused files leave the warehouse unchanged; bad rows are quarantined
 mod cli;
+mod corpus; // damaged files from data-samples: refused or flagged, never a panic or a runaway
 mod helpers; // temporary data directories, running the CLI, reading CSV answers
 mod indicators; // catalogue → observations → public exports, disclosure, approval check
 mod published; // every feed's sample → warehouse reproduces the published figures exactly

@@ -650,9 +650,9 @@ fn is_pdf(file: &RawFile) -> Result<bool> {
 fn read_pdf(file: &RawFile) -> Result<Parsed> {
     let bytes = file.bytes()?;
     // A PDF ends with `%%EOF` (possibly followed by a newline); a truncated copy may still give
-    // some pages of text, which would make a partial table look complete.
-    let tail = &bytes[bytes.len().saturating_sub(1024)..];
-    if bytes.starts_with(b"%PDF") && !tail.windows(5).any(|w| w == b"%%EOF") {
+    // some pages of text, which would make a partial table look complete. Bytes after the last
+    // `%%EOF` (junk appended in transit) are not truncation: `pdf::lines` ignores them.
+    if bytes.starts_with(b"%PDF") && memchr::memmem::rfind(&bytes, b"%%EOF").is_none() {
         return Err(PipelineError::parse(
             &file.name,
             format!("byte {}", bytes.len()),

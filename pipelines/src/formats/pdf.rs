@@ -153,6 +153,12 @@ fn inflate_and_scan(
     } else if let Some(bytes) = ascii85(data).filter(|d| is_zlib(d)) {
         decoded = bytes;
         &decoded
+    } else if looks_like_text(data) {
+        // An uncompressed content stream.
+        return match Nesting::default().feed(data) {
+            Some(depth) => Err((at, content_too_deep(depth))),
+            None => Ok(()),
+        };
     } else {
         return Ok(());
     };
@@ -180,27 +186,34 @@ fn inflate_and_scan(
         let chunk = &buf[..n];
         if first {
             first = false;
-            let text = chunk
-                .iter()
-                .filter(|&&b| b.is_ascii_graphic() || b.is_ascii_whitespace())
-                .count();
-            if text * 100 >= chunk.len() * 95 {
+            if looks_like_text(chunk) {
                 scan = Some(Nesting::default());
             }
         }
         if let Some(scan) = &mut scan {
             if let Some(depth) = scan.feed(chunk) {
-                return Err((
-                    at,
-                    format!(
-                        "a content stream nests arrays or dictionaries {depth} deep \
-                         (the limit is {MAX_PDF_NESTING})"
-                    ),
-                ));
+                return Err((at, content_too_deep(depth)));
             }
         }
         *budget -= n as u64;
     }
+}
+
+/// Whether the first 4 KiB of `data` are (95% or more) printable ASCII or white space: a
+/// content stream rather than an image or a font.
+fn looks_like_text(data: &[u8]) -> bool {
+    let head = &data[..data.len().min(4096)];
+    let text = head
+        .iter()
+        .filter(|&&b| b.is_ascii_graphic() || b.is_ascii_whitespace())
+        .count();
+    text * 100 >= head.len() * 95
+}
+
+fn content_too_deep(depth: usize) -> String {
+    format!(
+        "a content stream nests arrays or dictionaries {depth} deep (the limit is {MAX_PDF_NESTING})"
+    )
 }
 
 /// Nesting of the objects between streams.
