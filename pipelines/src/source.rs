@@ -105,9 +105,15 @@ impl RawFile {
         let evidence = utf8.finish();
         let bom = head.starts_with(&[0xEF, 0xBB, 0xBF]);
         let (encoding, invalid_utf8) = if bom {
-            (TextEncoding::Utf8Bom, (evidence.invalid, evidence.first_invalid))
+            (
+                TextEncoding::Utf8Bom,
+                (evidence.invalid, evidence.first_invalid),
+            )
         } else if evidence.invalid == 0 || evidence.multibyte >= evidence.invalid {
-            (TextEncoding::Utf8, (evidence.invalid, evidence.first_invalid))
+            (
+                TextEncoding::Utf8,
+                (evidence.invalid, evidence.first_invalid),
+            )
         } else {
             (TextEncoding::Windows1256, (0, None))
         };
@@ -163,15 +169,13 @@ impl RawFile {
         match self.encoding {
             // Damaged UTF-8: every invalid sequence becomes U+FFFD (the adapters quarantine
             // the cells that hold one).
-            TextEncoding::Utf8 | TextEncoding::Utf8Bom if self.invalid_utf8.0 > 0 => {
-                Ok(Box::new(
-                    encoding_rs_io::DecodeReaderBytesBuilder::new()
-                        .encoding(Some(UTF_8))
-                        .bom_override(true)
-                        .strip_bom(true)
-                        .build(BufReader::with_capacity(1 << 20, file)),
-                ))
-            }
+            TextEncoding::Utf8 | TextEncoding::Utf8Bom if self.invalid_utf8.0 > 0 => Ok(Box::new(
+                encoding_rs_io::DecodeReaderBytesBuilder::new()
+                    .encoding(Some(UTF_8))
+                    .bom_override(true)
+                    .strip_bom(true)
+                    .build(BufReader::with_capacity(1 << 20, file)),
+            )),
             // `open` read every byte as UTF-8: pass them through, past the BOM.
             TextEncoding::Utf8 => Ok(Box::new(file)),
             TextEncoding::Utf8Bom => {
@@ -337,7 +341,10 @@ mod tests {
         assert!(read.ends_with("Béni Mellal-Khénifra;\u{FFFD}3\n"), "{read}");
         // Windows-1256 Arabic with one accidental valid UTF-8 pair (0xD8 0xA7) among many
         // invalid bytes stays Windows-1256.
-        let (_d, f) = file(b"\xC7\xE1\xD3\xE4\xC9;\xD8\xA7\n\xC7\xE1\xCC\xE5\xC9;1\n", "ar.csv");
+        let (_d, f) = file(
+            b"\xC7\xE1\xD3\xE4\xC9;\xD8\xA7\n\xC7\xE1\xCC\xE5\xC9;1\n",
+            "ar.csv",
+        );
         assert_eq!(f.encoding, TextEncoding::Windows1256);
         assert_eq!(f.invalid_utf8, (0, None));
         assert!(!f.ends_with_newline || f.len > 0);

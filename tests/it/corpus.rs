@@ -29,7 +29,10 @@ enum Expect {
     /// A refusal whose message holds every needle (the file name is always checked).
     Refused(&'static [&'static str]),
     /// Rows staged, with at least one quarantined row whose position and reason hold these.
-    Quarantined { position: &'static str, reason: &'static str },
+    Quarantined {
+        position: &'static str,
+        reason: &'static str,
+    },
     /// Rows staged as from the undamaged sample (junk ignored), nothing quarantined.
     Staged { rows: u64 },
     /// Random damage: a refusal naming the file, or rows staged; never a panic.
@@ -258,7 +261,9 @@ fn pdf(content: &[u8], filter: &str) -> Vec<u8> {
         out.extend_from_slice(b"\nendobj\n");
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for o in offsets {
         out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
     }
@@ -341,7 +346,10 @@ fn corpus() -> Vec<Case> {
         Feed::NcmecCountryTable,
         "nested-2019.pdf",
         pdf(&deep, ""),
-        Refused(&["byte ", "nests arrays or dictionaries 101 deep (the limit is 100)"]),
+        Refused(&[
+            "byte ",
+            "nests arrays or dictionaries 101 deep (the limit is 100)",
+        ]),
     ));
     cases.push(case(
         Feed::NcmecCountryTable,
@@ -363,7 +371,11 @@ fn corpus() -> Vec<Case> {
     cases.push(case(
         Feed::PmpCaseTable,
         "extra-cells.csv",
-        replace_once(&aese_csv, b"2022;43;18;4;0;21;0", b"2022;43;18;4;0;21;0;1;2;3;4;5;6"),
+        replace_once(
+            &aese_csv,
+            b"2022;43;18;4;0;21;0",
+            b"2022;43;18;4;0;21;0;1;2;3;4;5;6",
+        ),
         Quarantined {
             position: "line 3",
             reason: "the row has 13 cells where the header has 7",
@@ -381,7 +393,10 @@ fn corpus() -> Vec<Case> {
     cases.push(case(
         Feed::PmpCaseTable,
         "cr-only.csv",
-        aese_csv.iter().map(|&b| if b == b'\n' { b'\r' } else { b }).collect(),
+        aese_csv
+            .iter()
+            .map(|&b| if b == b'\n' { b'\r' } else { b })
+            .collect(),
         Refused(&["line 1", "lines end with CR only"]),
     ));
     cases.push(case(
@@ -404,7 +419,11 @@ fn corpus() -> Vec<Case> {
     cases.push(case(
         Feed::PmpCases,
         "cases-extra-cells.csv",
-        replace_once(&cases_csv, b";Dossier joint\r\n", b";Dossier; joint;et; autre\r\n"),
+        replace_once(
+            &cases_csv,
+            b";Dossier joint\r\n",
+            b";Dossier; joint;et; autre\r\n",
+        ),
         Quarantined {
             position: "line 2",
             reason: "the row has 12 cells where the header has 9",
@@ -472,7 +491,12 @@ fn corpus() -> Vec<Case> {
 
     // JSON Lines.
     let jsonl = read_sample("emc/emc-reports-2023-2024.jsonl");
-    let first_lines: Vec<u8> = jsonl.split_inclusive(|&b| b == b'\n').take(3).flatten().copied().collect();
+    let first_lines: Vec<u8> = jsonl
+        .split_inclusive(|&b| b == b'\n')
+        .take(3)
+        .flatten()
+        .copied()
+        .collect();
     let mut long = first_lines.clone();
     long.extend_from_slice(b"{\"report_id\":\"");
     long.extend(std::iter::repeat_n(b'x', 2 << 20));
@@ -498,7 +522,10 @@ fn corpus() -> Vec<Case> {
         Feed::EmcReports,
         "emc-cut.jsonl",
         jsonl[..jsonl.len() - 40].to_vec(),
-        Refused(leak(vec![leak(format!("line {last_line}")), "EOF while parsing"])),
+        Refused(leak(vec![
+            leak(format!("line {last_line}")),
+            "EOF while parsing",
+        ])),
     ));
     cases
 }
@@ -602,7 +629,10 @@ fn every_damaged_file_is_refused_or_flagged() {
             (_, Ok(report)) => failures.push(format!("{what}: staged {report:?}")),
         }
         let outcome = match &result {
-            Ok(r) => format!("staged {}, quarantined {}", r.rows_staged, r.rows_quarantined),
+            Ok(r) => format!(
+                "staged {}, quarantined {}",
+                r.rows_staged, r.rows_quarantined
+            ),
             Err(e) => format!("refused: {e}"),
         };
         eprintln!("{what}: {took:?}, peak {peak} MiB; {outcome}");
@@ -624,7 +654,10 @@ fn the_binary_refuses_damaged_files_quietly() {
         "ncmec-2019-50-flipped-1.pdf",
         "ncmec-2019-5-flipped-2.pdf",
     ];
-    for c in corpus().iter().filter(|c| picked.contains(&c.name.as_str())) {
+    for c in corpus()
+        .iter()
+        .filter(|c| picked.contains(&c.name.as_str()))
+    {
         if c.feed != Feed::NcmecCountryTable {
             continue;
         }

@@ -189,7 +189,9 @@ impl Chunks {
 
     /// The line of the file at byte `at` of `pending`.
     fn line_at(&self, at: usize) -> Position {
-        Position::Line(self.next_line + memchr::memchr_iter(b'\n', &self.pending[..at]).count() as u64)
+        Position::Line(
+            self.next_line + memchr::memchr_iter(b'\n', &self.pending[..at]).count() as u64,
+        )
     }
 
     /// Hand out the first `cut` pending bytes as a chunk.

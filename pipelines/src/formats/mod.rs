@@ -134,7 +134,8 @@ impl RowCheck {
             bad.push(shape(
                 Some(shorten(&extra.join(" | "))).filter(|_| self.show_values),
                 format!(
-                    "the row has {n} cells where the header has {width}: a stray delimiter or                      quote has shifted its values (the cells past the header are shown)"
+                    "the row has {n} cells where the header has {width}: a stray delimiter or \
+                     quote has shifted its values (the cells past the header are shown)"
                 ),
             ));
         } else if n < width && matches!(position, Position::Line(_)) {
@@ -318,13 +319,18 @@ mod tests {
         assert_eq!(bad[0].position, "line 3");
         assert_eq!(bad[0].column, "(row)");
         assert_eq!(bad[0].value.as_deref(), Some("7 | 8"));
-        assert!(bad[0].reason.starts_with("the row has 5 cells where the header has 3"));
+        assert!(bad[0]
+            .reason
+            .starts_with("the row has 5 cells where the header has 3"));
         let hidden = RowCheck::new(&file, &header).withholding_values();
         assert_eq!(hidden.check(&wide, &wide.position)[0].value, None);
         let damaged = record(4, &["9", "1\u{FFFD}0", "2"]);
         let bad = check.check(&damaged, &damaged.position);
         assert_eq!(bad.len(), 1);
-        assert_eq!((bad[0].column.as_str(), bad[0].value.as_deref()), ("b", Some("1\u{FFFD}0")));
+        assert_eq!(
+            (bad[0].column.as_str(), bad[0].value.as_deref()),
+            ("b", Some("1\u{FFFD}0"))
+        );
         assert_eq!(
             bad[0].reason,
             "bytes that are not UTF-8 (shown as \u{FFFD}); the file has 1 such sequence(s), the first at byte 26, and is otherwise read as UTF-8"

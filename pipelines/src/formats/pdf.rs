@@ -40,9 +40,8 @@ pub fn lines(file: &RawFile) -> Result<Vec<PdfLine>> {
         ));
     }
     let (body, junk) = without_trailing_junk(&bytes);
-    check_streams(body).map_err(|(at, detail)| {
-        PipelineError::parse(&file.name, format!("byte {at}"), detail)
-    })?;
+    check_streams(body)
+        .map_err(|(at, detail)| PipelineError::parse(&file.name, format!("byte {at}"), detail))?;
     let after_eof = if junk > 0 {
         format!(" ({junk} bytes after %%EOF were ignored)")
     } else {
@@ -142,11 +141,7 @@ fn check_streams(body: &[u8]) -> std::result::Result<(), Refusal> {
 /// Inflate one stream's data (Flate, possibly under ASCII85) counting the bytes against
 /// `budget`; scan its text for nesting if it reads as text. Data that is neither is left alone
 /// (images, fonts, uncompressed streams: the library does not inflate them).
-fn inflate_and_scan(
-    data: &[u8],
-    at: usize,
-    budget: &mut u64,
-) -> std::result::Result<(), Refusal> {
+fn inflate_and_scan(data: &[u8], at: usize, budget: &mut u64) -> std::result::Result<(), Refusal> {
     let decoded;
     let zlib = if is_zlib(data) {
         data
@@ -346,13 +341,22 @@ mod tests {
         // "Man " and "sure" in ASCII85, then a partial group.
         assert_eq!(ascii85(b"9jqo^F*2M7~>").unwrap(), b"Man sure");
         assert_eq!(ascii85(b"z~>").unwrap(), vec![0; 4]);
-        assert_eq!(ascii85(b"9jqo^BlbD-BleB1DJ+*+F(f,q~>").unwrap(), b"Man is distinguished");
+        assert_eq!(
+            ascii85(b"9jqo^BlbD-BleB1DJ+*+F(f,q~>").unwrap(),
+            b"Man is distinguished"
+        );
         assert!(ascii85(b"\x01\x02").is_none());
     }
 
     #[test]
     fn junk_after_eof_is_cut() {
-        assert_eq!(without_trailing_junk(b"%PDF x %%EOF\n"), (&b"%PDF x %%EOF\n"[..], 0));
-        assert_eq!(without_trailing_junk(b"%PDF x %%EOF\nGARBAGE"), (&b"%PDF x %%EOF"[..], 8));
+        assert_eq!(
+            without_trailing_junk(b"%PDF x %%EOF\n"),
+            (&b"%PDF x %%EOF\n"[..], 0)
+        );
+        assert_eq!(
+            without_trailing_junk(b"%PDF x %%EOF\nGARBAGE"),
+            (&b"%PDF x %%EOF"[..], 8)
+        );
     }
 }

@@ -130,9 +130,10 @@ fn read_xlsx(bytes: Vec<u8>) -> std::result::Result<Sheet, Refusal> {
             }
         };
         let mut cells: Vec<(u32, u32, String)> = Vec::new();
-        while let Some(cell) = reader.next_cell().map_err(|e| {
-            Refusal::Damaged(format!("sheet '{sheet}' cannot be read: {e}"))
-        })? {
+        while let Some(cell) = reader
+            .next_cell()
+            .map_err(|e| Refusal::Damaged(format!("sheet '{sheet}' cannot be read: {e}")))?
+        {
             let value = Data::from(cell.get_value().clone());
             if value == Data::Empty {
                 continue;
@@ -200,9 +201,9 @@ fn read_other(bytes: Vec<u8>) -> std::result::Result<Sheet, Refusal> {
         ))
     })?;
     for sheet in workbook.sheet_names() {
-        let range = workbook.worksheet_range(&sheet).map_err(|e| {
-            Refusal::Damaged(format!("sheet '{sheet}' cannot be read: {e}"))
-        })?;
+        let range = workbook
+            .worksheet_range(&sheet)
+            .map_err(|e| Refusal::Damaged(format!("sheet '{sheet}' cannot be read: {e}")))?;
         if range.is_empty() {
             continue;
         }
