@@ -489,6 +489,23 @@ fn corpus() -> Vec<Case> {
         Refused(&["line 100", "never closed (an unclosed quote)"]),
     ));
 
+    // Parquet survey microdata: cut and flipped.
+    let parquet = survey_parquet(&survey);
+    cases.push(case(
+        Feed::HcpSurvey,
+        "survey-cut.parquet",
+        parquet[..parquet.len() / 2].to_vec(),
+        Survives,
+    ));
+    for seed in 1..=3 {
+        cases.push(case(
+            Feed::HcpSurvey,
+            &format!("survey-flipped-{seed}.parquet"),
+            flipped(&parquet, 20, seed),
+            Survives,
+        ));
+    }
+
     // JSON Lines.
     let jsonl = read_sample("emc/emc-reports-2023-2024.jsonl");
     let first_lines: Vec<u8> = jsonl
@@ -528,6 +545,39 @@ fn corpus() -> Vec<Case> {
         ])),
     ));
     cases
+}
+
+/// The first 200 respondents of the survey sample as Parquet (integers, text, the weight as a
+/// float).
+fn survey_parquet(csv_bytes: &[u8]) -> Vec<u8> {
+    use arrow::array::{ArrayRef, Float64Array, Int64Array, StringArray};
+    let text = String::from_utf8(csv_bytes.to_vec()).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(';').collect();
+    let rows: Vec<Vec<&str>> = lines.take(200).map(|l| l.split(';').collect()).collect();
+    let columns: Vec<(&str, ArrayRef)> = header
+        .iter()
+        .enumerate()
+        .map(|(i, &name)| {
+            let cells = rows.iter().map(|r| r[i]);
+            let array: ArrayRef = match name {
+                "region" | "milieu" => std::sync::Arc::new(StringArray::from_iter_values(cells)),
+                "poids" => std::sync::Arc::new(Float64Array::from_iter_values(
+                    cells.map(|c| c.replace(',', ".").parse::<f64>().unwrap()),
+                )),
+                _ => std::sync::Arc::new(Int64Array::from_iter_values(
+                    cells.map(|c| c.parse::<i64>().unwrap()),
+                )),
+            };
+            (name, array)
+        })
+        .collect();
+    let batch = arrow::record_batch::RecordBatch::try_from_iter(columns).unwrap();
+    let mut out = Vec::new();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(&mut out, batch.schema(), None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    out
 }
 
 /// A string made for one case, kept for the test's life (cases hold `&'static str`s).

@@ -622,7 +622,16 @@ pub fn read(file: &RawFile, _ctx: &FeedContext, sink: &mut dyn Sink) -> Result<F
     let dpath = design_path(&file.path);
     let design = read_design(&file.name, &dpath)?;
     if ext == "parquet" {
-        read_parquet(file, &design, &dpath, sink)
+        // The Parquet library may panic on a damaged file: a refusal that prints nothing.
+        crate::formats::quiet::catch_quietly(|| read_parquet(file, &design, &dpath, sink))
+            .unwrap_or_else(|panic| {
+                tracing::debug!(file = %file.name, %panic, "the Parquet library panicked");
+                Err(PipelineError::parse(
+                    &file.name,
+                    "the Parquet file",
+                    "damaged Parquet file (the Parquet library gave up on it)",
+                ))
+            })
     } else {
         read_csv(file, &design, &dpath, sink)
     }
