@@ -16,6 +16,7 @@
 //! - [`format`]: numbers written for people — the one rounding rule (half away from zero, from
 //!   the exact numerator and denominator) and thousands grouping, for reports, exports, pages.
 //! - [`formats`]: byte readers shared by adapters — text decoding, CSV, XLSX, JSON Lines, PDF text.
+//! - [`limits`]: the bounds every reader keeps (inflated bytes, cells, nesting, record length).
 //! - [`normalise`]: value rules said once — headers, numbers, dates, regions, countries, ages, sex.
 //! - [`output`]: the [`Sink`] an adapter writes to, table specs and the row-to-batch builder.
 //! - [`parallel`]: ordered parallel map, for adapters that read a large file on every core.
@@ -30,6 +31,7 @@ pub mod error;
 pub mod feeds;
 pub mod format;
 pub mod formats;
+pub mod limits;
 pub mod normalise;
 pub mod output;
 pub mod parallel;

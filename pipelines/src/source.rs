@@ -1,6 +1,13 @@
 //! A raw feed file as it arrived: its path, size, sha256 and how its text is encoded. The hash is
 //! computed in one streaming pass (so a 2 GB referral export is never held in memory) and names
 //! the file everywhere after: in the raw-file registry, in lineage columns and in quarantine rows.
+//!
+//! The encoding is decided in the same pass from the evidence of the whole file, not from its
+//! first bad byte: the valid multi-byte UTF-8 characters are counted against the byte sequences
+//! that are not UTF-8. A file with more (or as many) valid characters than invalid sequences is
+//! UTF-8 with damaged bytes — read as UTF-8, the damaged bytes becoming U+FFFD, so the cells
+//! that hold them are quarantined by the adapters (see `formats::RowCheck`) — and only a file
+//! whose non-ASCII bytes are mostly not UTF-8 is read as Windows-1256.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -50,6 +57,11 @@ pub struct RawFile {
     pub encoding: TextEncoding,
     /// Byte offset of the first NUL byte, if any: text files never have one.
     pub first_nul: Option<u64>,
+    /// For a file read as UTF-8: how many byte sequences are not UTF-8 (each read as U+FFFD),
+    /// and the offset of the first. `(0, None)` for clean files and Windows-1256 files.
+    pub invalid_utf8: (u64, Option<u64>),
+    /// The last byte is a line feed (or the file is empty).
+    pub ends_with_newline: bool,
 }
 
 impl RawFile {
@@ -70,6 +82,7 @@ impl RawFile {
         let mut len = 0u64;
         let mut first_nul = None;
         let mut head = Vec::new();
+        let mut last = None;
         loop {
             let n = reader.read(&mut buf).map_err(io)?;
             if n == 0 {
@@ -85,15 +98,24 @@ impl RawFile {
             if head.len() < 3 {
                 head.extend_from_slice(&chunk[..chunk.len().min(3)]);
             }
-            utf8.feed(chunk);
+            utf8.feed(chunk, len);
+            last = chunk.last().copied();
             len += n as u64;
         }
-        let encoding = if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
-            TextEncoding::Utf8Bom
-        } else if utf8.finish() {
-            TextEncoding::Utf8
+        let evidence = utf8.finish();
+        let bom = head.starts_with(&[0xEF, 0xBB, 0xBF]);
+        let (encoding, invalid_utf8) = if bom {
+            (
+                TextEncoding::Utf8Bom,
+                (evidence.invalid, evidence.first_invalid),
+            )
+        } else if evidence.invalid == 0 || evidence.multibyte >= evidence.invalid {
+            (
+                TextEncoding::Utf8,
+                (evidence.invalid, evidence.first_invalid),
+            )
         } else {
-            TextEncoding::Windows1256
+            (TextEncoding::Windows1256, (0, None))
         };
         Ok(RawFile {
             name,
@@ -102,6 +124,8 @@ impl RawFile {
             sha256: hex::encode(hasher.finalize()),
             encoding,
             first_nul,
+            invalid_utf8,
+            ends_with_newline: last.is_none_or(|b| b == b'\n'),
         })
     }
 
@@ -143,6 +167,15 @@ impl RawFile {
             cause: source,
         })?;
         match self.encoding {
+            // Damaged UTF-8: every invalid sequence becomes U+FFFD (the adapters quarantine
+            // the cells that hold one).
+            TextEncoding::Utf8 | TextEncoding::Utf8Bom if self.invalid_utf8.0 > 0 => Ok(Box::new(
+                encoding_rs_io::DecodeReaderBytesBuilder::new()
+                    .encoding(Some(UTF_8))
+                    .bom_override(true)
+                    .strip_bom(true)
+                    .build(BufReader::with_capacity(1 << 20, file)),
+            )),
             // `open` read every byte as UTF-8: pass them through, past the BOM.
             TextEncoding::Utf8 => Ok(Box::new(file)),
             TextEncoding::Utf8Bom => {
@@ -166,39 +199,74 @@ impl RawFile {
     }
 }
 
-/// Streaming UTF-8 validation across chunk boundaries.
+/// Streaming UTF-8 evidence across chunk boundaries: valid multi-byte characters and invalid
+/// sequences, counted.
 #[derive(Default)]
 struct Utf8Check {
     carry: Vec<u8>,
-    invalid: bool,
+    /// File offset of `carry`'s first byte.
+    carry_at: u64,
+    multibyte: u64,
+    invalid: u64,
+    first_invalid: Option<u64>,
+}
+
+/// What [`Utf8Check`] found.
+struct Utf8Evidence {
+    multibyte: u64,
+    invalid: u64,
+    first_invalid: Option<u64>,
 }
 
 impl Utf8Check {
-    fn feed(&mut self, chunk: &[u8]) {
-        if self.invalid {
-            return;
-        }
-        let data: std::borrow::Cow<[u8]> = if self.carry.is_empty() {
-            chunk.into()
+    /// Feed the next `chunk`, which starts at file offset `at`.
+    fn feed(&mut self, chunk: &[u8], at: u64) {
+        let (data, mut offset): (std::borrow::Cow<[u8]>, u64) = if self.carry.is_empty() {
+            (chunk.into(), at)
         } else {
             let mut v = std::mem::take(&mut self.carry);
             v.extend_from_slice(chunk);
-            v.into()
+            (v.into(), self.carry_at)
         };
-        // encoding_rs's validator (SIMD over ASCII runs) finds where valid UTF-8 stops; a short
-        // tail that is the start of a character continues in the next chunk.
-        let valid = Encoding::utf8_valid_up_to(&data);
-        let tail = &data[valid..];
-        if tail.is_empty() {
-            return;
-        }
-        match std::str::from_utf8(tail) {
-            Err(e) if e.valid_up_to() == 0 && e.error_len().is_none() => self.carry = tail.to_vec(),
-            _ => self.invalid = true,
+        let mut data: &[u8] = &data;
+        loop {
+            // encoding_rs's validator (SIMD over ASCII runs) finds where valid UTF-8 stops.
+            let valid = Encoding::utf8_valid_up_to(data);
+            // Lead bytes of multi-byte characters (never ASCII, never continuation bytes).
+            self.multibyte += data[..valid].iter().filter(|&&b| b >= 0xC0).count() as u64;
+            let tail = &data[valid..];
+            if tail.is_empty() {
+                return;
+            }
+            match std::str::from_utf8(tail) {
+                // The start of a character that continues in the next chunk.
+                Err(e) if e.error_len().is_none() => {
+                    self.carry = tail.to_vec();
+                    self.carry_at = offset + valid as u64;
+                    return;
+                }
+                Err(e) => {
+                    let bad = e.error_len().unwrap_or(1);
+                    self.invalid += 1;
+                    self.first_invalid.get_or_insert(offset + valid as u64);
+                    data = &tail[bad..];
+                    offset += (valid + bad) as u64;
+                }
+                Ok(_) => return,
+            }
         }
     }
-    fn finish(self) -> bool {
-        !self.invalid && self.carry.is_empty()
+    fn finish(mut self) -> Utf8Evidence {
+        // A character cut off by the end of the file.
+        if !self.carry.is_empty() {
+            self.invalid += 1;
+            self.first_invalid.get_or_insert(self.carry_at);
+        }
+        Utf8Evidence {
+            multibyte: self.multibyte,
+            invalid: self.invalid,
+            first_invalid: self.first_invalid,
+        }
     }
 }
 
@@ -242,9 +310,10 @@ mod tests {
     fn utf8_split_across_chunks_is_still_utf8() {
         let mut c = Utf8Check::default();
         let s = "é".as_bytes();
-        c.feed(&s[..1]);
-        c.feed(&s[1..]);
-        assert!(c.finish());
+        c.feed(&s[..1], 0);
+        c.feed(&s[1..], 1);
+        let e = c.finish();
+        assert_eq!((e.multibyte, e.invalid), (1, 0));
     }
 
     #[test]
@@ -252,5 +321,34 @@ mod tests {
         let (_d, f) = file(b"year\n20\x0021\n", "bin.csv");
         let err = f.text_reader().err().unwrap().to_string();
         assert!(err.contains("bin.csv") && err.contains("byte 7"), "{err}");
+    }
+
+    /// One bad byte in a UTF-8 file full of accented names keeps it UTF-8: the byte reads as
+    /// U+FFFD and its offset is kept; a file whose non-ASCII bytes are mostly not UTF-8 is
+    /// Windows-1256.
+    #[test]
+    fn encoding_is_decided_by_the_evidence() {
+        let mut bytes = "région;cas\nCasablanca-Settat;1\nFès-Meknès;2\nBéni Mellal-Khénifra;3\n"
+            .as_bytes()
+            .to_vec();
+        let at = bytes.len() - 2;
+        bytes.insert(at, 0xFF);
+        let (_d, f) = file(&bytes, "damaged.csv");
+        assert_eq!(f.encoding, TextEncoding::Utf8);
+        assert_eq!(f.invalid_utf8, (1, Some(at as u64)));
+        let mut read = String::new();
+        f.text_reader().unwrap().read_to_string(&mut read).unwrap();
+        assert!(read.ends_with("Béni Mellal-Khénifra;\u{FFFD}3\n"), "{read}");
+        // Windows-1256 Arabic with one accidental valid UTF-8 pair (0xD8 0xA7) among many
+        // invalid bytes stays Windows-1256.
+        let (_d, f) = file(
+            b"\xC7\xE1\xD3\xE4\xC9;\xD8\xA7\n\xC7\xE1\xCC\xE5\xC9;1\n",
+            "ar.csv",
+        );
+        assert_eq!(f.encoding, TextEncoding::Windows1256);
+        assert_eq!(f.invalid_utf8, (0, None));
+        assert!(!f.ends_with_newline || f.len > 0);
+        let (_d, f) = file(b"a;b\n1;2", "cut.csv");
+        assert!(!f.ends_with_newline);
     }
 }

@@ -178,3 +178,34 @@ fn bad_rows_are_quarantined_with_position_and_reason() {
         "{reason}"
     );
 }
+
+/// A row whose cells do not line up with the header (a stray doubled quote split `358,994`) is
+/// quarantined whole, with the cells past the header; the other rows are staged.
+#[test]
+fn shifted_rows_are_quarantined_whole() {
+    let wh = TestWarehouse::new();
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(
+        &dir,
+        "pmp-shifted.csv",
+        "Année;Nombre de cas\n2021;19\n2022;\"\"4;3\"\n2023;109\n".as_bytes(),
+    );
+    let out = wh
+        .cmd(&["ingest", "pmp-case-table"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        wh.sql("select year, cases from pmp_case_table order by year"),
+        "year,cases\n2021,19\n2023,109\n"
+    );
+    assert_eq!(
+        wh.sql("select position, \"column\", value, reason from quarantine.rows"),
+        "position,column,value,reason\nline 3,(row),\"3\"\"\",the row has 3 cells where the header has 2: a stray delimiter or quote has shifted its values (the cells past the header are shown)\n"
+    );
+}

@@ -37,6 +37,14 @@ impl TestWarehouse {
         TestWarehouse { _dir: dir, path }
     }
 
+    /// A warehouse holding one small sample (the PMP yearly case table): the commands that only
+    /// read need a warehouse to exist.
+    pub fn with_pmp_case_table() -> Self {
+        let wh = TestWarehouse::new();
+        wh.ingest("pmp-case-table", &["pmp/pmp-aese-2021-2024.csv"]);
+        wh
+    }
+
     /// `marsad --data-dir <dir> <args>`.
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut cmd = marsad();

@@ -47,7 +47,7 @@ fn sum_chain(n: usize, term: &str) -> String {
 
 #[test]
 fn hostile_statements_are_refused_with_their_reason() {
-    let wh = TestWarehouse::new();
+    let wh = TestWarehouse::with_pmp_case_table();
     let ro = "only read-only queries run here";
     for (sql, message) in [
         (
@@ -164,7 +164,7 @@ fn hostile_statements_are_refused_with_their_reason() {
 
 #[test]
 fn runaway_queries_stop_at_their_limits() {
-    let wh = TestWarehouse::new();
+    let wh = TestWarehouse::with_pmp_case_table();
 
     // A wide IN list plans (on the query threads' stacks) and answers.
     let years: Vec<String> = (1..=10_000).map(|y| y.to_string()).collect();
@@ -294,7 +294,7 @@ fn runaway_queries_stop_at_their_limits() {
 
 #[test]
 fn what_reaches_the_terminal_is_safe() {
-    let wh = TestWarehouse::new();
+    let wh = TestWarehouse::with_pmp_case_table();
     let a = run(
         &wh,
         &["SELECT chr(27)||'[2J' AS v, 'a' || chr(10) || 'b' AS w"],

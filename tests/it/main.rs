@@ -4,7 +4,8 @@
 
 mod approval; // approved means fixed: check names what changed; per-indicator settings
 mod bad_input; // refused files leave the warehouse unchanged; bad rows are quarantined
-mod cli;
+mod cli; // the README's commands: demo, feeds, sql, gen
+mod corpus; // damaged files from data-samples: refused or flagged, never a panic or a runaway
 mod fallbacks; // no silent fallbacks: unreadable log, missing warehouse, read-only reads, rounding
 mod helpers; // temporary data directories, running the CLI, reading CSV answers
 mod hostile_sql; // SQL that must be refused or stopped within its limit; safe terminal output
@@ -12,5 +13,5 @@ mod indicators; // catalogue → observations → public exports, disclosure, ap
 mod published; // every feed's sample → warehouse reproduces the published figures exactly
 mod resend; // records sent again: one version per key, new/changed/unchanged, key check, cut census
 mod s3; // the same warehouse on an object store (local S3: moto)
-mod snapshots;
-mod survey; // survey estimators in SQL: R's results, domains, the SDG 16.2.3 indicator // idempotence, pinned snapshots, lineage, killed ingests // the README's commands: demo, feeds, sql, gen
+mod snapshots; // idempotence, pinned snapshots, lineage, killed ingests
+mod survey; // survey estimators in SQL: R's results, domains, the SDG 16.2.3 indicator

@@ -27,7 +27,7 @@ use super::pmp_cases::{not_given, victim_age};
 use super::{Feed, FeedContext};
 use crate::error::{PipelineError, Result};
 use crate::format;
-use crate::formats::Tabular;
+use crate::formats::{RowCheck, Tabular};
 use crate::normalise::dates::{parse_date, parse_timestamp};
 use crate::normalise::headers::open_table;
 use crate::normalise::labels;
@@ -311,6 +311,7 @@ pub fn read(file: &RawFile, ctx: &FeedContext, sink: &mut dyn Sink) -> Result<Fe
     let mut out = Emitter::new(feed.name(), file, sink)?;
     let mut ids = UniqueTokens::new(key, "report_id", "report id");
     let mut tally: BTreeMap<i64, YearTally> = BTreeMap::new();
+    let shape = RowCheck::new(file, headers.names()).withholding_values();
 
     for record in rows {
         let record = record?;
@@ -319,7 +320,7 @@ pub fn read(file: &RawFile, ctx: &FeedContext, sink: &mut dyn Sink) -> Result<Fe
         }
         let at = &record.position;
         let cell = |i: usize| headers.cell(&record, i);
-        let mut bad: Vec<QuarantineRow> = Vec::new();
+        let mut bad: Vec<QuarantineRow> = shape.check(&record, at);
 
         // The id is tokenised first; only the token is kept from here on.
         let token = ids.token(at, cell(ID), &mut bad);

@@ -41,7 +41,7 @@ use arrow::datatypes::{DataType, Field};
 use super::{Feed, FeedContext};
 use crate::error::{PipelineError, Result};
 use crate::format;
-use crate::formats::{Record, Tabular};
+use crate::formats::{Record, RowCheck, Tabular};
 use crate::normalise::{ages, dates, fold, labels, numbers, regions, sex, ColumnSpec, HeaderMap};
 use crate::output::{rejected, Emitter, Sink, TableSpec, Value};
 use crate::report::{FeedReport, QuarantineRow, Severity};
@@ -322,12 +322,13 @@ pub fn read(file: &RawFile, _ctx: &FeedContext, sink: &mut dyn Sink) -> Result<F
     let table = tables().remove(0);
     let mut out = Emitter::new(feed, file, sink)?;
     let mut cells: BTreeMap<Key, (i64, String)> = BTreeMap::new();
+    let shape = RowCheck::new(file, &header.cells);
     for record in &rows[header_at + 1..] {
         if record.is_blank() {
             continue;
         }
         let at = &record.position;
-        let mut bad: Vec<QuarantineRow> = Vec::new();
+        let mut bad: Vec<QuarantineRow> = shape.check(record, at);
         let cell = |i: usize| map.cell(record, i);
 
         let row_year = if map.get(YEAR).is_some() && !cell(YEAR).is_empty() {

@@ -59,7 +59,7 @@ use serde::Deserialize;
 
 use super::{Feed, FeedContext};
 use crate::error::{PipelineError, Result};
-use crate::formats::{csv, Position, Record, Rows};
+use crate::formats::{csv, Position, Record, RowCheck, Rows};
 use crate::normalise::{fold, numbers};
 use crate::output::{rejected, Emitter, Sink, TableSpec, Value};
 use crate::report::{FeedReport, QuarantineRow, Severity};
@@ -633,7 +633,16 @@ pub fn read(file: &RawFile, _ctx: &FeedContext, sink: &mut dyn Sink) -> Result<F
     let dpath = design_path(&file.path);
     let design = read_design(&file.name, &dpath)?;
     if ext == "parquet" {
-        read_parquet(file, &design, &dpath, sink)
+        // The Parquet library may panic on a damaged file: a refusal that prints nothing.
+        crate::formats::quiet::catch_quietly(|| read_parquet(file, &design, &dpath, sink))
+            .unwrap_or_else(|panic| {
+                tracing::debug!(file = %file.name, %panic, "the Parquet library panicked");
+                Err(PipelineError::parse(
+                    &file.name,
+                    "the Parquet file",
+                    "damaged Parquet file (the Parquet library gave up on it)",
+                ))
+            })
     } else {
         read_csv(file, &design, &dpath, sink)
     }
@@ -672,6 +681,7 @@ fn read_csv(
     let roles = resolve_roles(design, dpath, &file.name, &header.cells, &names)?;
     let kind = design.kind();
     let width = header.cells.len();
+    let shape = RowCheck::new(file, &header.cells);
     let mut infer = vec![Infer::default(); width];
     let mut structure = Structure::default();
     let mut respondents = 0u64;
@@ -681,6 +691,10 @@ fn read_csv(
             continue;
         }
         respondents += 1;
+        // A row whose cells are not where the header says tells nothing about the types.
+        if !shape.check(&record, &record.position).is_empty() {
+            continue;
+        }
         if let Ok(row) = check_row(&roles, kind, |i| Raw::Text(record.cell(i))) {
             for (i, inf) in infer.iter_mut().enumerate() {
                 inf.observe(record.cell(i));
@@ -713,6 +727,11 @@ fn read_csv(
             continue;
         }
         let at = &record.position;
+        let misshapen = shape.check(&record, at);
+        if !misshapen.is_empty() {
+            out.reject(misshapen)?;
+            continue;
+        }
         match check_row(&roles, kind, |i| Raw::Text(record.cell(i))) {
             Err(bad) => out.reject(quarantine(at, &names, bad, |i| record.cell(i).to_string()))?,
             Ok(_) => {

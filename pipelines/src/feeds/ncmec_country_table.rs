@@ -48,14 +48,14 @@ use arrow::datatypes::{DataType, Field};
 use super::FeedContext;
 use crate::error::{PipelineError, Result};
 use crate::formats::pdf::{self, PdfLine};
-use crate::formats::{Position, Record, Tabular};
+use crate::formats::{Position, Record, RowCheck, Tabular};
 use crate::normalise::countries::{name_of, parse_country};
 use crate::normalise::dates;
 use crate::normalise::headers::find_header_row;
 use crate::normalise::numbers::{is_blank, parse_count};
 use crate::normalise::{fold, ColumnSpec, HeaderMap};
 use crate::output::{rejected, Emitter, Sink, TableSpec, Value};
-use crate::report::{FeedReport, Severity};
+use crate::report::{FeedReport, QuarantineRow, Severity};
 use crate::source::RawFile;
 
 /// The feed's name (command line, warehouse, quarantine rows).
@@ -186,6 +186,9 @@ pub fn read(file: &RawFile, _ctx: &FeedContext, sink: &mut dyn Sink) -> Result<F
             format!("note under the table, not a row: `{text}`"),
         );
     }
+    for bad in parsed.misshapen {
+        out.reject(bad)?;
+    }
 
     let spec = table();
     let mut tallies: BTreeMap<i64, Tally> = BTreeMap::new();
@@ -219,6 +222,9 @@ struct Parsed {
     has_year_column: bool,
     /// Text rows under a CSV or workbook table (footnotes, sources).
     notes: Vec<(Position, String)>,
+    /// Rows of a CSV or workbook table whose cells do not line up with the header
+    /// (`formats::RowCheck`), quarantined whole.
+    misshapen: Vec<Vec<QuarantineRow>>,
 }
 
 /// What a row of the table is.
@@ -623,9 +629,9 @@ fn is_pdf(file: &RawFile) -> Result<bool> {
 fn read_pdf(file: &RawFile) -> Result<Parsed> {
     let bytes = file.bytes()?;
     // A PDF ends with `%%EOF` (possibly followed by a newline); a truncated copy may still give
-    // some pages of text, which would make a partial table look complete.
-    let tail = &bytes[bytes.len().saturating_sub(1024)..];
-    if bytes.starts_with(b"%PDF") && !tail.windows(5).any(|w| w == b"%%EOF") {
+    // some pages of text, which would make a partial table look complete. Bytes after the last
+    // `%%EOF` (junk appended in transit) are not truncation: `pdf::lines` ignores them.
+    if bytes.starts_with(b"%PDF") && memchr::memmem::rfind(&bytes, b"%%EOF").is_none() {
         return Err(PipelineError::parse(
             &file.name,
             format!("byte {}", bytes.len()),
@@ -647,6 +653,7 @@ fn read_pdf(file: &RawFile) -> Result<Parsed> {
         title: best_title(lines.iter().map(|l| (&l.position, l.text.as_str()))),
         has_year_column: false,
         notes: Vec::new(),
+        misshapen: Vec::new(),
     })
 }
 
@@ -872,9 +879,19 @@ fn read_tabular(file: &RawFile, kind: Tabular) -> Result<Parsed> {
 
     let mut rows = Vec::new();
     let mut notes = Vec::new();
+    let mut misshapen = Vec::new();
+    let shape = RowCheck::new(file, &header.cells);
     let mut total_seen = false;
     for record in &records[header_at + 1..] {
         if record.is_blank() {
+            continue;
+        }
+        let bad = shape.check(record, &record.position);
+        // A note under the table (one text cell) is short by nature: it is reported as a note.
+        let note = record.cells.iter().filter(|c| !c.trim().is_empty()).count() == 1
+            && bad.iter().all(|q| q.value.is_none());
+        if !bad.is_empty() && !note {
+            misshapen.push(bad);
             continue;
         }
         for &(c, r) in &pairs {
@@ -925,6 +942,7 @@ fn read_tabular(file: &RawFile, kind: Tabular) -> Result<Parsed> {
         title,
         has_year_column: year_col.is_some(),
         notes,
+        misshapen,
     })
 }
 

@@ -37,7 +37,7 @@ use rustc_hash::FxHashMap;
 
 use super::{Feed, FeedContext};
 use crate::error::{PipelineError, Result};
-use crate::formats::{csv, Position};
+use crate::formats::{csv, Position, RowCheck};
 use crate::normalise::{dates, fold, labels, numbers, regions, ColumnSpec, HeaderMap};
 use crate::output::{
     date32, rejected as rejected_value, Emitter, LineageBuilder, RollUp, Sink, TableSpec, Value,
@@ -312,6 +312,7 @@ pub fn read(file: &RawFile, ctx: &FeedContext, sink: &mut dyn Sink) -> Result<Fe
         file,
         delimiter: chunks.delimiter(),
         map: HeaderMap::new(&file.name, &header.cells, COLUMNS)?,
+        shape: RowCheck::new(file, &header.cells).withholding_values(),
         key,
         table: &table,
         earliest: first_day(),
@@ -385,6 +386,7 @@ struct ChunkReader<'a> {
     file: &'a RawFile,
     delimiter: u8,
     map: HeaderMap,
+    shape: RowCheck,
     key: &'a PseudonymKey,
     table: &'a TableSpec,
     earliest: NaiveDate,
@@ -410,7 +412,7 @@ impl ChunkReader<'_> {
                 continue;
             }
             let pos = record.position();
-            let mut bad: Vec<QuarantineRow> = Vec::new();
+            let mut bad: Vec<QuarantineRow> = self.shape.check(&record, &pos);
             let cell = |col: usize| map.cell(&record, col);
 
             let id = cell(REPORT_ID);

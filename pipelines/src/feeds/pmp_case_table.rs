@@ -25,7 +25,7 @@ use arrow::datatypes::{DataType, Field};
 
 use super::{Feed, FeedContext};
 use crate::error::{PipelineError, Result};
-use crate::formats::{Position, Record, Tabular};
+use crate::formats::{Position, Record, RowCheck, Tabular};
 use crate::normalise::dates::parse_year;
 use crate::normalise::headers::{open_table, HeaderMap};
 use crate::normalise::numbers::{is_blank, parse_count};
@@ -159,6 +159,7 @@ pub fn read(file: &RawFile, _ctx: &FeedContext, sink: &mut dyn Sink) -> Result<F
     let spec = table_spec()?;
     let (headers, rows) = open_table(file, feed, &[Tabular::Csv, Tabular::Xlsx], COLUMNS)?;
     let mut out = Emitter::new(feed, file, sink)?;
+    let check = RowCheck::new(file, headers.names());
     let mut years = Years::default();
     let mut staged: Vec<(i64, Position, Vec<Option<i64>>)> = Vec::new();
 
@@ -167,6 +168,7 @@ pub fn read(file: &RawFile, _ctx: &FeedContext, sink: &mut dyn Sink) -> Result<F
         let Some((year, mut bad)) = years.read(&mut out, &headers, YEAR, &record) else {
             continue;
         };
+        bad.extend(check.check(&record, &record.position));
         let mut counts = Vec::with_capacity(COLUMNS.len() - 1);
         for (i, col) in COLUMNS.iter().enumerate().skip(CASES) {
             let cell = headers.cell(&record, i);

@@ -20,7 +20,7 @@ use arrow::datatypes::{DataType, Field};
 
 use super::{Feed, FeedContext};
 use crate::error::{PipelineError, Result};
-use crate::formats::Tabular;
+use crate::formats::{RowCheck, Tabular};
 use crate::normalise::ages::{parse_age, Age};
 use crate::normalise::dates::{parse_date, parse_year};
 use crate::normalise::headers::open_table;
@@ -329,6 +329,7 @@ pub fn read(file: &RawFile, ctx: &FeedContext, sink: &mut dyn Sink) -> Result<Fe
     let (headers, rows) = open_table(file, feed.name(), &[Tabular::Csv, Tabular::Xlsx], COLUMNS)?;
     let mut out = Emitter::new(feed.name(), file, sink)?;
     let mut ids = UniqueTokens::new(key, "case_reference", "case reference");
+    let shape = RowCheck::new(file, headers.names()).withholding_values();
 
     for record in rows {
         let record = record?;
@@ -337,7 +338,7 @@ pub fn read(file: &RawFile, ctx: &FeedContext, sink: &mut dyn Sink) -> Result<Fe
         }
         let at = &record.position;
         let cell = |i: usize| headers.cell(&record, i);
-        let mut bad: Vec<QuarantineRow> = Vec::new();
+        let mut bad: Vec<QuarantineRow> = shape.check(&record, at);
 
         // The reference is tokenised first; only the token is kept from here on.
         let token = ids.token(at, cell(REFERENCE), &mut bad);

@@ -15,7 +15,7 @@ use arrow::datatypes::{DataType, Field};
 use super::pmp_case_table::{count, Years};
 use super::{Feed, FeedContext};
 use crate::error::{PipelineError, Result};
-use crate::formats::Tabular;
+use crate::formats::{RowCheck, Tabular};
 use crate::normalise::headers::open_table;
 use crate::normalise::ColumnSpec;
 use crate::output::{rejected, Emitter, Sink, TableSpec, Value};
@@ -73,6 +73,7 @@ pub fn read(file: &RawFile, _ctx: &FeedContext, sink: &mut dyn Sink) -> Result<F
         })?;
     let (headers, rows) = open_table(file, feed, &[Tabular::Csv, Tabular::Xlsx], COLUMNS)?;
     let mut out = Emitter::new(feed, file, sink)?;
+    let check = RowCheck::new(file, headers.names());
     let mut years = Years::default();
 
     for record in rows {
@@ -80,6 +81,7 @@ pub fn read(file: &RawFile, _ctx: &FeedContext, sink: &mut dyn Sink) -> Result<F
         let Some((year, mut bad)) = years.read(&mut out, &headers, YEAR, &record) else {
             continue;
         };
+        bad.extend(check.check(&record, &record.position));
         let cell = headers.cell(&record, VICTIMS);
         let victims = count(cell).unwrap_or_else(|reason| {
             bad.push(rejected(

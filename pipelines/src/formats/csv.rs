@@ -9,11 +9,18 @@
 //! [`ChunkRecords`] (csv-core, `"` quoting with doubled quotes, `\n` ends a record and a `\r`
 //! before it is dropped, blank lines skipped by callers), so a row has the same cells and the
 //! same line whichever path read it.
+//!
+//! A damaged file is refused where it breaks, not read on: a record longer than
+//! [`MAX_RECORD_BYTES`] (a missing line end, or a quote that never closes) is refused at the
+//! line it starts on (or where the quote opened), a quote still open at the end of the file is
+//! refused at the line it opened on, and a file whose lines end with CR only (classic Mac OS) is
+//! refused as such rather than read as one long line.
 
 use std::io::Read;
 
 use super::{Position, Record, Rows};
 use crate::error::{PipelineError, Result};
+use crate::limits::MAX_RECORD_BYTES;
 use crate::source::RawFile;
 
 /// Bytes per chunk (a chunk grows past this only to finish a record longer than it).
@@ -59,6 +66,14 @@ impl Chunks {
                 position: "the start of the file".into(),
                 detail: e.to_string(),
             })?;
+        if memchr::memchr(b'\r', &head).is_some() && memchr::memchr(b'\n', &head).is_none() {
+            return Err(PipelineError::parse(
+                &file.name,
+                Position::Line(1),
+                "lines end with CR only (classic Mac OS line ends): save the file again with \
+                 LF or CRLF line ends",
+            ));
+        }
         Ok(Chunks {
             name: file.name.clone(),
             delimiter: sniff_delimiter(&head),
@@ -88,14 +103,34 @@ impl Chunks {
             if self.pending.is_empty() {
                 return Ok(None);
             }
-            let cut = if self.eof {
-                Some(self.pending.len())
-            } else {
-                last_record_end(&self.pending, self.delimiter)
-            };
-            match cut {
+            let scan = scan_records(&self.pending, self.delimiter);
+            if self.eof {
+                if let Some(quote) = scan.open_quote {
+                    return Err(PipelineError::parse(
+                        &self.name,
+                        self.line_at(quote),
+                        "a quoted cell opens here and is never closed (an unclosed quote)",
+                    ));
+                }
+                return Ok(Some(self.take(self.pending.len())));
+            }
+            match scan.last_end {
                 Some(cut) => return Ok(Some(self.take(cut))),
-                // One record longer than a chunk: read on until it ends.
+                // One record longer than a chunk: read on until it ends, up to the limit.
+                None if self.pending.len() > MAX_RECORD_BYTES => {
+                    return Err(match scan.open_quote {
+                        Some(quote) => PipelineError::parse(
+                            &self.name,
+                            self.line_at(quote),
+                            format!(
+                                "a quoted cell opens here and does not close within {} KiB \
+                                 (the record limit): an unclosed quote",
+                                MAX_RECORD_BYTES >> 10
+                            ),
+                        ),
+                        None => too_long(&self.name, self.next_line),
+                    });
+                }
                 None => {
                     let more = self.pending.len() + self.chunk_bytes;
                     self.fill(more)?;
@@ -152,6 +187,13 @@ impl Chunks {
         Ok(())
     }
 
+    /// The line of the file at byte `at` of `pending`.
+    fn line_at(&self, at: usize) -> Position {
+        Position::Line(
+            self.next_line + memchr::memchr_iter(b'\n', &self.pending[..at]).count() as u64,
+        )
+    }
+
     /// Hand out the first `cut` pending bytes as a chunk.
     fn take(&mut self, cut: usize) -> TextChunk {
         let rest = self.pending.split_off(cut);
@@ -162,11 +204,38 @@ impl Chunks {
     }
 }
 
+/// A record longer than the limit, refused at the line it starts on.
+fn too_long(name: &str, line: u64) -> PipelineError {
+    PipelineError::parse(
+        name,
+        Position::Line(line),
+        format!(
+            "a record longer than {} KiB (the limit): a missing line end, or not a table",
+            MAX_RECORD_BYTES >> 10
+        ),
+    )
+}
+
+/// Where records end in a run of bytes that starts at a record boundary.
+#[derive(Debug, PartialEq, Eq)]
+struct Scan {
+    /// Just past the last `\n` that ends a record; `None` if no record ends.
+    last_end: Option<usize>,
+    /// The opening quote of a quoted section still open at the end of the bytes.
+    open_quote: Option<usize>,
+}
+
 /// Just past the last `\n` of `bytes` that ends a record (is outside quotes), given that `bytes`
-/// starts at a record boundary; `None` if no record ends in `bytes`. Quote rules are csv-core's:
-/// a `"` opens a quoted section only at the start of a field, `""` inside it is a quote, and
-/// after the closing quote the field goes on unquoted until the delimiter.
+/// starts at a record boundary; `None` if no record ends in `bytes`.
+#[cfg(test)]
 fn last_record_end(bytes: &[u8], delimiter: u8) -> Option<usize> {
+    scan_records(bytes, delimiter).last_end
+}
+
+/// Scan `bytes` (starting at a record boundary) for record ends and an unclosed quote. Quote
+/// rules are csv-core's: a `"` opens a quoted section only at the start of a field, `""` inside
+/// it is a quote, and after the closing quote the field goes on unquoted until the delimiter.
+fn scan_records(bytes: &[u8], delimiter: u8) -> Scan {
     let mut last = None;
     // Outside quotes from `from`: look for the next quote that opens a quoted section.
     let mut from = 0;
@@ -179,13 +248,21 @@ fn last_record_end(bytes: &[u8], delimiter: u8) -> Option<usize> {
             last = Some(from + nl + 1);
         }
         let Some(open) = open else {
-            return last;
+            return Scan {
+                last_end: last,
+                open_quote: None,
+            };
         };
         // Inside quotes: `""` is a quote, a lone `"` closes the section.
         let mut at = open + 1;
         loop {
             match memchr::memchr(b'"', &bytes[at..]) {
-                None => return last,
+                None => {
+                    return Scan {
+                        last_end: last,
+                        open_quote: Some(open),
+                    }
+                }
                 Some(i) if bytes.get(at + i + 1) == Some(&b'"') => at += i + 2,
                 Some(i) => {
                     from = at + i + 1;
@@ -288,6 +365,9 @@ impl<'c> ChunkRecords<'c> {
                 (n, memchr::memchr_iter(b'\n', record).count())
             }
         };
+        if consumed > MAX_RECORD_BYTES {
+            return Err(too_long(self.name, line));
+        }
         self.line += newlines as u64;
         self.pos += consumed;
         let undecodable = |at: usize| PipelineError::Undecodable {
@@ -615,20 +695,27 @@ mod tests {
 
     /// Every record of `f` read in chunks of `size` bytes (the header first, if `header`).
     fn in_chunks(f: &RawFile, size: usize, header: bool) -> Vec<(Position, Vec<String>)> {
-        let mut chunks = Chunks::with_chunk_bytes(f, size).unwrap();
+        try_in_chunks(f, size, header).unwrap()
+    }
+
+    /// The same, or the error that stopped the reading.
+    type Read = std::result::Result<Vec<(Position, Vec<String>)>, String>;
+    fn try_in_chunks(f: &RawFile, size: usize, header: bool) -> Read {
+        let e = |e: PipelineError| e.to_string();
+        let mut chunks = Chunks::with_chunk_bytes(f, size).map_err(e)?;
         let mut out = Vec::new();
         if header {
-            let h = chunks.header().unwrap().unwrap();
+            let h = chunks.header().map_err(e)?.unwrap();
             out.push((h.position, h.cells));
         }
-        while let Some(chunk) = chunks.next_chunk().unwrap() {
+        while let Some(chunk) = chunks.next_chunk().map_err(e)? {
             let mut records = chunks.records(&chunk);
-            while let Some(r) = records.next_record().unwrap() {
+            while let Some(r) = records.next_record().map_err(e)? {
                 let r = r.to_record();
                 out.push((r.position, r.cells));
             }
         }
-        out
+        Ok(out)
     }
 
     /// Every way of cutting a file into chunks reads the same records at the same lines.
@@ -668,14 +755,14 @@ mod tests {
     /// a record boundary of csv-core, so chunked and whole reads agree.
     #[test]
     fn random_quoting_reads_the_same_in_chunks() {
-        use rand::{Rng, SeedableRng};
+        use rand::SeedableRng;
         let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
         for _ in 0..150 {
             let mut text = random_text(&mut rng, b"a,\"\n\r;", 60);
             text.insert(0, b'h');
             text.insert(1, b'\n');
             let (_d, f) = raw(&text);
-            let read = |size: usize| in_chunks(&f, size, false);
+            let read = |size: usize| try_in_chunks(&f, size, false);
             let whole = read(1 << 20);
             for size in [1, 2, 3, 5, 8, 13] {
                 assert_eq!(
@@ -691,7 +778,7 @@ mod tests {
     /// The memchr path and csv-core (through the csv crate) read random text the same way.
     #[test]
     fn records_match_the_csv_crate_on_random_text() {
-        use rand::{Rng, SeedableRng};
+        use rand::SeedableRng;
         let mut rng = rand::rngs::SmallRng::seed_from_u64(11);
         for _ in 0..2_000 {
             let text = random_text(&mut rng, b"ab,\"\n\r ", 40);
@@ -728,6 +815,52 @@ mod tests {
             }
             assert_eq!(ours, theirs, "{:?}", String::from_utf8_lossy(&text));
         }
+    }
+
+    /// Damaged files are refused where they break: an unclosed quote at the line it opened on,
+    /// an endless record at the line it starts on, CR-only line ends as such.
+    #[test]
+    fn damage_is_refused_where_it_is() {
+        let err = |bytes: &[u8]| {
+            let (_d, f) = raw(bytes);
+            let r: Result<Vec<Record>> = rows(&f).and_then(|r| r.collect());
+            r.unwrap_err().to_string()
+        };
+        assert_eq!(
+            err(b"a;b\n1;2\n3;\"never closed\n4;5\n6;7\n"),
+            "t.csv: cannot be parsed at line 3: a quoted cell opens here and is never closed (an unclosed quote)"
+        );
+        assert_eq!(
+            err(b"a;b\r1;2\r3;4\r"),
+            "t.csv: cannot be parsed at line 1: lines end with CR only (classic Mac OS line ends): save the file again with LF or CRLF line ends"
+        );
+        let mut long = b"a;b\n1;2\n3;".to_vec();
+        long.extend(std::iter::repeat_n(b'x', MAX_RECORD_BYTES + (256 << 10)));
+        long.extend_from_slice(b"\n4;5\n");
+        assert_eq!(
+            err(&long),
+            "t.csv: cannot be parsed at line 3: a record longer than 1024 KiB (the limit): a missing line end, or not a table"
+        );
+        // The same past a chunk: the record is refused before it is read whole (chunks of
+        // 64 KiB, so the refusal comes from the chunker, not from the tokeniser).
+        let chunk_error = |bytes: &[u8]| {
+            let (_d, f) = raw(bytes);
+            let mut chunks = Chunks::with_chunk_bytes(&f, 64 << 10).unwrap();
+            loop {
+                match chunks.next_chunk() {
+                    Ok(Some(_)) => {}
+                    Ok(None) => panic!("read to the end"),
+                    Err(e) => break e.to_string(),
+                }
+            }
+        };
+        let e = chunk_error(&long);
+        assert!(e.contains("line 3") && e.contains("1024 KiB"), "{e}");
+        let mut quote = b"a;b\n1;\"".to_vec();
+        quote.extend(std::iter::repeat_n(b'x', MAX_RECORD_BYTES + (256 << 10)));
+        quote.extend_from_slice(b"\n5;6\n");
+        let e = chunk_error(&quote);
+        assert!(e.contains("line 2") && e.contains("unclosed quote"), "{e}");
     }
 
     #[test]

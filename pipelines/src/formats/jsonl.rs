@@ -1,21 +1,24 @@
 //! JSON Lines: one object per line. The header is the union of the keys seen in the first
 //! [`HEADER_SCAN`] objects, in order of first appearance; later objects are aligned to it by key
 //! (a key first seen later is refused, so no value is dropped unseen). Scalars become text;
-//! `null` becomes an empty cell; nested values keep their JSON text.
+//! `null` becomes an empty cell; nested values keep their JSON text. A line longer than
+//! [`MAX_RECORD_BYTES`] is refused at its number without being read whole; nesting is bounded by
+//! serde_json's own recursion limit (128).
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 
 use serde_json::{Map, Value};
 
 use super::{Position, Record, Rows};
 use crate::error::{PipelineError, Result};
+use crate::limits::MAX_RECORD_BYTES;
 use crate::source::RawFile;
 
 const HEADER_SCAN: usize = 1000;
 
 pub fn rows(file: &RawFile) -> Result<Rows> {
-    let mut lines = BufReader::with_capacity(1 << 20, file.text_reader()?).lines();
+    let mut lines = BoundedLines(BufReader::with_capacity(1 << 20, file.text_reader()?));
     let name = file.name.clone();
     let mut ahead = VecDeque::new();
     let mut header: Vec<String> = Vec::new();
@@ -23,11 +26,7 @@ pub fn rows(file: &RawFile) -> Result<Rows> {
     while ahead.len() < HEADER_SCAN {
         let Some(line) = lines.next() else { break };
         line_no += 1;
-        let line = line.map_err(|e| PipelineError::Undecodable {
-            file: name.clone(),
-            position: Position::Line(line_no).to_string(),
-            detail: e.to_string(),
-        })?;
+        let line = line.map_err(|e| e.at(&name, line_no))?;
         if line.trim().is_empty() {
             continue;
         }
@@ -67,7 +66,7 @@ fn parse_object(name: &str, line_no: u64, line: &str) -> Result<Map<String, Valu
 }
 
 struct JsonRows {
-    lines: Box<dyn Iterator<Item = std::io::Result<String>> + Send>,
+    lines: Box<dyn Iterator<Item = std::result::Result<String, LineError>> + Send>,
     ahead: VecDeque<(u64, Map<String, Value>)>,
     header: Vec<String>,
     name: String,
@@ -109,11 +108,7 @@ impl Iterator for JsonRows {
             let line = self.lines.next()?;
             self.line_no += 1;
             let result = line
-                .map_err(|e| PipelineError::Undecodable {
-                    file: self.name.clone(),
-                    position: Position::Line(self.line_no).to_string(),
-                    detail: e.to_string(),
-                })
+                .map_err(|e| e.at(&self.name, self.line_no))
                 .and_then(|l| {
                     if l.trim().is_empty() {
                         Ok(None)
@@ -130,6 +125,65 @@ impl Iterator for JsonRows {
                 }
             }
         }
+    }
+}
+
+/// Lines of text, each read only up to [`MAX_RECORD_BYTES`].
+struct BoundedLines<R>(R);
+
+/// Why a line was not read.
+enum LineError {
+    Io(std::io::Error),
+    TooLong,
+    NotUtf8(std::string::FromUtf8Error),
+}
+
+impl LineError {
+    fn at(self, name: &str, line_no: u64) -> PipelineError {
+        let position = Position::Line(line_no);
+        match self {
+            LineError::TooLong => PipelineError::parse(
+                name,
+                position,
+                format!(
+                    "a line longer than {} KiB (the limit): a missing line end, or not JSON Lines",
+                    MAX_RECORD_BYTES >> 10
+                ),
+            ),
+            LineError::Io(e) => PipelineError::Undecodable {
+                file: name.to_string(),
+                position: position.to_string(),
+                detail: e.to_string(),
+            },
+            LineError::NotUtf8(e) => PipelineError::Undecodable {
+                file: name.to_string(),
+                position: position.to_string(),
+                detail: e.to_string(),
+            },
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for BoundedLines<R> {
+    type Item = std::result::Result<String, LineError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut buf = Vec::new();
+        let limit = MAX_RECORD_BYTES as u64 + 1;
+        match (&mut self.0).take(limit).read_until(b'\n', &mut buf) {
+            Err(e) => return Some(Err(LineError::Io(e))),
+            Ok(0) => return None,
+            Ok(_) => {}
+        }
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+            if buf.last() == Some(&b'\r') {
+                buf.pop();
+            }
+        }
+        if buf.len() > MAX_RECORD_BYTES {
+            return Some(Err(LineError::TooLong));
+        }
+        Some(String::from_utf8(buf).map_err(LineError::NotUtf8))
     }
 }
 

@@ -74,6 +74,8 @@ impl ColumnSpec {
 #[derive(Debug, Clone)]
 pub struct HeaderMap {
     index: Vec<Option<usize>>,
+    /// The header row as read (for the row-shape checks of `formats::RowCheck`).
+    names: Vec<String>,
 }
 
 impl HeaderMap {
@@ -101,7 +103,15 @@ impl HeaderMap {
             }
             index.push(found);
         }
-        Ok(HeaderMap { index })
+        Ok(HeaderMap {
+            index,
+            names: headers.to_vec(),
+        })
+    }
+
+    /// The header row as read.
+    pub fn names(&self) -> &[String] {
+        &self.names
     }
 
     /// Column index of the `i`-th declared column, if the file has it.
