@@ -635,6 +635,8 @@ mod tests {
             sha256: "00".repeat(32),
             encoding: crate::source::TextEncoding::Utf8,
             first_nul: None,
+            invalid_utf8: (0, None),
+            ends_with_newline: true,
         };
         let mut sink = MemorySink::default();
         let mut emitter = Emitter::new("emc-reports", &file, &mut sink).unwrap();

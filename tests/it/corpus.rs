@@ -616,6 +616,8 @@ fn every_damaged_file_is_refused_or_flagged() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = FeedContext {
         key: Some(PseudonymKey::new(TEST_KEY.as_bytes()).unwrap()),
+        // A fixed "today" for the referral feed's future-date rule: the outcomes stay the same.
+        reference_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 1),
     };
     let mut failures = Vec::new();
     let corpus = corpus();
