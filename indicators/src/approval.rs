@@ -263,15 +263,21 @@ mod tests {
         assert!(err.to_string().contains("raise `version`"), "{err}");
 
         // A new version, approved: the check passes and the history keeps both approvals.
+        let version = ind.def.version;
         let toml = catalog_dir.join("EMC_REPORTS.toml");
         let text = std::fs::read_to_string(&toml).unwrap();
-        std::fs::write(&toml, text.replacen("version = 1\n", "version = 2\n", 1)).unwrap();
+        let (old, new) = (
+            format!("version = {version}\n"),
+            format!("version = {}\n", version + 1),
+        );
+        std::fs::write(&toml, text.replacen(&old, &new, 1)).unwrap();
         let catalog = Catalog::from_dir(&catalog_dir).unwrap();
         let ind = catalog.get("EMC_REPORTS").unwrap();
-        assert!(matches!(
-            approve(ind, "Comité", "DEC-2", "2026-11-23T00:00:00Z").unwrap(),
-            Approved::Recorded { version: 2, .. }
-        ));
+        let recorded = approve(ind, "Comité", "DEC-2", "2026-11-23T00:00:00Z").unwrap();
+        assert!(
+            matches!(recorded, Approved::Recorded { version: v, .. } if v == version + 1),
+            "{recorded:?}"
+        );
         let catalog = Catalog::from_dir(&catalog_dir).unwrap();
         assert_eq!(check(&catalog), vec![]);
         let ind = catalog.get("EMC_REPORTS").unwrap();
@@ -281,7 +287,9 @@ mod tests {
         assert_eq!(ind.current_approval().unwrap().reference, "DEC-2");
         assert_eq!(
             approve(ind, "Comité", "DEC-2", "2026-11-23T00:00:00Z").unwrap(),
-            Approved::AlreadyApproved { version: 2 }
+            Approved::AlreadyApproved {
+                version: version + 1
+            }
         );
     }
 

@@ -339,7 +339,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("data");
         let loc = Location::parse(root.to_str().unwrap()).unwrap();
-        let wh = Warehouse::open(loc.clone()).await.unwrap();
+        let wh = Warehouse::create_or_open(loc.clone()).await.unwrap();
 
         // Snapshot 1: 3 quarantine rows; snapshot 2 overwrites them with 5 (so snapshot 1's
         // file is removed from the newest version but still named by snapshot 1).
