@@ -264,7 +264,7 @@ pub async fn replace_resent(
 /// Two files of one ingest giving the same key: which is the newer version is not known, so the
 /// ingest is refused (files sent one after the other are ingested one after the other).
 async fn refuse_keys_in_two_files(incoming: DataFrame, spec: &TableSpec, name: &str) -> Result<()> {
-    let keys: Vec<Expr> = spec.key.iter().map(|k| ident(k)).collect();
+    let keys: Vec<Expr> = spec.key.iter().map(ident).collect();
     let shared = incoming
         .aggregate(
             keys,
