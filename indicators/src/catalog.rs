@@ -462,26 +462,7 @@ impl Indicator {
     /// it) gets an `unparsed` part with the parser's message, never an empty list of reads.
     pub fn hash_parts_in(&self, env: &Environment) -> BTreeMap<String, String> {
         let d = &self.def;
-        let mut metadata = serde_json::json!({
-            "id": d.id,
-            "version": d.version,
-            "definition": d.definition,
-            "numerator": d.numerator,
-            "denominator": d.denominator,
-            "unit": d.unit,
-            "unit_mult": d.unit_mult,
-            "decimals": d.decimals,
-            "dimensions": d.dimensions,
-            "disclosure": d.disclosure,
-            "sources": d.sources,
-            "periodicity": d.periodicity,
-        });
-        if let Some(r) = &d.reliability {
-            metadata["reliability"] = serde_json::json!(r);
-        }
-        if !d.requires.is_empty() {
-            metadata["requires"] = serde_json::json!(d.requires);
-        }
+        let metadata = self.fingerprint(None);
         let text_hash = |t: &str| hex::encode(Sha256::digest(t.replace("\r\n", "\n").as_bytes()));
         let mut parts = BTreeMap::new();
         parts.insert(
@@ -523,6 +504,13 @@ impl Indicator {
     /// the SQL text only): kept to recognise approvals recorded under it, whose definition may
     /// be approved again under the same version when its files did not change.
     pub fn legacy_hash(&self) -> String {
+        let fingerprint = self.fingerprint(Some(&self.sql));
+        hex::encode(Sha256::digest(fingerprint.to_string().as_bytes()))
+    }
+
+    /// The metadata that decides the numbers, as JSON (key order matters: serde_json keeps
+    /// insertion order here); with `sql`, the SQL text too, where the legacy hash had it.
+    fn fingerprint(&self, sql: Option<&str>) -> serde_json::Value {
         let d = &self.def;
         let mut fingerprint = serde_json::json!({
             "id": d.id,
@@ -537,15 +525,17 @@ impl Indicator {
             "disclosure": d.disclosure,
             "sources": d.sources,
             "periodicity": d.periodicity,
-            "sql": self.sql.replace("\r\n", "\n"),
         });
+        if let Some(sql) = sql {
+            fingerprint["sql"] = serde_json::json!(sql.replace("\r\n", "\n"));
+        }
         if let Some(r) = &d.reliability {
             fingerprint["reliability"] = serde_json::json!(r);
         }
         if !d.requires.is_empty() {
             fingerprint["requires"] = serde_json::json!(d.requires);
         }
-        hex::encode(Sha256::digest(fingerprint.to_string().as_bytes()))
+        fingerprint
     }
 
     /// The approval of the current version, if any.

@@ -348,6 +348,25 @@ mod tests {
         assert_eq!(from_batches(&[batch]).unwrap(), obs);
     }
 
+    /// Every stored observation, by snapshot.
+    async fn read_back(loc: &Location) -> Vec<Observation> {
+        let table = marsad_warehouse::tables::open(loc, OBSERVATIONS)
+            .await
+            .unwrap();
+        let ctx = datafusion::prelude::SessionContext::new();
+        table.update_datafusion_session(&ctx.state()).unwrap();
+        ctx.register_table("o", table.table_provider().await.unwrap())
+            .unwrap();
+        let batches = ctx
+            .sql("select * from o order by snapshot_id")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        from_batches(&batches).unwrap()
+    }
+
     /// A data directory whose observations table predates the `engine_version` column: the next
     /// compute adds the column (old rows read as NULL) and the old rows stay.
     #[tokio::test]
@@ -374,43 +393,15 @@ mod tests {
             .await
             .unwrap();
         // Old rows read back without the column.
-        let table = marsad_warehouse::tables::open(&loc, OBSERVATIONS)
-            .await
-            .unwrap();
-        let ctx = datafusion::prelude::SessionContext::new();
-        table.update_datafusion_session(&ctx.state()).unwrap();
-        ctx.register_table("o", table.table_provider().await.unwrap())
-            .unwrap();
-        let batches = ctx
-            .sql("select * from o")
-            .await
-            .unwrap()
-            .collect()
-            .await
-            .unwrap();
-        assert_eq!(from_batches(&batches).unwrap(), vec![observation(1, None)]);
+        assert_eq!(read_back(&loc).await, vec![observation(1, None)]);
 
         // The new schema writes snapshot 2 next to them.
         let new = to_batch(&[observation(2, Some("0.1.0"))]).unwrap();
         replace_snapshot_rows(&loc, OBSERVATIONS, &schema(), 2, vec![new])
             .await
             .unwrap();
-        let table = marsad_warehouse::tables::open(&loc, OBSERVATIONS)
-            .await
-            .unwrap();
-        let ctx = datafusion::prelude::SessionContext::new();
-        table.update_datafusion_session(&ctx.state()).unwrap();
-        ctx.register_table("o", table.table_provider().await.unwrap())
-            .unwrap();
-        let batches = ctx
-            .sql("select * from o order by snapshot_id")
-            .await
-            .unwrap()
-            .collect()
-            .await
-            .unwrap();
         assert_eq!(
-            from_batches(&batches).unwrap(),
+            read_back(&loc).await,
             vec![observation(1, None), observation(2, Some("0.1.0"))]
         );
     }

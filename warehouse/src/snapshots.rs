@@ -33,16 +33,9 @@ pub struct Snapshot {
 /// Read every row of a Delta table (small tables only: the registry, the snapshot log).
 pub async fn scan(table: &DeltaTable, name: &str) -> Result<Vec<RecordBatch>> {
     let ctx = SessionContext::new();
-    table
-        .update_datafusion_session(&ctx.state())
-        .map_err(WarehouseError::delta(name, "register the store of"))?;
-    let provider = table
-        .table_provider()
-        .await
-        .map_err(WarehouseError::scan(name))?;
     // A file that cannot be read names the table (not a bare "SQL:" error).
-    ctx.read_table(provider)
-        .map_err(WarehouseError::scan(name))?
+    crate::tables::frame(&ctx, table, name)
+        .await?
         .collect()
         .await
         .map_err(WarehouseError::scan(name))

@@ -115,6 +115,23 @@ pub fn known_tables() -> Vec<(String, SchemaRef)> {
     out
 }
 
+/// A DataFusion frame over a loaded Delta table in `ctx` (its object store registered); errors
+/// name the table.
+pub async fn frame(
+    ctx: &datafusion::prelude::SessionContext,
+    table: &DeltaTable,
+    name: &str,
+) -> Result<datafusion::prelude::DataFrame> {
+    table
+        .update_datafusion_session(&ctx.state())
+        .map_err(WarehouseError::delta(name, "register the store of"))?;
+    let provider = table
+        .table_provider()
+        .await
+        .map_err(WarehouseError::scan(name))?;
+    ctx.read_table(provider).map_err(WarehouseError::scan(name))
+}
+
 /// Load the newest version of a table.
 pub async fn open(loc: &Location, table: &str) -> Result<DeltaTable> {
     let url = loc.table_url(table)?;

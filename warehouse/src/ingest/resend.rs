@@ -85,17 +85,6 @@ fn session() -> SessionContext {
     SessionContext::new_with_state(state)
 }
 
-async fn frame(ctx: &SessionContext, table: &DeltaTable, name: &str) -> Result<DataFrame> {
-    table
-        .update_datafusion_session(&ctx.state())
-        .map_err(WarehouseError::delta(name, "register the store of"))?;
-    let provider = table
-        .table_provider()
-        .await
-        .map_err(WarehouseError::scan(name))?;
-    Ok(ctx.read_table(provider)?)
-}
-
 fn in_list(values: &BTreeSet<String>) -> Expr {
     ident(schema::LINEAGE_FILE).in_list(values.iter().map(|v| lit(v.clone())).collect(), false)
 }
@@ -147,7 +136,7 @@ pub async fn replace_resent(
     let table = tables::open(loc, &name).await?;
     let appended = table.version().unwrap_or(0) as i64;
     let ctx = session();
-    let all = frame(&ctx, &table, &name).await?;
+    let all = tables::frame(&ctx, &table, &name).await?;
     let columns = data_columns(&spec.schema);
     let incoming = all.clone().filter(in_list(shas))?;
 
@@ -330,9 +319,9 @@ pub async fn recount(
     let name = tables::staging(&spec.name);
     let ctx = session();
     let records = tables::open(loc, &tables::staging(&roll_up.of)).await?;
-    let records = frame(&ctx, &records, &roll_up.of).await?;
+    let records = tables::frame(&ctx, &records, &roll_up.of).await?;
     let table = tables::open(loc, &name).await?;
-    let current = frame(&ctx, &table, &name).await?;
+    let current = tables::frame(&ctx, &table, &name).await?;
 
     let measures: BTreeSet<&str> = std::iter::once(roll_up.count.as_str())
         .chain(roll_up.sums.iter().map(|(out, _)| out.as_str()))
