@@ -109,9 +109,11 @@ fn commit_properties_with(
     if let Some(check) = key_check {
         metadata.push((resend::KEY_CHECK.to_string(), serde_json::json!(check)));
     }
-    CommitProperties::default()
-        .with_metadata(metadata)
-        .with_application_transaction(Transaction::new(APP_ID, snapshot_id))
+    tables::keep_logs(
+        CommitProperties::default()
+            .with_metadata(metadata)
+            .with_application_transaction(Transaction::new(APP_ID, snapshot_id)),
+    )
 }
 
 fn failpoint(name: &str) {
@@ -649,8 +651,10 @@ pub(crate) async fn roll_back(loc: &Location, latest: &Snapshot) -> Result<Vec<S
             "table {name} is at version {newest} but snapshot {} names {version}: rolling back an interrupted ingest",
             latest.id
         );
-        let props = CommitProperties::default()
-            .with_metadata([(RESTORED_TO.to_string(), serde_json::json!(version))]);
+        let props = tables::keep_logs(
+            CommitProperties::default()
+                .with_metadata([(RESTORED_TO.to_string(), serde_json::json!(version))]),
+        );
         table
             .restore()
             .with_version_to_restore(version as u64)

@@ -8,11 +8,13 @@ use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
+use deltalake::kernel::transaction::CommitProperties;
 use deltalake::kernel::StructType;
 use deltalake::parquet::basic::{Compression, Encoding};
 use deltalake::parquet::file::properties::{EnabledStatistics, WriterProperties};
 use deltalake::parquet::schema::types::ColumnPath;
 use deltalake::protocol::SaveMode;
+use deltalake::TableProperty;
 use deltalake::{DeltaTable, DeltaTableBuilder};
 use marsad_pipelines::{schema, Feed};
 
@@ -132,6 +134,11 @@ pub async fn frame(
     ctx.read_table(provider).map_err(WarehouseError::scan(name))
 }
 
+/// Commit properties that never remove expired Delta logs (see [`create`]).
+pub fn keep_logs(props: CommitProperties) -> CommitProperties {
+    props.with_cleanup_expired_logs(Some(false))
+}
+
 /// Load the newest version of a table.
 pub async fn open(loc: &Location, table: &str) -> Result<DeltaTable> {
     let url = loc.table_url(table)?;
@@ -169,6 +176,12 @@ pub async fn exists(loc: &Location, table: &str) -> Result<bool> {
 }
 
 /// Create `table` with `schema` (version 0, no data) unless it exists; return it loaded.
+///
+/// Delta's default removes log files older than 30 days whenever it writes a checkpoint (every
+/// 100 commits): the versions that old snapshots name would no longer load. Marsad keeps every
+/// log (snapshots are the unit of truth, and a published figure must be found again), so its
+/// tables are created with `delta.enableExpiredLogCleanup = false`, and its commits say the same
+/// ([`keep_logs`]) for tables created before.
 pub async fn create(loc: &Location, table: &str, schema: &SchemaRef) -> Result<DeltaTable> {
     let url = loc.table_url(table)?;
     if let Some(dir) = loc.local_dir() {
@@ -188,6 +201,7 @@ pub async fn create(loc: &Location, table: &str, schema: &SchemaRef) -> Result<D
     t.create()
         .with_columns(fields.fields().cloned())
         .with_table_name(table)
+        .with_configuration_property(TableProperty::EnableExpiredLogCleanup, Some("false"))
         .with_save_mode(SaveMode::Ignore)
         .await
         .map_err(WarehouseError::delta(table, "create"))
@@ -236,4 +250,19 @@ pub async fn initialise(loc: &Location) -> Result<crate::Snapshot> {
     create(loc, SNAPSHOTS, &snapshots_schema()).await?;
     crate::snapshots::append(loc, 0, "initialise the warehouse", &[], &versions).await?;
     crate::snapshots::latest(loc).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every table Marsad creates keeps its expired logs, so old snapshots stay readable.
+    #[tokio::test]
+    async fn created_tables_keep_their_logs() {
+        let dir = tempfile::tempdir().unwrap();
+        let loc = Location::parse(&dir.path().display().to_string()).unwrap();
+        let t = create(&loc, RAW_FILES, &raw_files_schema()).await.unwrap();
+        let config = t.snapshot().unwrap().table_config();
+        assert_eq!(config.enable_expired_log_cleanup, Some(false));
+    }
 }
