@@ -27,9 +27,10 @@ use std::sync::Arc;
 
 use arrow::array::{Array, Float64Array, RecordBatch, StringArray};
 use arrow::datatypes::DataType;
+use datafusion::common::ScalarValue;
 use marsad_warehouse::derived::{self, OBSERVATIONS};
 use marsad_warehouse::session::WarehouseSession;
-use marsad_warehouse::Warehouse;
+use marsad_warehouse::{Warehouse, WarehouseError};
 
 use crate::catalog::{Catalog, Dimension, Indicator, Status, Unit};
 use crate::disclosure;
@@ -126,6 +127,9 @@ pub async fn compute(
     })
 }
 
+/// The query of [`stored`] (`sql/engine/stored_observations.sql`; `$1` is the snapshot id).
+const STORED_OBSERVATIONS: &str = include_str!("../../sql/engine/stored_observations.sql");
+
 /// The stored observations of the session's snapshot, if they were computed.
 pub async fn stored(session: &WarehouseSession) -> Result<Option<Vec<Observation>>> {
     let exists = session
@@ -139,12 +143,13 @@ pub async fn stored(session: &WarehouseSession) -> Result<Option<Vec<Observation
         return Ok(None);
     }
     let batches = session
-        .query(&format!(
-            "select * from indicators.observations where snapshot_id = {} \
-             order by indicator_id, period, ref_area, sex, age_band, source, variable",
-            session.snapshot.id
-        ))
-        .await?;
+        .sql(STORED_OBSERVATIONS)
+        .await?
+        .with_param_values(vec![ScalarValue::Int64(Some(session.snapshot.id))])
+        .map_err(WarehouseError::from)?
+        .collect()
+        .await
+        .map_err(WarehouseError::from)?;
     let obs = observations::from_batches(&batches)?;
     Ok((!obs.is_empty()).then_some(obs))
 }

@@ -8,6 +8,7 @@
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
+use datafusion::prelude::{col, lit};
 use deltalake::protocol::SaveMode;
 
 use crate::error::{Result, WarehouseError};
@@ -71,7 +72,8 @@ async fn replace_once(
     let written = t
         .write(batches)
         .with_save_mode(SaveMode::Overwrite)
-        .with_replace_where(format!("snapshot_id = {snapshot_id}"))
+        // A DataFusion expression, not SQL text: deltalake prints it in the commit as before.
+        .with_replace_where(col("snapshot_id").eq(lit(snapshot_id)))
         // A column the caller's schema gained (e.g. `engine_version`) is added to an existing
         // table; rows written before read it as NULL.
         .with_schema_mode(deltalake::operations::write::SchemaMode::Merge)

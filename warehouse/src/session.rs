@@ -81,19 +81,7 @@ impl WarehouseSession {
 
 /// Open a session over `snapshot`.
 pub async fn open(loc: &Location, snapshot: &Snapshot) -> Result<WarehouseSession> {
-    let config = SessionConfig::new()
-        .with_information_schema(true)
-        .with_default_catalog_and_schema(CATALOG, "public");
-    let runtime = RuntimeEnvBuilder::new()
-        .with_memory_limit(DEFAULT_MEMORY_LIMIT, 1.0)
-        .build_arc()?;
-    let ctx = SessionContext::new_with_config_rt(config, runtime);
-    let catalog = ctx
-        .catalog(CATALOG)
-        .ok_or_else(|| WarehouseError::Internal("the default catalog is missing".into()))?;
-    for schema in SCHEMAS {
-        catalog.register_schema(schema, Arc::new(MemorySchemaProvider::new()))?;
-    }
+    let ctx = new_context()?;
 
     let mut tables = Vec::with_capacity(snapshot.tables.len() + 1);
     for (name, version) in &snapshot.tables {
@@ -121,20 +109,54 @@ pub async fn open(loc: &Location, snapshot: &Snapshot) -> Result<WarehouseSessio
 
     // A table this build knows but the snapshot predates (written before the feed gained it)
     // reads as empty, so the views plan on every snapshot.
+    register_missing_tables(&ctx)?;
+    plan_on_top(&ctx).await?;
+    Ok(WarehouseSession {
+        ctx,
+        snapshot: snapshot.clone(),
+    })
+}
+
+/// A context configured as every warehouse session's (information schema, bounded memory,
+/// the warehouse's schemas), with no table yet.
+pub fn new_context() -> Result<SessionContext> {
+    let config = SessionConfig::new()
+        .with_information_schema(true)
+        .with_default_catalog_and_schema(CATALOG, "public");
+    let runtime = RuntimeEnvBuilder::new()
+        .with_memory_limit(DEFAULT_MEMORY_LIMIT, 1.0)
+        .build_arc()?;
+    let ctx = SessionContext::new_with_config_rt(config, runtime);
+    let catalog = ctx
+        .catalog(CATALOG)
+        .ok_or_else(|| WarehouseError::Internal("the default catalog is missing".into()))?;
+    for schema in SCHEMAS {
+        catalog.register_schema(schema, Arc::new(MemorySchemaProvider::new()))?;
+    }
+    Ok(ctx)
+}
+
+/// Register an empty in-memory table for every table this build knows that `ctx` has not
+/// registered (with its schema). In-memory tables take `insert`: the SQL tests fill them.
+pub fn register_missing_tables(ctx: &SessionContext) -> Result<()> {
     for (name, schema) in tables::known_tables() {
-        if !snapshot.tables.contains_key(&name) {
-            let (schema_name, table_name) =
-                name.split_once('.').unwrap_or(("public", name.as_str()));
+        let (schema_name, table_name) = name.split_once('.').unwrap_or(("public", name.as_str()));
+        let reference = TableReference::partial(schema_name, table_name);
+        if !ctx.table_exist(reference.clone())? {
             let empty = MemTable::try_new(schema, vec![vec![]])?;
-            ctx.register_table(
-                TableReference::partial(schema_name, table_name),
-                Arc::new(empty),
-            )?;
+            ctx.register_table(reference, Arc::new(empty))?;
         }
     }
-    register_dimensions(&ctx)?;
-    crate::survey_sql::register_functions(&ctx, crate::survey_sql::DEFAULT_LONELY_PSU);
-    crate::survey_sql::register_designs(&ctx)
+    Ok(())
+}
+
+/// Plan on the tables of `ctx` what every session has on top of them: the conformed
+/// dimensions, the survey aggregates (default lonely-PSU rule), the survey design views and the
+/// views of `sql/views/`.
+pub async fn plan_on_top(ctx: &SessionContext) -> Result<()> {
+    register_dimensions(ctx)?;
+    crate::survey_sql::register_functions(ctx, crate::survey_sql::DEFAULT_LONELY_PSU);
+    crate::survey_sql::register_designs(ctx)
         .await
         .map_err(|source| WarehouseError::View {
             view: format!("{}.*", crate::survey_sql::DESIGN_SCHEMA),
@@ -150,10 +172,7 @@ pub async fn open(loc: &Location, snapshot: &Snapshot) -> Result<WarehouseSessio
             })?;
         ctx.register_table(*view, df.into_view())?;
     }
-    Ok(WarehouseSession {
-        ctx,
-        snapshot: snapshot.clone(),
-    })
+    Ok(())
 }
 
 /// Conformed dimensions built from the code lists the pipelines map to (said once, there):

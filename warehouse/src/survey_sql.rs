@@ -160,11 +160,11 @@ pub async fn register_designs(ctx: &SessionContext) -> Result<()> {
     for (table, design) in latest {
         if ctx.table_exist(format!("staging.{table}").as_str())? {
             let id = table.strip_prefix("survey_").unwrap_or(&table);
-            let view = ctx.sql(&design.view_sql(&table)).await?.into_view();
-            ctx.register_table(
-                datafusion::common::TableReference::partial(DESIGN_SCHEMA, id),
-                view,
-            )?;
+            let view = ctx.sql(&design.view_sql(&table)?).await?.into_view();
+            let reference = datafusion::common::TableReference::partial(DESIGN_SCHEMA, id);
+            // Registering again replaces the view (the SQL tests refresh it after fixtures).
+            ctx.deregister_table(reference.clone())?;
+            ctx.register_table(reference, view)?;
         }
     }
     Ok(())
@@ -180,10 +180,16 @@ struct Design {
     fpc2: Option<String>,
 }
 
+/// The design view of a one-stage design (`sql/survey/design_view.sql`), a template.
+const DESIGN_VIEW: &str = include_str!("../../sql/survey/design_view.sql");
+/// The design view of a two-stage design (`sql/survey/design_view_two_stage.sql`), a template.
+const DESIGN_VIEW_TWO_STAGE: &str = include_str!("../../sql/survey/design_view_two_stage.sql");
+
 impl Design {
     /// The design view's query: respondents with the design under fixed names, and the PSU
-    /// (and SSU) counts of the whole sample joined back to every row.
-    fn view_sql(&self, table: &str) -> String {
+    /// (and SSU) counts of the whole sample joined back to every row — the template of
+    /// `sql/survey/` filled with this design's columns.
+    fn view_sql(&self, table: &str) -> Result<String> {
         let q = |c: &str| format!("r.\"{}\"", c.replace('"', "\"\""));
         let stratum = self.strata.as_deref().map(q).unwrap_or("'all'".into());
         // Without clusters each respondent is its own PSU: its line in its file.
@@ -192,37 +198,49 @@ impl Design {
             .as_deref()
             .map(q)
             .unwrap_or("r._source_sha256 || ' ' || r._source_position".into());
-        let fpc = self
-            .fpc
-            .as_deref()
-            .map(q)
-            .unwrap_or("cast(null as double)".into());
-        let mut select = format!(
-            "r.*, {w} as _weight, {stratum} as _stratum, {psu} as _psu, {fpc} as _fpc, \
-             d._stratum_psus",
-            w = q(&self.weight)
-        );
-        let mut from = format!(
-            "staging.\"{table}\" as r inner join (select {s} as _stratum, count(distinct {p}) as \
-             _stratum_psus from staging.\"{table}\" as r group by 1) as d on d._stratum = {s}",
-            s = stratum,
-            p = psu
-        );
-        if let Some(ssu) = self.ssu.as_deref().map(q) {
-            let fpc2 = self
-                .fpc2
-                .as_deref()
-                .map(q)
-                .unwrap_or("cast(null as double)".into());
-            select.push_str(&format!(", {ssu} as _ssu, {fpc2} as _fpc2, s._psu_ssus"));
-            from.push_str(&format!(
-                " inner join (select {stratum} as _stratum, {psu} as _psu, count(distinct {ssu}) \
-                 as _psu_ssus from staging.\"{table}\" as r group by 1, 2) as s \
-                 on s._stratum = {stratum} and s._psu = {psu}"
-            ));
-        }
-        format!("select {select} from {from}")
+        let null = || "cast(null as double)".to_string();
+        let fpc = self.fpc.as_deref().map(q).unwrap_or_else(null);
+        let mut values = vec![
+            ("table", format!("\"{}\"", table.replace('"', "\"\""))),
+            ("weight", q(&self.weight)),
+            ("stratum", stratum),
+            ("psu", psu),
+            ("fpc", fpc),
+        ];
+        let template = match self.ssu.as_deref() {
+            None => DESIGN_VIEW,
+            Some(ssu) => {
+                values.push(("ssu", q(ssu)));
+                values.push(("fpc2", self.fpc2.as_deref().map(q).unwrap_or_else(null)));
+                DESIGN_VIEW_TWO_STAGE
+            }
+        };
+        fill_template(template, &values)
     }
+}
+
+/// `template` with each `{name}` replaced by its value, in one pass (a value is never read as a
+/// template). A placeholder without a value, or an unclosed brace, is an error.
+fn fill_template(template: &str, values: &[(&str, String)]) -> Result<String> {
+    let mut out = String::with_capacity(template.len() + 256);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let close = rest[open..].find('}').ok_or_else(|| {
+            DataFusionError::Internal(format!(
+                "design view template: unclosed brace at {:?}",
+                &rest[open..]
+            ))
+        })?;
+        let name = &rest[open + 1..open + close];
+        let value = values.iter().find(|(n, _)| *n == name).ok_or_else(|| {
+            DataFusionError::Internal(format!("design view template: no value for {{{name}}}"))
+        })?;
+        out.push_str(&value.1);
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// The fields of the struct every survey aggregate returns.
