@@ -33,6 +33,10 @@
 //! - `hcp.published_total`: a 2024 national total row that differs from the published
 //!   36,828,330 (Warning);
 //! - `hcp.duplicate_cell`: the same (year, region, sex, age group) twice (Warning; both staged).
+//!
+//! Parts: `layout.rs` (which headers are population columns, cut rows), `cells.rs` (reading one
+//! cell), `rules.rs` (the consistency rules), `published.rs` (the published census figures the
+//! rules compare with, from `pipelines/data/rgph2024-legal-population.csv`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -49,35 +53,16 @@ use crate::source::RawFile;
 
 mod cells;
 mod layout;
+mod published;
 mod rules;
 
 use self::cells::*;
 use self::layout::*;
+pub use self::published::{published_legal_population_2024, rgph2024_regions};
 use self::rules::*;
 
 /// The staging table.
 pub const TABLE: &str = "hcp_population";
-
-/// The published legal population of Morocco at the 2024 census (RGPH 2024, 1 September 2024).
-pub const PUBLISHED_LEGAL_POPULATION_2024: i64 = 36_828_330;
-
-/// The published legal population of the twelve regions, RGPH 2024 (ISO code, French name,
-/// population), as in `data-samples/hcp/rgph2024-regions.csv`. They add up to
-/// [`PUBLISHED_LEGAL_POPULATION_2024`].
-pub const RGPH2024_REGIONS: [(&str, &str, i64); 12] = [
-    ("MA-01", "Tanger-Tétouan-Al Hoceïma", 4_030_222),
-    ("MA-02", "L'Oriental", 2_294_665),
-    ("MA-03", "Fès-Meknès", 4_467_911),
-    ("MA-04", "Rabat-Salé-Kénitra", 5_132_639),
-    ("MA-05", "Béni Mellal-Khénifra", 2_525_801),
-    ("MA-06", "Casablanca-Settat", 7_688_967),
-    ("MA-07", "Marrakech-Safi", 4_892_393),
-    ("MA-08", "Drâa-Tafilalet", 1_655_623),
-    ("MA-09", "Souss-Massa", 3_020_431),
-    ("MA-10", "Guelmim-Oued Noun", 448_685),
-    ("MA-11", "Laâyoune-Sakia El Hamra", 451_028),
-    ("MA-12", "Dakhla-Oued Ed-Dahab", 219_965),
-];
 
 /// Code of national rows.
 const NATIONAL: &str = "MA";

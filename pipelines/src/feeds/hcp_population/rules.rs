@@ -31,7 +31,7 @@ pub(super) fn check_totals(out: &mut Emitter, cells: &BTreeMap<Key, (i64, String
             (!regional.is_empty()).then(|| regional.iter().map(|r| r.1).sum());
         let national_detail = detail_total(cells, year, NATIONAL);
         if let (2024, Some(national)) = (year, get(year, NATIONAL, TOTAL, TOTAL)) {
-            if national != PUBLISHED_LEGAL_POPULATION_2024 {
+            if national != published_legal_population_2024() {
                 out.finding(
                     "hcp.published_total",
                     Severity::Warning,
@@ -39,7 +39,7 @@ pub(super) fn check_totals(out: &mut Emitter, cells: &BTreeMap<Key, (i64, String
                     format!(
                         "the national row says {}, the published legal population of Morocco (RGPH 2024) is {}",
                         fmt_n(national),
-                        fmt_n(PUBLISHED_LEGAL_POPULATION_2024)
+                        fmt_n(published_legal_population_2024())
                     ),
                 );
             }
@@ -172,7 +172,7 @@ pub(super) fn detail_total(
 /// years (nothing published to compare with).
 pub(super) fn compare_published(year: i64, sum: i64, what: &str) -> (Severity, String) {
     if year == 2024 {
-        if sum == PUBLISHED_LEGAL_POPULATION_2024 {
+        if sum == published_legal_population_2024() {
             (
                 Severity::Info,
                 format!(
@@ -186,8 +186,8 @@ pub(super) fn compare_published(year: i64, sum: i64, what: &str) -> (Severity, S
                 format!(
                     "{what} {}, the published legal population of Morocco (RGPH 2024) is {} (difference {})",
                     fmt_n(sum),
-                    fmt_n(PUBLISHED_LEGAL_POPULATION_2024),
-                    fmt_n(sum - PUBLISHED_LEGAL_POPULATION_2024)
+                    fmt_n(published_legal_population_2024()),
+                    fmt_n(sum - published_legal_population_2024())
                 ),
             )
         }

@@ -72,11 +72,11 @@ fn hcp_regions_sample() {
     assert!(strings(&sink, "sex").iter().all(|s| s == "_T"));
     assert!(strings(&sink, "age_group").iter().all(|s| s == "_T"));
     let sum: i64 = ints(&sink, "population").iter().sum();
-    let reference: i64 = RGPH2024_REGIONS.iter().map(|r| r.2).sum();
+    let reference: i64 = rgph2024_regions().iter().map(|r| r.2).sum();
     assert_eq!(sum, reference);
-    assert_eq!(sum, PUBLISHED_LEGAL_POPULATION_2024);
+    assert_eq!(sum, published_legal_population_2024());
     // The sample file is the constant table.
-    for ((code, _, n), (c, p)) in RGPH2024_REGIONS
+    for ((code, _, n), (c, p)) in rgph2024_regions()
         .iter()
         .zip(codes.iter().zip(ints(&sink, "population")))
     {
@@ -90,7 +90,7 @@ fn hcp_regions_sample() {
 
 #[test]
 fn hcp_regions_reference_names_parse() {
-    for (code, name, _) in RGPH2024_REGIONS {
+    for &(code, name, _) in rgph2024_regions() {
         assert_eq!(
             regions::parse_region(name).unwrap().unwrap().code,
             code,
@@ -112,16 +112,16 @@ fn hcp_national_sex_age_sample() {
         .filter(|&i| sexes[i] != "_T" && ages[i] != "_T")
         .map(|i| pops[i])
         .sum();
-    assert_eq!(detail, PUBLISHED_LEGAL_POPULATION_2024);
+    assert_eq!(detail, published_legal_population_2024());
     let grand = (0..pops.len())
         .find(|&i| sexes[i] == "_T" && ages[i] == "_T")
         .map(|i| pops[i]);
-    assert_eq!(grand, Some(PUBLISHED_LEGAL_POPULATION_2024));
+    assert_eq!(grand, Some(published_legal_population_2024()));
     let under15: i64 = (0..pops.len())
         .filter(|&i| ["0-4", "5-9", "10-14"].contains(&ages[i].as_str()))
         .map(|i| pops[i])
         .sum();
-    let share = under15 as f64 * 100.0 / PUBLISHED_LEGAL_POPULATION_2024 as f64;
+    let share = under15 as f64 * 100.0 / published_legal_population_2024() as f64;
     assert!((share - 26.5).abs() < 0.05, "{share}");
     assert!(ages.contains(&"85+".to_string()));
     assert!(report.worst() <= Some(Severity::Info), "{report}");

@@ -45,6 +45,10 @@
 //! The design row counts in the report's rows read and staged (one more than the respondents);
 //! its lineage position is the header's. For Parquet, positions are `line <n>` with `n` the
 //! 1-based row number.
+//!
+//! Parts: `design.rs` (the design file), `checks.rs` (row checks and design findings),
+//! `columns.rs` (column names and type inference), `from_csv.rs` and `from_parquet.rs` (reading
+//! each format); this file holds the entry points and the staging of the design row.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};

@@ -39,6 +39,10 @@
 //! difference when not); a missing total row is a warning (`ncmec.total_missing`); a country
 //! listed twice is an error (`ncmec.duplicate_country`); a table without Morocco is a warning
 //! (`ncmec.morocco_missing`).
+//!
+//! **Parts.** `pdf_rows.rs` reads the table out of a PDF, `tabular_rows.rs` out of a CSV file or a
+//! workbook, `years.rs` finds the year, `reconcile.rs` stages the rows and applies the rules;
+//! this file holds the entry points and the row types they share.
 
 use std::collections::BTreeMap;
 use std::io::Read;

@@ -25,6 +25,9 @@
 //! shared rules are remembered (a bounded cache per chunk), so each distinct spelling is folded
 //! once per chunk.
 //! The report id is replaced by its keyed token before the row leaves this module.
+//!
+//! Parts: `chunks.rs` (the chunk parser, run on every core), `cells.rs` (reading one cell); this
+//! file holds the entry points, the columns and the staging in file order.
 
 use std::sync::Arc;
 
