@@ -24,18 +24,17 @@ use arrow::datatypes::{DataType, Field, TimeUnit};
 use chrono::Datelike;
 
 use super::pmp_cases::{not_given, victim_age};
+use super::records::{lookup, RecordFeed};
 use super::{Feed, FeedContext};
-use crate::error::{PipelineError, Result};
+use crate::error::Result;
 use crate::format;
-use crate::formats::{RowCheck, Tabular};
+use crate::formats::Tabular;
 use crate::normalise::dates::{parse_date, parse_timestamp};
-use crate::normalise::headers::open_table;
 use crate::normalise::labels;
 use crate::normalise::sex::parse_sex;
-use crate::normalise::{fold, ColumnSpec};
-use crate::output::{rejected, Emitter, Sink, TableSpec, Value};
-use crate::pseudonym::UniqueTokens;
-use crate::report::{FeedReport, QuarantineRow, Severity};
+use crate::normalise::ColumnSpec;
+use crate::output::{Emitter, Sink, TableSpec, Value};
+use crate::report::{FeedReport, Severity};
 use crate::source::RawFile;
 
 /// Staging table name (`staging.emc_reports`).
@@ -291,114 +290,83 @@ struct YearTally {
     sexes: BTreeMap<String, u64>,
 }
 
+/// The record-feed skeleton `emc-reports` fills in.
+const FEED: RecordFeed = RecordFeed {
+    feed: Feed::EmcReports,
+    table: TABLE,
+    tables,
+    formats: &[Tabular::Csv, Tabular::JsonLines],
+    columns: COLUMNS,
+    id: ID,
+    id_column: "report_id",
+    id_label: "report id",
+};
+
 /// Read one export of EMC reports into `staging.emc_reports`. Needs the pseudonymisation key.
 pub fn read(file: &RawFile, ctx: &FeedContext, sink: &mut dyn Sink) -> Result<FeedReport> {
-    let feed = Feed::EmcReports;
-    let key = ctx.key(feed)?;
-    let spec = tables()
-        .into_iter()
-        .next()
-        .ok_or_else(|| PipelineError::Internal {
-            table: TABLE.into(),
-            detail: "no table spec".into(),
-        })?;
-    let (headers, rows) = open_table(
-        file,
-        feed.name(),
-        &[Tabular::Csv, Tabular::JsonLines],
-        COLUMNS,
-    )?;
-    let mut out = Emitter::new(feed.name(), file, sink)?;
-    let mut ids = UniqueTokens::new(key, "report_id", "report id");
     let mut tally: BTreeMap<i64, YearTally> = BTreeMap::new();
-    let shape = RowCheck::new(file, headers.names()).withholding_values();
-
-    for record in rows {
-        let record = record?;
-        if record.is_blank() {
-            continue;
-        }
-        let at = &record.position;
-        let cell = |i: usize| headers.cell(&record, i);
-        let mut bad: Vec<QuarantineRow> = shape.check(&record, at);
-
-        // The id is tokenised first; only the token is kept from here on.
-        let token = ids.token(at, cell(ID), &mut bad);
-
-        let received = match received(cell(RECEIVED)) {
-            Ok(r) => Some(r),
+    let mut out = FEED.read(file, ctx, sink, |r| {
+        let received = match received(r.cell(RECEIVED)) {
+            Ok(t) => Some(t),
             Err(reason) => {
-                bad.push(rejected(at, "received_at", Some(cell(RECEIVED)), reason));
+                r.reject("received_at", RECEIVED, reason);
                 None
             }
         };
-        let mut check = |column: &str, i: usize, r: std::result::Result<Value, String>| {
-            r.unwrap_or_else(|reason| {
-                bad.push(rejected(at, column, Some(cell(i)), reason));
-                Value::Null
-            })
-        };
-        let category = check(
+        let category = r.check(
             "category",
             CATEGORY,
-            lookup(CATEGORIES, cell(CATEGORY), "category"),
+            lookup(CATEGORIES, r.cell(CATEGORY), "", "category"),
         );
-        let sex = check("reporter_sex", SEX, parse_sex(cell(SEX)).map(Value::from));
-        let status = check("status", STATUS, status(cell(STATUS)));
-        let forwarded = check(
+        let sex = r.check("reporter_sex", SEX, parse_sex(r.cell(SEX)).map(Value::from));
+        let status = r.check("status", STATUS, status(r.cell(STATUS)));
+        let forwarded = r.check(
             "forwarded_to_platform",
             FORWARDED,
-            yes_no(cell(FORWARDED)).map(Value::from),
+            yes_no(r.cell(FORWARDED)).map(Value::from),
         );
-        let (age_cell, age_column) = if not_given(cell(AGE)) && headers.get(AGE_BAND).is_some() {
-            (cell(AGE_BAND), "victim_age_band")
+        let (age_at, age_column) = if not_given(r.cell(AGE)) && r.has(AGE_BAND) {
+            (AGE_BAND, "victim_age_band")
         } else {
-            (cell(AGE), "victim_age")
+            (AGE, "victim_age")
         };
-        let (age, band, minor) = match victim_age(age_cell) {
+        let (age, band, minor) = match victim_age(r.cell(age_at)) {
             Ok(triple) => triple,
             Err(reason) => {
-                bad.push(rejected(at, age_column, Some(age_cell), reason));
+                r.reject(age_column, age_at, reason);
                 (Value::Null, Value::Null, Value::Null)
             }
         };
 
-        match (token, received) {
-            (Some(token), Some((micros, year))) if bad.is_empty() => {
-                let t = tally.entry(year).or_default();
-                t.reports += 1;
-                let band_key = match &band {
-                    Value::Str(b) => b.clone(),
-                    _ => "unknown".to_string(),
-                };
-                *t.age_bands.entry(band_key).or_default() += 1;
-                let sex_key = match &sex {
-                    Value::Str(s) => s.clone(),
-                    _ => "_U".to_string(),
-                };
-                *t.sexes.entry(sex_key).or_default() += 1;
-                out.row(
-                    &spec,
-                    at,
-                    vec![
-                        token.into(),
-                        Value::Timestamp(micros),
-                        Value::Int(year),
-                        category,
-                        platform(cell(PLATFORM)),
-                        age,
-                        band,
-                        minor,
-                        sex,
-                        status,
-                        forwarded,
-                    ],
-                )?
-            }
-            _ => out.reject(bad)?,
-        }
-    }
-
+        let (Some(token), Some((micros, year))) = (r.accept(), received) else {
+            return None;
+        };
+        let t = tally.entry(year).or_default();
+        t.reports += 1;
+        let band_key = match &band {
+            Value::Str(b) => b.clone(),
+            _ => "unknown".to_string(),
+        };
+        *t.age_bands.entry(band_key).or_default() += 1;
+        let sex_key = match &sex {
+            Value::Str(s) => s.clone(),
+            _ => "_U".to_string(),
+        };
+        *t.sexes.entry(sex_key).or_default() += 1;
+        Some(vec![
+            token.into(),
+            Value::Timestamp(micros),
+            Value::Int(year),
+            category,
+            platform(r.cell(PLATFORM)),
+            age,
+            band,
+            minor,
+            sex,
+            status,
+            forwarded,
+        ])
+    })?;
     shares_add_up(&mut out, &tally);
     out.finish()
 }
@@ -414,34 +382,12 @@ fn received(cell: &str) -> std::result::Result<(i64, i64), String> {
     Ok((micros, date.year() as i64))
 }
 
-fn lookup(
-    table: &[(&'static str, &[&str])],
-    cell: &str,
-    what: &str,
-) -> std::result::Result<Value, String> {
-    let folded = fold(cell);
-    if folded.is_empty() {
-        return Err(format!("no {what} given"));
-    }
-    table
-        .iter()
-        .find(|(_, words)| words.iter().any(|w| fold(w) == folded))
-        .map(|(code, _)| Value::from(*code))
-        .ok_or_else(|| {
-            format!(
-                "unknown {what} `{}`; expected one of {}",
-                cell.trim(),
-                table.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
-            )
-        })
-}
-
 /// `processed` | `archived`; empty → null.
 fn status(cell: &str) -> std::result::Result<Value, String> {
     if not_given(cell) {
         return Ok(Value::Null);
     }
-    lookup(STATUSES, cell, "status")
+    lookup(STATUSES, cell, "", "status")
 }
 
 /// Lower case, trimmed; empty → null.
