@@ -444,7 +444,8 @@ mod tests {
     use super::*;
     use crate::output::MemorySink;
     use crate::pseudonym::PseudonymKey;
-    use arrow::array::{Array, BooleanArray, Int64Array, StringArray};
+    use crate::test_support::{all, column, ints, strings};
+    use arrow::array::{Array, BooleanArray, StringArray};
     use std::path::Path;
 
     const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../data-samples/emc/");
@@ -473,45 +474,15 @@ mod tests {
 
     fn rows(sink: &MemorySink) -> Rows {
         let b = sink.batch(TABLE).unwrap();
-        let int = |n: &str| {
-            b.column_by_name(n)
-                .unwrap()
-                .as_any()
-                .downcast_ref::<Int64Array>()
-                .unwrap()
-                .clone()
-        };
-        let s = |n: &str| {
-            b.column_by_name(n)
-                .unwrap()
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .unwrap()
-                .clone()
-        };
-        let age = int("victim_age");
-        let band = s("victim_age_band");
-        let minor = b
-            .column_by_name("victim_minor")
-            .unwrap()
-            .as_any()
-            .downcast_ref::<BooleanArray>()
-            .unwrap()
-            .clone();
+        let minor = column::<BooleanArray>(&b, "victim_minor");
         Rows {
-            year: int("year").values().to_vec(),
-            age: (0..age.len())
-                .map(|i| (!age.is_null(i)).then(|| age.value(i)))
-                .collect(),
-            band: (0..band.len())
-                .map(|i| (!band.is_null(i)).then(|| band.value(i).to_string()))
-                .collect(),
-            minor: (0..minor.len())
-                .map(|i| (!minor.is_null(i)).then(|| minor.value(i)))
-                .collect(),
-            sex: s("reporter_sex")
-                .iter()
-                .map(|v| v.unwrap_or("").to_string())
+            year: all(ints(sink, TABLE, "year")),
+            age: ints(sink, TABLE, "victim_age"),
+            band: strings(sink, TABLE, "victim_age_band"),
+            minor: minor.iter().collect(),
+            sex: strings(sink, TABLE, "reporter_sex")
+                .into_iter()
+                .map(Option::unwrap_or_default)
                 .collect(),
         }
     }
@@ -634,13 +605,7 @@ mod tests {
             let (_, sink) = ingest(&path).unwrap();
             assert!(std::fs::read_to_string(&path).unwrap().contains("EMC20"));
             let batch = sink.batch(TABLE).unwrap();
-            let tokens = batch
-                .column_by_name("report_token")
-                .unwrap()
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .unwrap()
-                .clone();
+            let tokens = column::<StringArray>(&batch, "report_token");
             let key = PseudonymKey::new(b"test-key-0123456789").unwrap();
             assert_eq!(
                 tokens.value(0),
@@ -701,22 +666,10 @@ mod tests {
         assert_eq!(r.band[1].as_deref(), Some("18-25"));
         assert_eq!(r.minor, vec![Some(true), Some(false)]);
         let b = sink.batch(TABLE).unwrap();
-        let platform = b
-            .column_by_name("platform")
-            .unwrap()
-            .as_any()
-            .downcast_ref::<StringArray>()
-            .unwrap()
-            .clone();
+        let platform = column::<StringArray>(&b, "platform");
         assert_eq!(platform.value(0), "tiktok");
         assert!(platform.is_null(1));
-        let category = b
-            .column_by_name("category")
-            .unwrap()
-            .as_any()
-            .downcast_ref::<StringArray>()
-            .unwrap()
-            .clone();
+        let category = column::<StringArray>(&b, "category");
         assert_eq!(category.value(0), "sextortion");
     }
 

@@ -488,7 +488,8 @@ mod tests {
     use super::*;
     use crate::output::MemorySink;
     use crate::pseudonym::PseudonymKey;
-    use arrow::array::{Array, Int64Array, StringArray};
+    use crate::test_support;
+    use arrow::array::{Array, StringArray};
     use std::collections::BTreeMap;
     use std::path::Path;
 
@@ -512,31 +513,11 @@ mod tests {
     }
 
     fn strings(sink: &MemorySink, name: &str) -> Vec<Option<String>> {
-        let batch = sink.batch(TABLE).unwrap();
-        let col = batch
-            .column_by_name(name)
-            .unwrap()
-            .as_any()
-            .downcast_ref::<StringArray>()
-            .unwrap()
-            .clone();
-        (0..col.len())
-            .map(|i| (!col.is_null(i)).then(|| col.value(i).to_string()))
-            .collect()
+        test_support::strings(sink, TABLE, name)
     }
 
     fn ints(sink: &MemorySink, name: &str) -> Vec<Option<i64>> {
-        let batch = sink.batch(TABLE).unwrap();
-        let col = batch
-            .column_by_name(name)
-            .unwrap()
-            .as_any()
-            .downcast_ref::<Int64Array>()
-            .unwrap()
-            .clone();
-        (0..col.len())
-            .map(|i| (!col.is_null(i)).then(|| col.value(i)))
-            .collect()
+        test_support::ints(sink, TABLE, name)
     }
 
     #[test]

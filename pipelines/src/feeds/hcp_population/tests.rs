@@ -3,8 +3,7 @@
 
 use super::*;
 use crate::output::MemorySink;
-use arrow::array::AsArray;
-use arrow::datatypes::Int64Type;
+use crate::test_support;
 use std::io::Write;
 
 const REGIONS_SAMPLE: &str = concat!(
@@ -34,23 +33,11 @@ fn temp(name: &str, text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
 }
 
 fn strings(sink: &MemorySink, col: &str) -> Vec<String> {
-    let b = sink.batch(TABLE).unwrap();
-    b.column_by_name(col)
-        .unwrap()
-        .as_string::<i32>()
-        .iter()
-        .map(|v| v.unwrap().to_string())
-        .collect()
+    test_support::all(test_support::strings(sink, TABLE, col))
 }
 
 fn ints(sink: &MemorySink, col: &str) -> Vec<i64> {
-    let b = sink.batch(TABLE).unwrap();
-    b.column_by_name(col)
-        .unwrap()
-        .as_primitive::<Int64Type>()
-        .iter()
-        .map(|v| v.unwrap())
-        .collect()
+    test_support::all(test_support::ints(sink, TABLE, col))
 }
 
 fn finding<'r>(report: &'r FeedReport, rule: &str) -> Vec<&'r crate::report::Finding> {

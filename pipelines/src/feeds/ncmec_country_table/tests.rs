@@ -4,6 +4,7 @@
 use super::*;
 use crate::format::thousands;
 use crate::output::MemorySink;
+use crate::test_support::column;
 use arrow::array::{Array, Int64Array, StringArray};
 use std::path::Path;
 
@@ -24,24 +25,8 @@ fn staged(sink: &MemorySink) -> Vec<Row> {
     let Some(batch) = sink.batch(TABLE) else {
         return Vec::new();
     };
-    let s = |name: &str| {
-        batch
-            .column_by_name(name)
-            .unwrap()
-            .as_any()
-            .downcast_ref::<StringArray>()
-            .unwrap()
-            .clone()
-    };
-    let i = |name: &str| {
-        batch
-            .column_by_name(name)
-            .unwrap()
-            .as_any()
-            .downcast_ref::<Int64Array>()
-            .unwrap()
-            .clone()
-    };
+    let s = |name: &str| column::<StringArray>(&batch, name);
+    let i = |name: &str| column::<Int64Array>(&batch, name);
     let (year, code, name, reports, kind, pos) = (
         i("year"),
         s("country_code"),
@@ -66,14 +51,7 @@ fn staged(sink: &MemorySink) -> Vec<Row> {
 fn quarantined(sink: &MemorySink) -> Vec<(String, String, String, String)> {
     let mut out = Vec::new();
     for b in &sink.quarantine {
-        let col = |n: &str| {
-            b.column_by_name(n)
-                .unwrap()
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .unwrap()
-                .clone()
-        };
+        let col = |n: &str| column::<StringArray>(b, n);
         let (p, c, v, r) = (col("position"), col("column"), col("value"), col("reason"));
         for i in 0..b.num_rows() {
             out.push((
