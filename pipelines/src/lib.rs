@@ -40,6 +40,8 @@ pub mod report;
 pub mod schema;
 pub mod source;
 pub mod synthetic;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 pub use error::{PipelineError, Result};
 pub use feeds::Feed;

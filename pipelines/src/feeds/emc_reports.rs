@@ -24,18 +24,17 @@ use arrow::datatypes::{DataType, Field, TimeUnit};
 use chrono::Datelike;
 
 use super::pmp_cases::{not_given, victim_age};
+use super::records::{lookup, RecordFeed};
 use super::{Feed, FeedContext};
-use crate::error::{PipelineError, Result};
+use crate::error::Result;
 use crate::format;
-use crate::formats::{RowCheck, Tabular};
+use crate::formats::Tabular;
 use crate::normalise::dates::{parse_date, parse_timestamp};
-use crate::normalise::headers::open_table;
 use crate::normalise::labels;
 use crate::normalise::sex::parse_sex;
-use crate::normalise::{fold, ColumnSpec};
-use crate::output::{rejected, Emitter, Sink, TableSpec, Value};
-use crate::pseudonym::UniqueTokens;
-use crate::report::{FeedReport, QuarantineRow, Severity};
+use crate::normalise::ColumnSpec;
+use crate::output::{Emitter, Sink, TableSpec, Value};
+use crate::report::{FeedReport, Severity};
 use crate::source::RawFile;
 
 /// Staging table name (`staging.emc_reports`).
@@ -291,114 +290,83 @@ struct YearTally {
     sexes: BTreeMap<String, u64>,
 }
 
+/// The record-feed skeleton `emc-reports` fills in.
+const FEED: RecordFeed = RecordFeed {
+    feed: Feed::EmcReports,
+    table: TABLE,
+    tables,
+    formats: &[Tabular::Csv, Tabular::JsonLines],
+    columns: COLUMNS,
+    id: ID,
+    id_column: "report_id",
+    id_label: "report id",
+};
+
 /// Read one export of EMC reports into `staging.emc_reports`. Needs the pseudonymisation key.
 pub fn read(file: &RawFile, ctx: &FeedContext, sink: &mut dyn Sink) -> Result<FeedReport> {
-    let feed = Feed::EmcReports;
-    let key = ctx.key(feed)?;
-    let spec = tables()
-        .into_iter()
-        .next()
-        .ok_or_else(|| PipelineError::Internal {
-            table: TABLE.into(),
-            detail: "no table spec".into(),
-        })?;
-    let (headers, rows) = open_table(
-        file,
-        feed.name(),
-        &[Tabular::Csv, Tabular::JsonLines],
-        COLUMNS,
-    )?;
-    let mut out = Emitter::new(feed.name(), file, sink)?;
-    let mut ids = UniqueTokens::new(key, "report_id", "report id");
     let mut tally: BTreeMap<i64, YearTally> = BTreeMap::new();
-    let shape = RowCheck::new(file, headers.names()).withholding_values();
-
-    for record in rows {
-        let record = record?;
-        if record.is_blank() {
-            continue;
-        }
-        let at = &record.position;
-        let cell = |i: usize| headers.cell(&record, i);
-        let mut bad: Vec<QuarantineRow> = shape.check(&record, at);
-
-        // The id is tokenised first; only the token is kept from here on.
-        let token = ids.token(at, cell(ID), &mut bad);
-
-        let received = match received(cell(RECEIVED)) {
-            Ok(r) => Some(r),
+    let mut out = FEED.read(file, ctx, sink, |r| {
+        let received = match received(r.cell(RECEIVED)) {
+            Ok(t) => Some(t),
             Err(reason) => {
-                bad.push(rejected(at, "received_at", Some(cell(RECEIVED)), reason));
+                r.reject("received_at", RECEIVED, reason);
                 None
             }
         };
-        let mut check = |column: &str, i: usize, r: std::result::Result<Value, String>| {
-            r.unwrap_or_else(|reason| {
-                bad.push(rejected(at, column, Some(cell(i)), reason));
-                Value::Null
-            })
-        };
-        let category = check(
+        let category = r.check(
             "category",
             CATEGORY,
-            lookup(CATEGORIES, cell(CATEGORY), "category"),
+            lookup(CATEGORIES, r.cell(CATEGORY), "", "category"),
         );
-        let sex = check("reporter_sex", SEX, parse_sex(cell(SEX)).map(Value::from));
-        let status = check("status", STATUS, status(cell(STATUS)));
-        let forwarded = check(
+        let sex = r.check("reporter_sex", SEX, parse_sex(r.cell(SEX)).map(Value::from));
+        let status = r.check("status", STATUS, status(r.cell(STATUS)));
+        let forwarded = r.check(
             "forwarded_to_platform",
             FORWARDED,
-            yes_no(cell(FORWARDED)).map(Value::from),
+            yes_no(r.cell(FORWARDED)).map(Value::from),
         );
-        let (age_cell, age_column) = if not_given(cell(AGE)) && headers.get(AGE_BAND).is_some() {
-            (cell(AGE_BAND), "victim_age_band")
+        let (age_at, age_column) = if not_given(r.cell(AGE)) && r.has(AGE_BAND) {
+            (AGE_BAND, "victim_age_band")
         } else {
-            (cell(AGE), "victim_age")
+            (AGE, "victim_age")
         };
-        let (age, band, minor) = match victim_age(age_cell) {
+        let (age, band, minor) = match victim_age(r.cell(age_at)) {
             Ok(triple) => triple,
             Err(reason) => {
-                bad.push(rejected(at, age_column, Some(age_cell), reason));
+                r.reject(age_column, age_at, reason);
                 (Value::Null, Value::Null, Value::Null)
             }
         };
 
-        match (token, received) {
-            (Some(token), Some((micros, year))) if bad.is_empty() => {
-                let t = tally.entry(year).or_default();
-                t.reports += 1;
-                let band_key = match &band {
-                    Value::Str(b) => b.clone(),
-                    _ => "unknown".to_string(),
-                };
-                *t.age_bands.entry(band_key).or_default() += 1;
-                let sex_key = match &sex {
-                    Value::Str(s) => s.clone(),
-                    _ => "_U".to_string(),
-                };
-                *t.sexes.entry(sex_key).or_default() += 1;
-                out.row(
-                    &spec,
-                    at,
-                    vec![
-                        token.into(),
-                        Value::Timestamp(micros),
-                        Value::Int(year),
-                        category,
-                        platform(cell(PLATFORM)),
-                        age,
-                        band,
-                        minor,
-                        sex,
-                        status,
-                        forwarded,
-                    ],
-                )?
-            }
-            _ => out.reject(bad)?,
-        }
-    }
-
+        let (Some(token), Some((micros, year))) = (r.accept(), received) else {
+            return None;
+        };
+        let t = tally.entry(year).or_default();
+        t.reports += 1;
+        let band_key = match &band {
+            Value::Str(b) => b.clone(),
+            _ => "unknown".to_string(),
+        };
+        *t.age_bands.entry(band_key).or_default() += 1;
+        let sex_key = match &sex {
+            Value::Str(s) => s.clone(),
+            _ => "_U".to_string(),
+        };
+        *t.sexes.entry(sex_key).or_default() += 1;
+        Some(vec![
+            token.into(),
+            Value::Timestamp(micros),
+            Value::Int(year),
+            category,
+            platform(r.cell(PLATFORM)),
+            age,
+            band,
+            minor,
+            sex,
+            status,
+            forwarded,
+        ])
+    })?;
     shares_add_up(&mut out, &tally);
     out.finish()
 }
@@ -414,34 +382,12 @@ fn received(cell: &str) -> std::result::Result<(i64, i64), String> {
     Ok((micros, date.year() as i64))
 }
 
-fn lookup(
-    table: &[(&'static str, &[&str])],
-    cell: &str,
-    what: &str,
-) -> std::result::Result<Value, String> {
-    let folded = fold(cell);
-    if folded.is_empty() {
-        return Err(format!("no {what} given"));
-    }
-    table
-        .iter()
-        .find(|(_, words)| words.iter().any(|w| fold(w) == folded))
-        .map(|(code, _)| Value::from(*code))
-        .ok_or_else(|| {
-            format!(
-                "unknown {what} `{}`; expected one of {}",
-                cell.trim(),
-                table.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
-            )
-        })
-}
-
 /// `processed` | `archived`; empty → null.
 fn status(cell: &str) -> std::result::Result<Value, String> {
     if not_given(cell) {
         return Ok(Value::Null);
     }
-    lookup(STATUSES, cell, "status")
+    lookup(STATUSES, cell, "", "status")
 }
 
 /// Lower case, trimmed; empty → null.
@@ -498,7 +444,8 @@ mod tests {
     use super::*;
     use crate::output::MemorySink;
     use crate::pseudonym::PseudonymKey;
-    use arrow::array::{Array, BooleanArray, Int64Array, StringArray};
+    use crate::test_support::{all, column, ints, strings};
+    use arrow::array::{Array, BooleanArray, StringArray};
     use std::path::Path;
 
     const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../data-samples/emc/");
@@ -527,45 +474,15 @@ mod tests {
 
     fn rows(sink: &MemorySink) -> Rows {
         let b = sink.batch(TABLE).unwrap();
-        let int = |n: &str| {
-            b.column_by_name(n)
-                .unwrap()
-                .as_any()
-                .downcast_ref::<Int64Array>()
-                .unwrap()
-                .clone()
-        };
-        let s = |n: &str| {
-            b.column_by_name(n)
-                .unwrap()
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .unwrap()
-                .clone()
-        };
-        let age = int("victim_age");
-        let band = s("victim_age_band");
-        let minor = b
-            .column_by_name("victim_minor")
-            .unwrap()
-            .as_any()
-            .downcast_ref::<BooleanArray>()
-            .unwrap()
-            .clone();
+        let minor = column::<BooleanArray>(&b, "victim_minor");
         Rows {
-            year: int("year").values().to_vec(),
-            age: (0..age.len())
-                .map(|i| (!age.is_null(i)).then(|| age.value(i)))
-                .collect(),
-            band: (0..band.len())
-                .map(|i| (!band.is_null(i)).then(|| band.value(i).to_string()))
-                .collect(),
-            minor: (0..minor.len())
-                .map(|i| (!minor.is_null(i)).then(|| minor.value(i)))
-                .collect(),
-            sex: s("reporter_sex")
-                .iter()
-                .map(|v| v.unwrap_or("").to_string())
+            year: all(ints(sink, TABLE, "year")),
+            age: ints(sink, TABLE, "victim_age"),
+            band: strings(sink, TABLE, "victim_age_band"),
+            minor: minor.iter().collect(),
+            sex: strings(sink, TABLE, "reporter_sex")
+                .into_iter()
+                .map(Option::unwrap_or_default)
                 .collect(),
         }
     }
@@ -688,13 +605,7 @@ mod tests {
             let (_, sink) = ingest(&path).unwrap();
             assert!(std::fs::read_to_string(&path).unwrap().contains("EMC20"));
             let batch = sink.batch(TABLE).unwrap();
-            let tokens = batch
-                .column_by_name("report_token")
-                .unwrap()
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .unwrap()
-                .clone();
+            let tokens = column::<StringArray>(&batch, "report_token");
             let key = PseudonymKey::new(b"test-key-0123456789").unwrap();
             assert_eq!(
                 tokens.value(0),
@@ -755,22 +666,10 @@ mod tests {
         assert_eq!(r.band[1].as_deref(), Some("18-25"));
         assert_eq!(r.minor, vec![Some(true), Some(false)]);
         let b = sink.batch(TABLE).unwrap();
-        let platform = b
-            .column_by_name("platform")
-            .unwrap()
-            .as_any()
-            .downcast_ref::<StringArray>()
-            .unwrap()
-            .clone();
+        let platform = column::<StringArray>(&b, "platform");
         assert_eq!(platform.value(0), "tiktok");
         assert!(platform.is_null(1));
-        let category = b
-            .column_by_name("category")
-            .unwrap()
-            .as_any()
-            .downcast_ref::<StringArray>()
-            .unwrap()
-            .clone();
+        let category = column::<StringArray>(&b, "category");
         assert_eq!(category.value(0), "sextortion");
     }
 

@@ -10,6 +10,7 @@ pub mod ncmec_referrals;
 pub mod pmp_case_table;
 pub mod pmp_cases;
 pub mod pmp_victims_judged;
+mod records;
 
 use crate::error::{PipelineError, Result};
 use crate::output::{Sink, TableSpec};

@@ -356,7 +356,7 @@ fn non_data_row(record: &Record, year_cell: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::output::MemorySink;
-    use arrow::array::{Array, Int64Array};
+    use crate::test_support;
     use std::path::Path;
 
     const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../data-samples/pmp/");
@@ -369,29 +369,14 @@ mod tests {
     }
 
     fn positions(sink: &MemorySink) -> Vec<String> {
-        let batch = sink.batch(TABLE).unwrap();
-        let col = batch
-            .column_by_name(crate::schema::LINEAGE_POSITION)
-            .unwrap()
-            .as_any()
-            .downcast_ref::<arrow::array::StringArray>()
-            .unwrap()
-            .clone();
-        col.iter().map(|v| v.unwrap_or("").to_string()).collect()
+        test_support::strings(sink, TABLE, crate::schema::LINEAGE_POSITION)
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect()
     }
 
     fn column(sink: &MemorySink, name: &str) -> Vec<Option<i64>> {
-        let batch = sink.batch(TABLE).unwrap();
-        let col = batch
-            .column_by_name(name)
-            .unwrap()
-            .as_any()
-            .downcast_ref::<Int64Array>()
-            .unwrap()
-            .clone();
-        (0..col.len())
-            .map(|i| (!col.is_null(i)).then(|| col.value(i)))
-            .collect()
+        test_support::ints(sink, TABLE, name)
     }
 
     fn some(v: &[i64]) -> Vec<Option<i64>> {

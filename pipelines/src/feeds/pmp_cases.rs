@@ -18,19 +18,17 @@
 
 use arrow::datatypes::{DataType, Field};
 
+use super::records::{lookup, RecordFeed};
 use super::{Feed, FeedContext};
-use crate::error::{PipelineError, Result};
-use crate::formats::{RowCheck, Tabular};
+use crate::error::Result;
+use crate::formats::Tabular;
 use crate::normalise::ages::{parse_age, Age};
 use crate::normalise::dates::{parse_date, parse_year};
-use crate::normalise::headers::open_table;
 use crate::normalise::regions::parse_region;
 use crate::normalise::sex::parse_sex;
 use crate::normalise::{fold, ColumnSpec};
-use crate::output::{rejected, Emitter, Sink, TableSpec, Value};
-use crate::pseudonym::UniqueTokens;
+use crate::output::{Sink, TableSpec, Value};
 use crate::report::FeedReport;
-use crate::report::QuarantineRow;
 use crate::source::RawFile;
 
 /// Staging table name (`staging.pmp_cases`).
@@ -315,81 +313,55 @@ pub fn tables() -> Vec<TableSpec> {
     .with_key(&["case_token"])]
 }
 
+/// The record-feed skeleton `pmp-cases` fills in.
+const FEED: RecordFeed = RecordFeed {
+    feed: Feed::PmpCases,
+    table: TABLE,
+    tables,
+    formats: &[Tabular::Csv, Tabular::Xlsx],
+    columns: COLUMNS,
+    id: REFERENCE,
+    id_column: "case_reference",
+    id_label: "case reference",
+};
+
 /// Read one case-level export into `staging.pmp_cases`. Needs the pseudonymisation key.
 pub fn read(file: &RawFile, ctx: &FeedContext, sink: &mut dyn Sink) -> Result<FeedReport> {
-    let feed = Feed::PmpCases;
-    let key = ctx.key(feed)?;
-    let spec = tables()
-        .into_iter()
-        .next()
-        .ok_or_else(|| PipelineError::Internal {
-            table: TABLE.into(),
-            detail: "no table spec".into(),
-        })?;
-    let (headers, rows) = open_table(file, feed.name(), &[Tabular::Csv, Tabular::Xlsx], COLUMNS)?;
-    let mut out = Emitter::new(feed.name(), file, sink)?;
-    let mut ids = UniqueTokens::new(key, "case_reference", "case reference");
-    let shape = RowCheck::new(file, headers.names()).withholding_values();
-
-    for record in rows {
-        let record = record?;
-        if record.is_blank() {
-            continue;
-        }
-        let at = &record.position;
-        let cell = |i: usize| headers.cell(&record, i);
-        let mut bad: Vec<QuarantineRow> = shape.check(&record, at);
-
-        // The reference is tokenised first; only the token is kept from here on.
-        let token = ids.token(at, cell(REFERENCE), &mut bad);
-
-        let mut check = |column: &str, i: usize, r: std::result::Result<Value, String>| {
-            r.unwrap_or_else(|reason| {
-                bad.push(rejected(at, column, Some(cell(i)), reason));
-                Value::Null
-            })
-        };
-        let court = check("court", COURT, court_level(cell(COURT)));
-        let region = check("region", REGION, region_code(cell(REGION)));
-        let year = check("year_registered", YEAR, year_registered(cell(YEAR)));
-        let articles = check(
+    let out = FEED.read(file, ctx, sink, |r| {
+        let court = r.check("court", COURT, court_level(r.cell(COURT)));
+        let region = r.check("region", REGION, region_code(r.cell(REGION)));
+        let year = r.check("year_registered", YEAR, year_registered(r.cell(YEAR)));
+        let articles = r.check(
             "articles",
             ARTICLES,
-            parse_articles(cell(ARTICLES)).map(Value::from),
+            parse_articles(r.cell(ARTICLES)).map(Value::from),
         );
-        let sex = check("victim_sex", SEX, parse_sex(cell(SEX)).map(Value::from));
-        let status = check(
+        let sex = r.check("victim_sex", SEX, parse_sex(r.cell(SEX)).map(Value::from));
+        let status = r.check(
             "status",
             STATUS,
-            lookup(STATUSES, cell(STATUS), "unknown", "status"),
+            lookup(STATUSES, r.cell(STATUS), "unknown", "status"),
         );
-        let (age, band) = match victim_age(cell(AGE)) {
+        let (age, band) = match victim_age(r.cell(AGE)) {
             Ok((age, band, _minor)) => (age, band),
             Err(reason) => {
-                bad.push(rejected(at, "victim_age", Some(cell(AGE)), reason));
+                r.reject("victim_age", AGE, reason);
                 (Value::Null, Value::Null)
             }
         };
-
-        match token {
-            Some(token) if bad.is_empty() => out.row(
-                &spec,
-                at,
-                vec![
-                    token.into(),
-                    court,
-                    region,
-                    year,
-                    articles,
-                    sex,
-                    age,
-                    band,
-                    status,
-                ],
-            )?,
-            _ => out.reject(bad)?,
-        }
-    }
+        let token = r.accept()?;
+        Some(vec![
+            token.into(),
+            court,
+            region,
+            year,
+            articles,
+            sex,
+            age,
+            band,
+            status,
+        ])
+    })?;
     out.finish()
 }
 
@@ -399,35 +371,6 @@ fn court_level(cell: &str) -> std::result::Result<Value, String> {
         return Ok(Value::Null);
     }
     lookup(COURTS, cell, "", "court")
-}
-
-/// Map `cell` through a table of codes and accepted words; empty → `empty` (or an error when
-/// `empty` is "").
-fn lookup(
-    table: &[(&'static str, &[&str])],
-    cell: &str,
-    empty: &'static str,
-    what: &str,
-) -> std::result::Result<Value, String> {
-    let folded = fold(cell);
-    if folded.is_empty() {
-        return if empty.is_empty() {
-            Err(format!("no {what} given"))
-        } else {
-            Ok(Value::from(empty))
-        };
-    }
-    table
-        .iter()
-        .find(|(_, words)| words.iter().any(|w| fold(w) == folded))
-        .map(|(code, _)| Value::from(*code))
-        .ok_or_else(|| {
-            format!(
-                "unknown {what} `{}`; expected one of {}",
-                cell.trim(),
-                table.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
-            )
-        })
 }
 
 /// Whether a cell says nothing: empty, or a "not given" word.
@@ -545,7 +488,8 @@ mod tests {
     use super::*;
     use crate::output::MemorySink;
     use crate::pseudonym::PseudonymKey;
-    use arrow::array::{Array, Int64Array, StringArray};
+    use crate::test_support;
+    use arrow::array::{Array, StringArray};
     use std::collections::BTreeMap;
     use std::path::Path;
 
@@ -569,31 +513,11 @@ mod tests {
     }
 
     fn strings(sink: &MemorySink, name: &str) -> Vec<Option<String>> {
-        let batch = sink.batch(TABLE).unwrap();
-        let col = batch
-            .column_by_name(name)
-            .unwrap()
-            .as_any()
-            .downcast_ref::<StringArray>()
-            .unwrap()
-            .clone();
-        (0..col.len())
-            .map(|i| (!col.is_null(i)).then(|| col.value(i).to_string()))
-            .collect()
+        test_support::strings(sink, TABLE, name)
     }
 
     fn ints(sink: &MemorySink, name: &str) -> Vec<Option<i64>> {
-        let batch = sink.batch(TABLE).unwrap();
-        let col = batch
-            .column_by_name(name)
-            .unwrap()
-            .as_any()
-            .downcast_ref::<Int64Array>()
-            .unwrap()
-            .clone();
-        (0..col.len())
-            .map(|i| (!col.is_null(i)).then(|| col.value(i)))
-            .collect()
+        test_support::ints(sink, TABLE, name)
     }
 
     #[test]

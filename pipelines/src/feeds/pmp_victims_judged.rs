@@ -107,7 +107,7 @@ pub fn read(file: &RawFile, _ctx: &FeedContext, sink: &mut dyn Sink) -> Result<F
 mod tests {
     use super::*;
     use crate::output::MemorySink;
-    use arrow::array::Int64Array;
+    use crate::test_support;
     use std::path::Path;
 
     const SAMPLE: &str = concat!(
@@ -123,15 +123,7 @@ mod tests {
     }
 
     fn ints(sink: &MemorySink, name: &str) -> Vec<i64> {
-        let batch = sink.batch(TABLE).unwrap();
-        batch
-            .column_by_name(name)
-            .unwrap()
-            .as_any()
-            .downcast_ref::<Int64Array>()
-            .unwrap()
-            .values()
-            .to_vec()
+        test_support::all(test_support::ints(sink, TABLE, name))
     }
 
     #[test]

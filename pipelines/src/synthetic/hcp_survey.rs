@@ -42,7 +42,7 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 use crate::error::{PipelineError, Result};
-use crate::feeds::hcp_population::{PUBLISHED_LEGAL_POPULATION_2024, RGPH2024_REGIONS};
+use crate::feeds::hcp_population::{published_legal_population_2024, rgph2024_regions};
 
 /// The data file written by [`write`].
 pub const SURVEY_FILE: &str = "enquete-violence-2025.csv";
@@ -70,7 +70,7 @@ const MALE_SHARE: [f64; 18] = [
 /// People under 15 in the frame: 26.5% of the published legal population, rounded down.
 pub const UNDER_15: i64 = 9_759_507;
 
-/// Invented urban share of each region's population (same order as [`RGPH2024_REGIONS`]).
+/// Invented urban share of each region's population (same order as [`rgph2024_regions`]).
 const URBAN_SHARE: [f64; 12] = [
     0.62, 0.70, 0.62, 0.72, 0.50, 0.77, 0.47, 0.38, 0.60, 0.70, 0.95, 0.75,
 ];
@@ -80,11 +80,11 @@ const PSUS_PER_STRATUM: usize = 10;
 const PEOPLE_PER_PSU: f64 = 150.0;
 
 /// National population 2024 by sex (`M`, `F`) and five-year age group: 36 cells adding up to
-/// [`PUBLISHED_LEGAL_POPULATION_2024`], the three bands under 15 to [`UNDER_15`]. Synthetic.
+/// [`published_legal_population_2024`], the three bands under 15 to [`UNDER_15`]. Synthetic.
 pub fn national_sex_age_2024() -> Vec<(&'static str, &'static str, i64)> {
     let young = allocate(UNDER_15, &BAND_WEIGHTS[..3]);
     let old = allocate(
-        PUBLISHED_LEGAL_POPULATION_2024 - UNDER_15,
+        published_legal_population_2024() - UNDER_15,
         &BAND_WEIGHTS[3..],
     );
     let mut cells = Vec::with_capacity(36);
@@ -144,7 +144,8 @@ pub fn write_national_sex_age(out: &Path) -> Result<u64> {
     let mut body = String::new();
     body.push_str("Année;Région;Sexe;Groupe d'âge;Population\n");
     body.push_str(&format!(
-        "2024;Maroc;Ensemble;Total;{PUBLISHED_LEGAL_POPULATION_2024}\n"
+        "2024;Maroc;Ensemble;Total;{}\n",
+        published_legal_population_2024()
     ));
     rows += 1;
     for sex in ["M", "F"] {
@@ -195,13 +196,13 @@ fpc_kind = "population"
 fn write_survey<W: Write>(w: &mut W, seed: u64) -> std::io::Result<u64> {
     let mut rng = SmallRng::seed_from_u64(seed);
     let youth = population_18_29() as f64;
-    let national = PUBLISHED_LEGAL_POPULATION_2024 as f64;
+    let national = published_legal_population_2024() as f64;
     writeln!(
         w,
         "ident;region;milieu;strate;grappe;sexe;age;violence_sexuelle_avant_18;poids;fpc"
     )?;
     let mut ident = 0u64;
-    for (r, (code, _, pop)) in RGPH2024_REGIONS.iter().enumerate() {
+    for (r, (code, _, pop)) in rgph2024_regions().iter().enumerate() {
         for (m, milieu) in ["urbain", "rural"].into_iter().enumerate() {
             let share = if m == 0 {
                 URBAN_SHARE[r]
@@ -244,7 +245,7 @@ mod tests {
         let cells = national_sex_age_2024();
         assert_eq!(cells.len(), 36);
         let total: i64 = cells.iter().map(|c| c.2).sum();
-        assert_eq!(total, PUBLISHED_LEGAL_POPULATION_2024);
+        assert_eq!(total, published_legal_population_2024());
         let under15: i64 = cells
             .iter()
             .filter(|c| ["0-4", "5-9", "10-14"].contains(&c.1))

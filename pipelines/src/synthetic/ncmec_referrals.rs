@@ -34,7 +34,7 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 use crate::error::{PipelineError, Result};
-use crate::feeds::hcp_population::RGPH2024_REGIONS;
+use crate::feeds::hcp_population::rgph2024_regions;
 
 /// The header the export writes.
 pub const CSV_HEADER: &str =
@@ -105,7 +105,8 @@ fn write_to<W: Write>(w: &mut W, rows: u64, seed: u64) -> std::io::Result<()> {
     let mut rng = SmallRng::seed_from_u64(seed);
     let types = weighted(&INCIDENT_TYPES.map(|(_, p)| p))?;
     let esps = weighted(&ESPS.map(|(_, p)| p))?;
-    let regions = weighted(&RGPH2024_REGIONS.map(|(_, _, pop)| pop as f64))?;
+    let populations: Vec<f64> = rgph2024_regions().iter().map(|r| r.2 as f64).collect();
+    let regions = weighted(&populations)?;
     let start = NaiveDate::from_ymd_opt(2023, 1, 1).unwrap_or_default();
     let days_in_year = 365u64;
 
@@ -126,7 +127,7 @@ fn write_to<W: Write>(w: &mut W, rows: u64, seed: u64) -> std::io::Result<()> {
         let region = if rng.gen_bool(BLANK_REGION) {
             ""
         } else {
-            RGPH2024_REGIONS[regions.sample(&mut rng)].1
+            rgph2024_regions()[regions.sample(&mut rng)].1
         };
         let files = file_count(&mut rng, t);
         let actionable = if rng.gen_bool(ACTIONABLE) {
