@@ -11,7 +11,7 @@ pub struct Args {
 
 pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
     let warehouse = super::open_warehouse(data_dir).await?;
-    let swept = marsad_warehouse::vacuum::run(warehouse.location()).await?;
+    let swept = marsad_warehouse::recovery::vacuum(warehouse.location()).await?;
     for table in &swept.rolled_back {
         println!("rolled back {table} to the version its latest snapshot names");
     }

@@ -77,7 +77,7 @@ async fn replace_once(
         // A column the caller's schema gained (e.g. `engine_version`) is added to an existing
         // table; rows written before read it as NULL.
         .with_schema_mode(deltalake::operations::write::SchemaMode::Merge)
-        .with_commit_properties(tables::keep_logs(Default::default()))
+        .with_commit_properties(crate::commit::keep_logs(Default::default()))
         .await
         .map_err(WarehouseError::delta(
             table,

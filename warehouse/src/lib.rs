@@ -24,7 +24,9 @@
 //! - [`snapshots`]: the snapshot log — read the latest or a pinned snapshot, append one.
 //! - [`archive`]: content-addressed, read-only copies of every raw file (copied while hashed).
 //! - [`derived`]: tables computed from a snapshot (indicator observations), replaced per snapshot.
-//! - [`ingest`]: the one commit path (all or nothing, idempotent by sha256, recovery).
+//! - [`commit`]: what every commit carries (provenance, idempotence, key check, logs kept).
+//! - [`ingest`]: the one commit path (all or nothing, idempotent by sha256, records by key).
+//! - [`recovery`]: the ingest lock, rolling back an interrupted ingest, `marsad vacuum`.
 //! - [`session`]: a DataFusion session over a pinned snapshot, with the views of `sql/views/`.
 //! - [`query`]: the one path for a person's SQL: refusals, limits, the budget and its settings.
 //! - [`views`]: the SQL view files, embedded at build time.
@@ -35,11 +37,13 @@
 //! - [`error`]: the crate's error type.
 
 pub mod archive;
+pub mod commit;
 pub mod derived;
 pub mod error;
 pub mod ingest;
 pub mod location;
 pub mod query;
+pub mod recovery;
 pub mod session;
 pub mod snapshots;
 pub mod survey;
@@ -67,9 +71,9 @@ impl Warehouse {
     /// Open the warehouse at `location`, which must exist: a location without a snapshot log is
     /// an error naming it (a mistyped `--data-dir` must not read as an empty warehouse), and so
     /// is an unreadable log. Creates nothing, takes no lock and recovers nothing (the next ingest
-    /// does, see [`ingest::recover`]), so readers never hold up an ingest.
+    /// does, see [`recovery::recover`]), so readers never hold up an ingest.
     pub async fn open(location: Location) -> Result<Self> {
-        tables::existing(&location).await?;
+        snapshots::existing(&location).await?;
         Ok(Warehouse { location })
     }
 
@@ -77,7 +81,7 @@ impl Warehouse {
     /// snapshot 0) if there is none: for the commands that load data (ingest, demo). An
     /// unreadable snapshot log is an error here too; nothing is created over it.
     pub async fn create_or_open(location: Location) -> Result<Self> {
-        tables::initialise(&location).await?;
+        snapshots::initialise(&location).await?;
         Ok(Warehouse { location })
     }
 

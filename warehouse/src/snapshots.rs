@@ -178,7 +178,7 @@ pub async fn append(
             )),
         ],
     )?;
-    let props = crate::ingest::commit_properties(id, files);
+    let props = crate::commit::commit_properties(id, files);
     let mut writer = RecordBatchWriter::for_table(&table)
         .map_err(WarehouseError::delta(SNAPSHOTS, "open a writer on"))?
         .with_commit_properties(props);
@@ -191,4 +191,49 @@ pub async fn append(
         .await
         .map_err(WarehouseError::delta(SNAPSHOTS, "commit"))?;
     Ok(id)
+}
+
+/// The latest snapshot of the warehouse at `loc`, which must exist: no snapshot log there is an
+/// error naming the location, an unreadable one an error naming the table (the one read of the
+/// log at start-up).
+pub async fn existing(loc: &Location) -> Result<Snapshot> {
+    let absent = |detail: &str| {
+        WarehouseError::Location {
+        location: loc.to_string(),
+        detail: format!(
+            "{detail}; `marsad ingest` or `marsad demo` create a warehouse, other commands only read one"
+        ),
+    }
+    };
+    if !tables::exists(loc, SNAPSHOTS).await? {
+        return Err(absent(
+            "no Marsad warehouse here (no snapshot log registry/snapshots)",
+        ));
+    }
+    match all(loc).await?.pop() {
+        Some(latest) => Ok(latest),
+        None => Err(absent(
+            "the snapshot log has no snapshot (a creation was interrupted)",
+        )),
+    }
+}
+
+/// Create every known table and snapshot 0, unless the snapshot log already has a snapshot;
+/// return the latest snapshot either way. A log that exists but cannot be read is an error,
+/// never a reason to write a new snapshot 0 over it: that would give two snapshots one id.
+pub async fn initialise(loc: &Location) -> Result<Snapshot> {
+    if tables::exists(loc, SNAPSHOTS).await? {
+        // A log with no snapshot is a creation interrupted before snapshot 0: finish it.
+        if let Some(latest) = all(loc).await?.pop() {
+            return Ok(latest);
+        }
+    }
+    let mut versions = Vec::new();
+    for (name, schema) in tables::known_tables() {
+        let t = tables::create(loc, &name, &schema).await?;
+        versions.push((name, t.version().unwrap_or(0) as i64));
+    }
+    tables::create(loc, SNAPSHOTS, &tables::snapshots_schema()).await?;
+    append(loc, 0, "initialise the warehouse", &[], &versions).await?;
+    latest(loc).await
 }

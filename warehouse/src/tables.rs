@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
-use deltalake::kernel::transaction::CommitProperties;
 use deltalake::kernel::StructType;
 use deltalake::parquet::basic::{Compression, Encoding};
 use deltalake::parquet::file::properties::{EnabledStatistics, WriterProperties};
@@ -134,11 +133,6 @@ pub async fn frame(
     ctx.read_table(provider).map_err(WarehouseError::scan(name))
 }
 
-/// Commit properties that never remove expired Delta logs (see [`create`]).
-pub fn keep_logs(props: CommitProperties) -> CommitProperties {
-    props.with_cleanup_expired_logs(Some(false))
-}
-
 /// Load the newest version of a table.
 pub async fn open(loc: &Location, table: &str) -> Result<DeltaTable> {
     let url = loc.table_url(table)?;
@@ -181,7 +175,7 @@ pub async fn exists(loc: &Location, table: &str) -> Result<bool> {
 /// 100 commits): the versions that old snapshots name would no longer load. Marsad keeps every
 /// log (snapshots are the unit of truth, and a published figure must be found again), so its
 /// tables are created with `delta.enableExpiredLogCleanup = false`, and its commits say the same
-/// ([`keep_logs`]) for tables created before.
+/// ([`crate::commit::keep_logs`]) for tables created before.
 pub async fn create(loc: &Location, table: &str, schema: &SchemaRef) -> Result<DeltaTable> {
     let url = loc.table_url(table)?;
     if let Some(dir) = loc.local_dir() {
@@ -205,51 +199,6 @@ pub async fn create(loc: &Location, table: &str, schema: &SchemaRef) -> Result<D
         .with_save_mode(SaveMode::Ignore)
         .await
         .map_err(WarehouseError::delta(table, "create"))
-}
-
-/// The latest snapshot of the warehouse at `loc`, which must exist: no snapshot log there is an
-/// error naming the location, an unreadable one an error naming the table (the one read of the
-/// log at start-up).
-pub async fn existing(loc: &Location) -> Result<crate::Snapshot> {
-    let absent = |detail: &str| {
-        WarehouseError::Location {
-        location: loc.to_string(),
-        detail: format!(
-            "{detail}; `marsad ingest` or `marsad demo` create a warehouse, other commands only read one"
-        ),
-    }
-    };
-    if !exists(loc, SNAPSHOTS).await? {
-        return Err(absent(
-            "no Marsad warehouse here (no snapshot log registry/snapshots)",
-        ));
-    }
-    match crate::snapshots::all(loc).await?.pop() {
-        Some(latest) => Ok(latest),
-        None => Err(absent(
-            "the snapshot log has no snapshot (a creation was interrupted)",
-        )),
-    }
-}
-
-/// Create every known table and snapshot 0, unless the snapshot log already has a snapshot;
-/// return the latest snapshot either way. A log that exists but cannot be read is an error,
-/// never a reason to write a new snapshot 0 over it: that would give two snapshots one id.
-pub async fn initialise(loc: &Location) -> Result<crate::Snapshot> {
-    if exists(loc, SNAPSHOTS).await? {
-        // A log with no snapshot is a creation interrupted before snapshot 0: finish it.
-        if let Some(latest) = crate::snapshots::all(loc).await?.pop() {
-            return Ok(latest);
-        }
-    }
-    let mut versions = Vec::new();
-    for (name, schema) in known_tables() {
-        let t = create(loc, &name, &schema).await?;
-        versions.push((name, t.version().unwrap_or(0) as i64));
-    }
-    create(loc, SNAPSHOTS, &snapshots_schema()).await?;
-    crate::snapshots::append(loc, 0, "initialise the warehouse", &[], &versions).await?;
-    crate::snapshots::latest(loc).await
 }
 
 #[cfg(test)]

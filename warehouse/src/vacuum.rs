@@ -1,7 +1,7 @@
 //! Reclaiming what no snapshot owns. An ingest that is killed, aborted or refused leaves files
 //! behind: Parquet files it streamed but never committed (and, on a local directory, the
 //! `part-….parquet#N` temporary files of an upload cut short), the files of commits that
-//! [`crate::ingest`]'s recovery rolled back, tables it never got to create, and raw files it
+//! [`crate::recovery`] rolled back, tables it never got to create, and raw files it
 //! archived (or was still copying, `raw/.incoming-*`) without a snapshot naming them.
 //!
 //! [`sweep`] removes every such file and nothing else. A file is kept when the snapshot log may
@@ -14,7 +14,7 @@
 //! written outside the ingest lock, are not swept.
 //!
 //! A sweep must run under the ingest lock: every ingest sweeps after its recovery, and
-//! [`run`] (`marsad vacuum`) takes the lock to do the same on demand.
+//! [`crate::recovery::vacuum`] (`marsad vacuum`) takes the lock to do the same on demand.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -40,19 +40,6 @@ pub struct Swept {
     pub files: Vec<String>,
     /// Their total size.
     pub bytes: u64,
-}
-
-/// `marsad vacuum`: under the ingest lock, roll back what an interrupted ingest committed and
-/// remove every file no snapshot owns.
-pub async fn run(loc: &Location) -> Result<Swept> {
-    let _lock = crate::ingest::lock(loc)?;
-    let latest = snapshots::latest(loc).await?;
-    let rolled_back = crate::ingest::roll_back(loc, &latest).await?;
-    let swept = sweep(loc).await?;
-    Ok(Swept {
-        rolled_back,
-        ..swept
-    })
 }
 
 /// Remove every file under the snapshot-log tables and the raw-file archive that no snapshot
@@ -419,7 +406,7 @@ mod tests {
         assert!(leaked > 2200, "{leaked} bytes leaked");
 
         let latest = wh.latest().await.unwrap();
-        let restored = crate::ingest::recover(&loc, &latest).await.unwrap();
+        let restored = crate::recovery::recover(&loc, &latest).await.unwrap();
         assert_eq!(restored, vec![QUARANTINE.to_string()]);
         assert_eq!(data_bytes(&root), clean);
         assert_eq!(
@@ -431,7 +418,7 @@ mod tests {
         assert_eq!(quarantined(&wh, 0).await, vec![Some(0)]);
 
         // Nothing left to remove: a second sweep removes nothing.
-        let again = run(&loc).await.unwrap();
+        let again = crate::recovery::vacuum(&loc).await.unwrap();
         assert_eq!(again, Swept::default());
     }
 

@@ -39,8 +39,7 @@ use crate::tables;
 
 /// Memory the key check of one table may hold before it spills to disk (bytes).
 pub const KEY_CHECK_MEMORY: usize = 512 << 20;
-/// Commit-info key of the pseudonymisation key check value.
-pub const KEY_CHECK: &str = "marsad.pseudonym_key_check";
+pub use crate::commit::KEY_CHECK;
 /// The label whose HMAC under the pseudonymisation key is the key check value.
 const KEY_CHECK_LABEL: &str = "marsad pseudonym key check v1";
 
