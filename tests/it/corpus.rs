@@ -416,11 +416,12 @@ fn corpus() -> Vec<Case> {
         ));
     }
     // .xls and .ods: calamine lays out every sheet when it opens the workbook. A DIMENSIONS
-    // record claiming 65536 × 256 cells, two cells at A1 and IV65536, an .ods row of 16384
-    // filled cells repeated 6000 times (98 million cells): each refused by sheet name.
+    // record claiming a billion rows × 256 columns (calamine reserves 10 TB: an abort), two
+    // cells at A1 and IV65536 (1.5 GB), an .ods row of 16384 filled cells repeated 6000 times
+    // (98 million cells, 11 GB): each refused by sheet name.
     let one = biff_number(0, 0, 2021.0);
     let far = [biff_number(0, 0, 2021.0), biff_number(65_535, 255, 1.0)].concat();
-    let claims = [biff_dimensions((0, 65_536), (0, 256)), one.clone()].concat();
+    let claims = [biff_dimensions((0, 1_000_000_000), (0, 256)), one.clone()].concat();
     let repeated = r#"<table:table-row table:number-rows-repeated="6000"><table:table-cell table:number-columns-repeated="16384" office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell></table:table-row>"#;
     for feed in [Feed::PmpCaseTable, Feed::NcmecCountryTable] {
         cases.push(case(
@@ -430,7 +431,7 @@ fn corpus() -> Vec<Case> {
             Refused(&[
                 "sheet 'AESE'",
                 "DIMENSIONS",
-                "65536 rows × 256 columns",
+                "1000000000 rows × 256 columns",
                 "limit",
             ]),
         ));

@@ -490,6 +490,19 @@ mod tests {
     }
 
     #[test]
+    fn a_looping_sector_chain_is_refused() {
+        let sectors = [[1u8; 512], [2u8; 512]];
+        let sector = |id: u32| Ok(&sectors[id as usize][..]);
+        // 0 → 1 → 0 → …: calamine would read it until the stream's claimed length.
+        assert_eq!(
+            chain(0, &[1, 0], u64::MAX, sector).unwrap_err(),
+            "a sector chain loops (at sector 0)"
+        );
+        let read = chain(0, &[1, END_OF_CHAIN], 600, sector).unwrap();
+        assert_eq!((read.len(), read[511], read[599]), (600, 1, 2));
+    }
+
+    #[test]
     fn dimensions_are_read_as_calamine_reads_them() {
         // BIFF8: rows 0..65536 (end exclusive), columns 0..256.
         let mut huge = Vec::new();
