@@ -186,6 +186,127 @@ fn xlsx(cells: &str) -> Vec<u8> {
     ])
 }
 
+/// One BIFF8 record: type, length, data.
+fn biff(typ: u16, data: &[u8]) -> Vec<u8> {
+    let mut r = typ.to_le_bytes().to_vec();
+    r.extend_from_slice(&(data.len() as u16).to_le_bytes());
+    r.extend_from_slice(data);
+    r
+}
+
+/// A Number cell record (row and column 0-based).
+fn biff_number(row: u16, col: u16, value: f64) -> Vec<u8> {
+    let mut d = row.to_le_bytes().to_vec();
+    d.extend_from_slice(&col.to_le_bytes());
+    d.extend_from_slice(&0u16.to_le_bytes()); // XF index
+    d.extend_from_slice(&value.to_le_bytes());
+    biff(0x0203, &d)
+}
+
+/// A BIFF8 DIMENSIONS record: rows `first..end`, columns `first..end` (ends exclusive).
+fn biff_dimensions(rows: (u32, u32), cols: (u16, u16)) -> Vec<u8> {
+    let mut d = rows.0.to_le_bytes().to_vec();
+    d.extend_from_slice(&rows.1.to_le_bytes());
+    d.extend_from_slice(&cols.0.to_le_bytes());
+    d.extend_from_slice(&cols.1.to_le_bytes());
+    d.extend_from_slice(&[0, 0]);
+    biff(0x0200, &d)
+}
+
+/// An .xls workbook (a compound file holding a BIFF8 Workbook stream) whose one worksheet,
+/// "AESE", holds `sheet` (records between its BOF and EOF).
+fn xls(sheet: &[u8]) -> Vec<u8> {
+    let bof = |dt: u16| {
+        let mut d = 0x0600u16.to_le_bytes().to_vec();
+        d.extend_from_slice(&dt.to_le_bytes());
+        d.extend_from_slice(&[0; 12]);
+        biff(0x0809, &d)
+    };
+    let eof = biff(0x000A, &[]);
+    let bound_sheet = |pos: u32| {
+        let mut d = pos.to_le_bytes().to_vec();
+        d.extend_from_slice(&[0, 0, 4, 0]); // visible, worksheet, 4 characters, one byte each
+        d.extend_from_slice(b"AESE");
+        biff(0x0085, &d)
+    };
+    let globals_len = bof(5).len() + bound_sheet(0).len() + eof.len();
+    let mut stream = [
+        bof(5),
+        bound_sheet(globals_len as u32),
+        eof.clone(),
+        bof(0x10),
+    ]
+    .concat();
+    stream.extend_from_slice(sheet);
+    stream.extend_from_slice(&eof);
+    cfb(&stream)
+}
+
+/// The smallest compound file (MS-CFB, 512-byte sectors) holding `stream` as "Workbook":
+/// sector 0 the allocation table, 1 the directory, 2… the stream, padded to 4096 bytes so it
+/// lives in regular sectors (zero bytes read as empty records).
+fn cfb(stream: &[u8]) -> Vec<u8> {
+    const END: u32 = 0xFFFF_FFFE;
+    let mut data = stream.to_vec();
+    data.resize(data.len().max(4096).div_ceil(512) * 512, 0);
+    let n = data.len() / 512;
+    assert!(n + 2 <= 128, "one allocation sector");
+    let mut out = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    out.extend_from_slice(&[0; 16]); // class id
+    for v in [0x003Eu16, 3, 0xFFFE, 9, 6, 0, 0, 0] {
+        out.extend_from_slice(&v.to_le_bytes()); // versions, byte order, shifts, reserved
+    }
+    for v in [0u32, 1, 1, 0, 4096, END, 0, END, 0, 0] {
+        out.extend_from_slice(&v.to_le_bytes()); // counts, directory start, cutoff, mini, DIFAT
+    }
+    out.resize(512, 0xFF);
+    let mut fat = vec![0xFFFF_FFFDu32, END];
+    fat.extend((3..n as u32 + 2).chain([END]));
+    fat.resize(128, 0xFFFF_FFFF);
+    out.extend(fat.iter().flat_map(|v| v.to_le_bytes()));
+    let entry = |name: &str, typ: u8, child: u32, start: u32, size: u32| {
+        let mut e: Vec<u8> = name
+            .encode_utf16()
+            .chain([0])
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        let name_len = e.len() as u16;
+        e.resize(64, 0);
+        e.extend_from_slice(&name_len.to_le_bytes());
+        e.extend_from_slice(&[typ, 1]); // type, black
+        for v in [0xFFFF_FFFFu32, 0xFFFF_FFFF, child] {
+            e.extend_from_slice(&v.to_le_bytes()); // left, right, child
+        }
+        e.resize(116, 0);
+        e.extend_from_slice(&start.to_le_bytes());
+        e.extend_from_slice(&size.to_le_bytes());
+        e.resize(128, 0);
+        e
+    };
+    out.extend(entry("Root Entry", 5, 1, END, 0));
+    out.extend(entry("Workbook", 2, 0xFFFF_FFFF, 2, data.len() as u32));
+    out.resize(1024 + 512, 0);
+    out.extend_from_slice(&data);
+    out
+}
+
+/// A minimal .ods whose one table, "AESE", holds `rows` (`<table:table-row>` elements).
+fn ods(rows: &str) -> Vec<u8> {
+    zip(&[
+        stored("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
+        stored(
+            "META-INF/manifest.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#,
+        ),
+        stored(
+            "content.xml",
+            &format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="AESE">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
+            ),
+        ),
+    ])
+}
+
 /// Raw deflate data that inflates to `n` zero bytes (fixed Huffman codes: one literal 0, then
 /// copies of 258 bytes at distance 1), built without compressing anything.
 fn deflate_zeros(n: usize) -> Vec<u8> {
@@ -292,6 +413,39 @@ fn corpus() -> Vec<Case> {
             "huge-range-2021.xlsx",
             huge.clone(),
             Refused(&["sheet 'AESE'", "A1:XFD1048576", "limit"]),
+        ));
+    }
+    // .xls and .ods: calamine lays out every sheet when it opens the workbook. A DIMENSIONS
+    // record claiming a billion rows × 256 columns (calamine reserves 10 TB: an abort), two
+    // cells at A1 and IV65536 (1.5 GB), an .ods row of 16384 filled cells repeated 6000 times
+    // (98 million cells, 11 GB): each refused by sheet name.
+    let one = biff_number(0, 0, 2021.0);
+    let far = [biff_number(0, 0, 2021.0), biff_number(65_535, 255, 1.0)].concat();
+    let claims = [biff_dimensions((0, 1_000_000_000), (0, 256)), one.clone()].concat();
+    let repeated = r#"<table:table-row table:number-rows-repeated="6000"><table:table-cell table:number-columns-repeated="16384" office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell></table:table-row>"#;
+    for feed in [Feed::PmpCaseTable, Feed::NcmecCountryTable] {
+        cases.push(case(
+            feed,
+            "dimensions-2021.xls",
+            xls(&claims),
+            Refused(&[
+                "sheet 'AESE'",
+                "DIMENSIONS",
+                "1000000000 rows × 256 columns",
+                "limit",
+            ]),
+        ));
+        cases.push(case(
+            feed,
+            "far-cells-2021.xls",
+            xls(&far),
+            Refused(&["sheet 'AESE'", "A1:IV65536", "limit"]),
+        ));
+        cases.push(case(
+            feed,
+            "repeated-2021.ods",
+            ods(repeated),
+            Refused(&["sheet 'AESE'", "A1:XFD6000", "limit"]),
         ));
     }
     let mut bomb = vec![stored("[Content_Types].xml", "<Types/>")];
@@ -701,6 +855,8 @@ fn the_binary_refuses_damaged_files_quietly() {
     let dir = tempfile::tempdir().unwrap();
     let picked = [
         "huge-range-2021.xlsx",
+        "dimensions-2021.xls",
+        "repeated-2021.ods",
         "bomb-2019.pdf",
         "nested-2019.pdf",
         "ncmec-2019-50-flipped-1.pdf",
@@ -736,6 +892,51 @@ fn the_binary_refuses_damaged_files_quietly() {
             assert!(stderr.contains(&c.name), "{}: {stderr}", c.name);
             assert!(stderr.contains("nothing was written"), "{stderr}");
         }
+    }
+}
+
+/// The generated workbooks are real ones: within the limit, the workbook reader reads them to
+/// the cell, so the refusals above are the limit's and not a damaged container's. The .ods is
+/// padded as LibreOffice pads (empty repeats to XFD1048576), which is not laid out.
+#[test]
+fn generated_xls_and_ods_within_the_limit_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let xls_bytes = xls(&[
+        biff_dimensions((0, 3), (0, 2)),
+        biff_number(0, 0, 2021.0),
+        biff_number(2, 1, 7.5),
+    ]
+    .concat());
+    let ods_bytes = ods(concat!(
+        r#"<table:table-row><table:table-cell office:value-type="float" office:value="2021"><text:p>2021</text:p></table:table-cell><table:table-cell table:number-columns-repeated="16383"/></table:table-row>"#,
+        r#"<table:table-row><table:table-cell table:number-columns-repeated="16384"/></table:table-row>"#,
+        r#"<table:table-row><table:table-cell/><table:table-cell office:value-type="float" office:value="7.5"><text:p>7.5</text:p></table:table-cell><table:table-cell table:number-columns-repeated="16382"/></table:table-row>"#,
+        r#"<table:table-row table:number-rows-repeated="1048573"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>"#,
+    ));
+    for (name, bytes) in [("small.xls", xls_bytes), ("small.ods", ods_bytes)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let raw = RawFile::open(&path).unwrap();
+        let rows = marsad_pipelines::formats::xlsx::rows(&raw).unwrap();
+        let got: Vec<(String, Vec<String>)> = rows
+            .iter()
+            .map(|r| (r.position.to_string(), r.cells.clone()))
+            .collect();
+        let row = |n: u64, cells: &[&str]| {
+            let position = marsad_pipelines::formats::Position::Sheet {
+                sheet: "AESE".into(),
+                row: n,
+            };
+            (
+                position.to_string(),
+                cells.iter().map(|c| c.to_string()).collect(),
+            )
+        };
+        assert_eq!(
+            got,
+            vec![row(1, &["2021"]), row(2, &[]), row(3, &["", "7.5"])],
+            "{name}"
+        );
     }
 }
 

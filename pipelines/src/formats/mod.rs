@@ -10,6 +10,7 @@ pub mod csv;
 pub mod jsonl;
 pub mod pdf;
 pub mod quiet;
+mod workbook_bounds;
 pub mod xlsx;
 
 use crate::error::{PipelineError, Result};

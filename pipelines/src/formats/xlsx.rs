@@ -7,14 +7,17 @@
 //! inflated once with a budget ([`MAX_WORKBOOK_INFLATED_BYTES`] in all) before calamine opens
 //! it, and an .xlsx sheet is read cell by cell (calamine's streaming cell reader), its cells
 //! counted and its range (first to last cell) checked against [`MAX_SHEET_CELLS`] before any
-//! row is laid out — calamine's `worksheet_range` would allocate the whole range first. The
-//! library runs under [`catch_quietly`]: a panic in it is a refusal that prints nothing.
+//! row is laid out — calamine's `worksheet_range` would allocate the whole range first. An
+//! .xls or .ods workbook, which calamine lays out whole when it opens it, is measured sheet by
+//! sheet first ([`workbook_bounds`]). The library runs under [`catch_quietly`]: a panic in it
+//! is a refusal that prints nothing.
 
 use std::io::{Cursor, Read};
 
 use calamine::{open_workbook_auto_from_rs, Data, Reader, Xlsx};
 
 use super::quiet::catch_quietly;
+use super::workbook_bounds::{self, Extent, CFB_SIGNATURE};
 use super::{Position, Record};
 use crate::error::{PipelineError, Result};
 use crate::limits::{MAX_SHEET_CELLS, MAX_WORKBOOK_INFLATED_BYTES};
@@ -37,13 +40,19 @@ pub fn rows(file: &RawFile) -> Result<Vec<Record>> {
             )
         })?;
     }
-    let xlsx = bytes.starts_with(b"PK") && matches!(file.extension().as_str(), "xlsx" | "xlsm");
+    // By content, not by name: an .xlsx named .xls is still read cell by cell.
+    let zip = bytes.starts_with(b"PK");
+    let ods = zip && is_ods(&bytes);
     let read = catch_quietly(|| {
-        if xlsx {
-            read_xlsx(bytes)
-        } else {
-            read_other(bytes)
+        if zip && !ods {
+            return read_xlsx(bytes);
         }
+        if ods {
+            workbook_bounds::check_ods(&bytes)?;
+        } else if bytes.starts_with(&CFB_SIGNATURE) {
+            workbook_bounds::check_xls(&bytes)?;
+        }
+        read_other(bytes)
     })
     .map_err(|panic| {
         tracing::debug!(file = %file.name, %panic, "the workbook library panicked");
@@ -74,13 +83,19 @@ pub fn rows(file: &RawFile) -> Result<Vec<Record>> {
 }
 
 /// Why a workbook's sheets were not read.
-enum Refusal {
+pub(super) enum Refusal {
     Damaged(String),
     TooLarge { sheet: String, detail: String },
 }
 
 /// The first non-empty sheet's name and rows (1-based row number, cells from column A).
 type Sheet = Option<(String, Vec<(u64, Vec<String>)>)>;
+
+/// Whether a zip workbook is an OpenDocument spreadsheet (it has content.xml).
+fn is_ods(bytes: &[u8]) -> bool {
+    zip::ZipArchive::new(Cursor::new(bytes))
+        .is_ok_and(|z| z.index_for_name("content.xml").is_some())
+}
 
 /// Inflate every entry of a zip workbook into nothing, counting; `Err` names the entry where
 /// the total passed the limit. A damaged zip is left to calamine to refuse with its reason.
@@ -151,16 +166,11 @@ fn read_xlsx(bytes: Vec<u8>) -> std::result::Result<Sheet, Refusal> {
         }
         cells.sort_by_key(|&(r, c, _)| (r, c));
         let (first_row, last_row) = (cells[0].0, cells[cells.len() - 1].0);
-        let first_col = cells.iter().map(|c| c.1).min().unwrap_or(0);
-        let last_col = cells.iter().map(|c| c.1).max().unwrap_or(0);
-        let area = (u64::from(last_row - first_row) + 1) * (u64::from(last_col - first_col) + 1);
-        if area > MAX_SHEET_CELLS {
-            return Err(too_large(format!(
-                "its cells span {}:{} ({area} cells), more than the limit of {MAX_SHEET_CELLS}",
-                a1(first_row, first_col),
-                a1(last_row, last_col)
-            )));
+        let mut extent = Extent::default();
+        for &(r, c, _) in &cells {
+            extent.add((r.into(), r.into()), (c.into(), c.into()));
         }
+        extent.check().map_err(too_large)?;
         let mut rows: Vec<(u64, Vec<String>)> = (first_row..=last_row)
             .map(|r| (u64::from(r) + 1, Vec::new()))
             .collect();
@@ -179,18 +189,6 @@ fn read_xlsx(bytes: Vec<u8>) -> std::result::Result<Sheet, Refusal> {
         return Ok(Some((sheet, rows)));
     }
     Ok(None)
-}
-
-/// A cell reference as Excel writes it (`A1`, `XFD1048576`), from 0-based row and column.
-fn a1(row: u32, col: u32) -> String {
-    let mut letters = Vec::new();
-    let mut c = col + 1;
-    while c > 0 {
-        letters.push(b'A' + ((c - 1) % 26) as u8);
-        c = (c - 1) / 26;
-    }
-    letters.reverse();
-    format!("{}{}", String::from_utf8_lossy(&letters), row + 1)
 }
 
 /// An .xls or .ods workbook (or an .xlsx named otherwise), through calamine's ranges.
@@ -257,12 +255,5 @@ mod tests {
         assert_eq!(float_text(19.0), "19");
         assert_eq!(float_text(49.3), "49.3");
         assert_eq!(cell_text(&Data::Empty), "");
-    }
-
-    #[test]
-    fn cell_references() {
-        assert_eq!(a1(0, 0), "A1");
-        assert_eq!(a1(1_048_575, 16_383), "XFD1048576");
-        assert_eq!(a1(9, 27), "AB10");
     }
 }
