@@ -30,6 +30,7 @@ use datafusion::prelude::{coalesce, DataFrame, SessionContext};
 use deltalake::delta_datafusion::create_session_state_with_spill_config;
 use deltalake::protocol::SaveMode;
 use deltalake::DeltaTable;
+use futures::StreamExt;
 use marsad_pipelines::output::RollUp;
 use marsad_pipelines::{schema, PseudonymKey, RecordCounts, TableSpec};
 
@@ -191,31 +192,31 @@ pub async fn replace_resent(
     let status = when(ident(old(first_key)).is_null(), lit("new"))
         .when(same, lit("unchanged"))
         .otherwise(lit("changed"))?;
-    let tally = incoming
+    // The tally is counted here, batch by batch, rather than by an aggregate: the join's sorts
+    // take their fair share of the spilling pool, and an (unspillable) aggregate above them
+    // would find none left. Its groups are few (file × earlier file × status).
+    let mut tally = incoming
         .join_on(earlier, JoinType::Left, on)?
-        .aggregate(
-            vec![
-                ident(schema::LINEAGE_FILE),
-                ident(old(schema::LINEAGE_FILE)),
-                status.alias("status"),
-            ],
-            vec![count(lit(1)).alias("n")],
-        )?
-        .collect()
+        .select(vec![
+            ident(schema::LINEAGE_FILE),
+            ident(old(schema::LINEAGE_FILE)),
+            status.alias("status"),
+        ])?
+        .execute_stream()
         .await?;
-    for batch in &tally {
-        let file = strings(batch, schema::LINEAGE_FILE)?;
-        let earlier_file = strings(batch, &old(schema::LINEAGE_FILE))?;
-        let status = strings(batch, "status")?;
-        let n = ints(batch, "n")?;
+    while let Some(batch) = tally.next().await {
+        let batch = batch?;
+        let file = strings(&batch, schema::LINEAGE_FILE)?;
+        let earlier_file = strings(&batch, &old(schema::LINEAGE_FILE))?;
+        let status = strings(&batch, "status")?;
         for i in 0..batch.num_rows() {
             let c = counts
                 .entry(file[i].clone().unwrap_or_default())
                 .or_default();
             match status[i].as_deref() {
-                Some("new") => c.new += n[i],
-                Some("unchanged") => c.unchanged += n[i],
-                _ => c.changed += n[i],
+                Some("new") => c.new += 1,
+                Some("unchanged") => c.unchanged += 1,
+                _ => c.changed += 1,
             }
             if let Some(sha) = &earlier_file[i] {
                 affected.insert(sha.clone());
