@@ -13,7 +13,7 @@
 # What the key check of re-sent records costs (issue #14): the first ingest goes into an empty
 # table (every record new: one count per file); the second sends the same N referrals again
 # under other bytes (a blank line appended), so every key is checked against the N staged
-# (sort-merge join, spilling pool of 512 MB) and all N earlier rows are replaced. The difference
+# (sort-merge join, spilling pool of 1.5 GiB) and all N earlier rows are replaced. The difference
 # of the two runs is the cost of the key check and the rewrite.
 set -euo pipefail
 cd "$(dirname "$0")/.."

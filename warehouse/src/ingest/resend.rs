@@ -39,7 +39,7 @@ use crate::location::Location;
 use crate::tables;
 
 /// Memory the key check of one table may hold before it spills to disk (bytes).
-pub const KEY_CHECK_MEMORY: usize = 512 << 20;
+pub const KEY_CHECK_MEMORY: usize = 1536 << 20;
 pub use crate::commit::KEY_CHECK;
 /// The label whose HMAC under the pseudonymisation key is the key check value.
 const KEY_CHECK_LABEL: &str = "marsad pseudonym key check v1";
@@ -82,6 +82,10 @@ pub async fn verify_key(table: &DeltaTable, name: &str, check: &str) -> Result<(
 fn session() -> SessionContext {
     let mut state = create_session_state_with_spill_config(Some(KEY_CHECK_MEMORY), None);
     state.config_mut().options_mut().optimizer.prefer_hash_join = false;
+    // Small batches: merging the sorts' spill files holds one batch per file, and a re-sent
+    // 36M-row feed spills enough files that 8,192-row batches of wide rows overflow the pool.
+    let config = std::mem::take(state.config_mut()).with_batch_size(1024);
+    *state.config_mut() = config;
     SessionContext::new_with_state(state)
 }
 
