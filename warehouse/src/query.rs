@@ -719,12 +719,14 @@ fn statement_label(statement: &Statement) -> String {
 
 /// A query's own spill folder, `<data-dir>/.tmp/query-<pid>-<n>`, removed when the query's
 /// stream is dropped (even if a cancelled operator still holds a file: its data is unlinked).
-struct SpillDir {
-    path: PathBuf,
+/// A spill folder of this process under the data directory, removed when dropped (and, if the
+/// process is killed, by the next query's stale-folder sweep).
+pub(crate) struct SpillDir {
+    pub(crate) path: PathBuf,
 }
 
 impl SpillDir {
-    fn create(root: &std::path::Path) -> Result<Self, QueryError> {
+    pub(crate) fn create(root: &std::path::Path) -> Result<Self, QueryError> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let path = root.join(format!("query-{}-{n}", std::process::id()));

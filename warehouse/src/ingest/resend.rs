@@ -79,14 +79,39 @@ pub async fn verify_key(table: &DeltaTable, name: &str, check: &str) -> Result<(
 
 /// A DataFusion session for the key check and the rewrite: delta-rs's own (it can write a plan
 /// into Delta), with a spilling memory pool, and sort-merge joins so joins spill too.
-fn session() -> SessionContext {
+fn session(loc: &Location) -> Result<(SessionContext, Option<crate::query::SpillDir>)> {
     let mut state = create_session_state_with_spill_config(Some(KEY_CHECK_MEMORY), None);
     state.config_mut().options_mut().optimizer.prefer_hash_join = false;
     // Small batches: merging the sorts' spill files holds one batch per file, and a re-sent
     // 36M-row feed spills enough files that 8,192-row batches of wide rows overflow the pool.
     let config = std::mem::take(state.config_mut()).with_batch_size(1024);
     *state.config_mut() = config;
-    SessionContext::new_with_state(state)
+    // Spill under the data directory's own temp folder (removed after the check, or by the next
+    // query's sweep if the process is killed), never in the system's /tmp.
+    let spill = match loc.local_dir() {
+        Some(dir) => Some(
+            crate::query::SpillDir::create(&dir.join(crate::query::SPILL_FOLDER))
+                .map_err(|e| WarehouseError::Internal(e.to_string()))?,
+        ),
+        None => None,
+    };
+    if let Some(dir) = &spill {
+        let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::from_runtime_env(
+            state.runtime_env(),
+        )
+        .with_disk_manager_builder(
+            datafusion::execution::disk_manager::DiskManagerBuilder::default().with_mode(
+                datafusion::execution::disk_manager::DiskManagerMode::Directories(vec![dir
+                    .path
+                    .clone()]),
+            ),
+        )
+        .build_arc()?;
+        state = datafusion::execution::SessionStateBuilder::new_from_existing(state)
+            .with_runtime_env(runtime)
+            .build();
+    }
+    Ok((SessionContext::new_with_state(state), spill))
 }
 
 fn in_list(values: &BTreeSet<String>) -> Expr {
@@ -139,7 +164,7 @@ pub async fn replace_resent(
     let name = tables::staging(&spec.name);
     let table = tables::open(loc, &name).await?;
     let appended = table.version().unwrap_or(0) as i64;
-    let ctx = session();
+    let (ctx, _spill) = session(loc)?;
     let all = tables::frame(&ctx, &table, &name).await?;
     let columns = data_columns(&spec.schema);
     let incoming = all.clone().filter(in_list(shas))?;
@@ -321,7 +346,7 @@ pub async fn recount(
     props: deltalake::kernel::transaction::CommitProperties,
 ) -> Result<i64> {
     let name = tables::staging(&spec.name);
-    let ctx = session();
+    let (ctx, _spill) = session(loc)?;
     let records = tables::open(loc, &tables::staging(&roll_up.of)).await?;
     let records = tables::frame(&ctx, &records, &roll_up.of).await?;
     let table = tables::open(loc, &name).await?;
