@@ -4,42 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::helpers::{assert_success, marsad, TestWarehouse};
-
-/// A copy of the shipped catalogue: DIR/indicators/catalog/*.toml + DIR/sql/indicators/*.sql.
-fn catalogue_copy(dir: &Path) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let catalog = dir.join("indicators/catalog");
-    let sql = dir.join("sql/indicators");
-    std::fs::create_dir_all(&catalog).unwrap();
-    std::fs::create_dir_all(&sql).unwrap();
-    for (from, to) in [
-        (root.join("indicators/catalog"), &catalog),
-        (root.join("sql/indicators"), &sql),
-    ] {
-        for entry in std::fs::read_dir(from).unwrap() {
-            let path = entry.unwrap().path();
-            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
-        }
-    }
-    catalog
-}
+use crate::helpers::{assert_success, catalogue_copy, check_catalogue, TestWarehouse};
 
 #[test]
 fn check_names_the_indicator_whose_setting_changed() {
     let dir = tempfile::tempdir().unwrap();
     let catalog = catalogue_copy(dir.path());
-    let check = || {
-        marsad()
-            .args([
-                "indicators",
-                "check",
-                "--catalog",
-                catalog.to_str().unwrap(),
-            ])
-            .output()
-            .unwrap()
-    };
+    let check = || check_catalogue(&catalog);
     assert_success(&check(), "check of the shipped catalogue");
 
     let toml = catalog.join("SDG_16_2_3.toml");

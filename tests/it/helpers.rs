@@ -103,3 +103,35 @@ pub fn temp_file(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
     std::fs::write(&path, bytes).expect("write a temporary file");
     path
 }
+
+/// Copy every file of `from` into `to` (created).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+    }
+}
+
+/// A copy of the shipped catalogue in `dir`: DIR/indicators/catalog/*.toml and
+/// DIR/sql/indicators/*.sql (the layout `--catalog` finds the SQL in). Returns the catalogue.
+pub fn catalogue_copy(dir: &Path) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let catalog = dir.join("indicators/catalog");
+    copy_dir(&root.join("indicators/catalog"), &catalog);
+    copy_dir(&root.join("sql/indicators"), &dir.join("sql/indicators"));
+    catalog
+}
+
+/// `marsad indicators check --catalog <catalog>`.
+pub fn check_catalogue(catalog: &Path) -> Output {
+    marsad()
+        .args([
+            "indicators",
+            "check",
+            "--catalog",
+            catalog.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap()
+}

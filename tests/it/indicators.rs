@@ -10,7 +10,9 @@ use std::sync::OnceLock;
 use marsad_indicators::observations::Observation;
 use marsad_indicators::{disclosure, Catalog};
 
-use crate::helpers::{assert_success, marsad, TestWarehouse};
+use crate::helpers::{
+    assert_success, catalogue_copy, check_catalogue, copy_dir, marsad, TestWarehouse,
+};
 
 /// One warehouse loaded with every sample and computed, shared by the tests that only read.
 fn loaded() -> &'static TestWarehouse {
@@ -487,22 +489,9 @@ fn exports_come_with_a_datapackage_and_sdmx_csv() {
 #[test]
 fn check_fails_on_a_changed_approved_definition() {
     let dir = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let catalog = dir.path().join("indicators/catalog");
+    let catalog = catalogue_copy(dir.path());
     let sql = dir.path().join("sql/indicators");
-    copy_dir(&root.join("indicators/catalog"), &catalog);
-    copy_dir(&root.join("sql/indicators"), &sql);
-    let check = || {
-        marsad()
-            .args([
-                "indicators",
-                "check",
-                "--catalog",
-                catalog.to_str().unwrap(),
-            ])
-            .output()
-            .unwrap()
-    };
+    let check = || check_catalogue(&catalog);
     assert_success(&check(), "check of an unchanged copy");
 
     let file = sql.join("NCMEC_MA_WORLD_SHARE.sql");
@@ -555,14 +544,6 @@ fn a_bad_indicator_query_is_named() {
         err.contains("indicator BROKEN_ONE") && err.contains("unexpected column `platform`"),
         "{err}"
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
-    }
 }
 
 /// A retired indicator is not recomputed and leaves public outputs, but the observations it

@@ -53,7 +53,6 @@ pub fn key_check_value(key: &PseudonymKey) -> String {
 /// the newest commit that recorded a key check value must carry `check`. Tables written before
 /// key checks were recorded are accepted with a warning (nothing to compare with).
 pub async fn verify_key(table: &DeltaTable, name: &str, check: &str) -> Result<()> {
-    use futures::StreamExt;
     let mut history = table.history(None);
     while let Some(info) = history.next().await {
         let info = info.map_err(WarehouseError::delta(name, "read the history of"))?;
