@@ -1,0 +1,16 @@
+//! # marsad-server — `marsad serve`: the HTTP API, the PostgreSQL protocol, roles, tokens, audit
+//!
+//! One long-running process that serves the warehouse to people who have no shell on the
+//! machine: the public (approved, disclosure-controlled indicators), analysts (read-only SQL
+//! over HTTP and the PostgreSQL protocol) and stewards (ingest, compute, tokens).
+//!
+//! It must not hold query, indicator or page logic of its own: SQL goes through
+//! `marsad_warehouse::query::run`, observations through `marsad_indicators`, pages through
+//! `marsad_dashboards`. The role is resolved in one place ([`access`]) for every channel.
+//!
+//! ## Layout
+//! - [`access`]: roles, identities, channels; tokens resolved to a role in one place.
+//! - [`audit`]: the audit trail of queries, ingests, computes and token changes.
+
+pub mod access;
+pub mod audit;
