@@ -253,6 +253,21 @@ fn make_read_only(path: &Path) -> std::io::Result<()> {
     std::fs::set_permissions(path, perms)
 }
 
+/// Every object in the archive (paths relative to the data directory), listed through the
+/// object store: the same on a local folder and on S3.
+pub async fn list(loc: &Location) -> Result<Vec<String>> {
+    use futures::TryStreamExt;
+    loc.store()?
+        .list(Some(&ObjectPath::from("raw")))
+        .map_ok(|object| object.location.to_string())
+        .try_collect()
+        .await
+        .map_err(|e| WarehouseError::Location {
+            location: loc.to_string(),
+            detail: format!("cannot list the archive raw/: {e}"),
+        })
+}
+
 /// Archive `file`; returns its relative path (see [`Incoming`]).
 pub async fn store(loc: &Location, file: &RawFile) -> Result<String> {
     Incoming::start(loc, &file.path)?.finish(loc, file).await
