@@ -1,7 +1,9 @@
 //! Recovery from interrupted ingests, under the data directory's ingest lock: roll back what an
 //! interrupted ingest committed, then sweep what no snapshot owns ([`crate::vacuum::sweep`]).
 //! Ingests recover before they write; `marsad vacuum` does the same on demand ([`vacuum`]).
-//! Readers never take the lock.
+//! Readers never take the lock. Everything here reads and writes through the object store (the
+//! tables an interrupted ingest created are found by listing it), so recovery is the same on a
+//! local folder and on S3; only the lock differs (see [`lock`]).
 
 use deltalake::kernel::transaction::CommitProperties;
 use deltalake::DeltaTable;
