@@ -229,6 +229,9 @@ async fn unowned(loc: &Location) -> (Vec<(String, usize, usize)>, Vec<String>) {
     (differing, archived)
 }
 
+/// Runs `marsad --data-dir <dir> <args>`, with `MARSAD_FAILPOINT` set to the failpoint if any.
+type RunMarsad<'a> = &'a dyn Fn(&str, &[&str], Option<&str>) -> std::process::Output;
+
 /// The new table a survey's first ingest creates (no snapshot names it until that ingest's).
 const SURVEY_TABLE: &str = "staging.survey_evs2025";
 
@@ -237,11 +240,11 @@ const SURVEY_TABLE: &str = "staging.survey_evs2025";
 /// leaves no table with rows that no snapshot owns (the new table read at its newest Delta
 /// version is empty), no archived raw file, and the snapshot list unchanged; the same file
 /// then ingests with exactly the report and counts of a clean ingest on a local directory.
-/// `run` runs `marsad --data-dir <dir> <args>` with the failpoint, if any; `loc` is the
-/// data directory, read from this process.
+/// `dirs` gives a new data directory per failpoint (its `--data-dir` argument, and its location
+/// for reading it from this process).
 fn a_killed_first_ingest_leaves_no_rows_no_snapshot_owns(
     dirs: &mut dyn FnMut(&str) -> (String, Location),
-    run: &dyn Fn(&str, &[&str], Option<&str>) -> std::process::Output,
+    run: RunMarsad,
 ) {
     let survey = sample("hcp/enquete-violence-2025.csv");
     let survey = survey.to_str().expect("a UTF-8 path");
