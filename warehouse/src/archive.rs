@@ -42,8 +42,8 @@ const INCOMING: &str = ".incoming-";
 /// has been read and its sha256 is known, puts its bytes at [`relative_path`] (unless they are
 /// there already) and returns that path; dropped unfinished, it leaves nothing that the next
 /// recovery's sweep does not remove ([`crate::vacuum`]). How differs, and only here: on a local
-/// data directory the copy is made while the file is hashed and read ([`LocalCopy`], the one
-/// local optimisation); on an object store it is one multipart upload at `finish` ([`upload`]),
+/// data directory the copy is made while the file is hashed and read (`LocalCopy`, the one
+/// local optimisation); on an object store it is one multipart upload at `finish` (`upload`),
 /// which becomes an object only when it completes.
 pub struct Incoming {
     local: Option<LocalCopy>,
