@@ -3,7 +3,7 @@
 //! Ingests recover before they write; `marsad vacuum` does the same on demand ([`vacuum`]).
 //! Readers never take the lock. Everything here reads and writes through the object store (the
 //! tables an interrupted ingest created are found by listing it), so recovery is the same on a
-//! local folder and on S3; only the lock differs (see [`lock`]).
+//! local folder and on S3; only the lock differs (see `lock`).
 
 use deltalake::kernel::transaction::CommitProperties;
 use deltalake::DeltaTable;
