@@ -7,7 +7,9 @@
 //! under a temporary name in `raw/`, while the file is being hashed, and is written around the
 //! page cache where the file system allows it: it is moved to its content address once the
 //! ingest has read the file, or removed if the file turns out to be ingested already or is
-//! refused. Copies an interrupted ingest left behind, and files it archived without a snapshot
+//! refused. On an object store the file is uploaded once it has been read (one multipart
+//! upload); [`Incoming`] is the one interface the ingest sees either way. Copies an interrupted
+//! ingest left behind, and files it archived without a snapshot
 //! owning them, are removed by the next ingest's recovery or by `marsad vacuum`
 //! ([`crate::vacuum`]; [`remove_stale`] catches the copies too).
 
@@ -35,17 +37,47 @@ pub fn relative_path(file: &RawFile) -> String {
 /// Prefix of the temporary copies in `raw/`.
 const INCOMING: &str = ".incoming-";
 
-/// A raw file being copied into a local archive before its sha256 is known. Dropping it without
-/// [`Incoming::finish`] removes the copy.
+/// A raw file on its way into the archive. The contract is the same on every store: start it
+/// as soon as an ingest is asked for ([`Incoming::start`]); [`Incoming::finish`], once the file
+/// has been read and its sha256 is known, puts its bytes at [`relative_path`] (unless they are
+/// there already) and returns that path; dropped unfinished, it leaves nothing that the next
+/// recovery's sweep does not remove ([`crate::vacuum`]). How differs, and only here: on a local
+/// data directory the copy is made while the file is hashed and read (`LocalCopy`, the one
+/// local optimisation); on an object store it is one multipart upload at `finish` (`upload`),
+/// which becomes an object only when it completes.
 pub struct Incoming {
+    local: Option<LocalCopy>,
+}
+
+impl Incoming {
+    /// Start archiving `path` into the archive of `loc`.
+    pub fn start(loc: &Location, path: &Path) -> Result<Incoming> {
+        Ok(Incoming {
+            local: LocalCopy::start(loc, path)?,
+        })
+    }
+
+    /// Finish archiving `file` (the file `start` was given, now hashed); returns its path
+    /// relative to the data directory.
+    pub async fn finish(self, loc: &Location, file: &RawFile) -> Result<String> {
+        match self.local {
+            Some(copy) => copy.finish(loc, file).await,
+            None => upload(loc, file).await,
+        }
+    }
+}
+
+/// A raw file being copied into a local archive before its sha256 is known. Dropping it without
+/// [`LocalCopy::finish`] removes the copy.
+struct LocalCopy {
     tmp: PathBuf,
     copy: Option<tokio::task::JoinHandle<std::io::Result<u64>>>,
 }
 
-impl Incoming {
+impl LocalCopy {
     /// Start copying `path` into the archive of `loc` (local data directories only: `None`
-    /// elsewhere, where [`store`] uploads the file once it is read).
-    pub fn start(loc: &Location, path: &Path) -> Result<Option<Incoming>> {
+    /// elsewhere, where [`upload`] sends the file once it is read).
+    fn start(loc: &Location, path: &Path) -> Result<Option<LocalCopy>> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let Some(dir) = loc.local_dir() else {
             return Ok(None);
@@ -63,7 +95,7 @@ impl Incoming {
         ));
         let (from, to) = (path.to_path_buf(), tmp.clone());
         let copy = tokio::task::spawn_blocking(move || copy_file(&from, &to));
-        Ok(Some(Incoming {
+        Ok(Some(LocalCopy {
             tmp,
             copy: Some(copy),
         }))
@@ -71,7 +103,7 @@ impl Incoming {
 
     /// Wait for the copy, make it read-only and move it to `file`'s content address; returns
     /// the relative path.
-    pub async fn finish(mut self, loc: &Location, file: &RawFile) -> Result<String> {
+    async fn finish(mut self, loc: &Location, file: &RawFile) -> Result<String> {
         let err = |action: &'static str, detail: String| WarehouseError::Archive {
             action,
             file: file.name.clone(),
@@ -108,7 +140,7 @@ impl Incoming {
     }
 }
 
-impl Drop for Incoming {
+impl Drop for LocalCopy {
     fn drop(&mut self) {
         if let Some(copy) = self.copy.take() {
             copy.abort();
@@ -120,7 +152,9 @@ impl Drop for Incoming {
 }
 
 /// Remove the temporary copies interrupted ingests left in a local archive (call under the
-/// ingest lock, so no ingest is copying).
+/// ingest lock, so no ingest is copying). On an object store there is nothing to do: an upload
+/// leaves no object until it completes (a bucket lifecycle rule reclaims the parts of uploads
+/// cut short), and a completed one no snapshot owns is removed by [`crate::vacuum::sweep`].
 pub fn remove_stale(loc: &Location) {
     let Some(dir) = loc.local_dir() else {
         return;
@@ -219,24 +253,36 @@ fn make_read_only(path: &Path) -> std::io::Result<()> {
     std::fs::set_permissions(path, perms)
 }
 
-/// Archive `file`; returns its relative path.
+/// Every object in the archive (paths relative to the data directory), listed through the
+/// object store: the same on a local folder and on S3.
+pub async fn list(loc: &Location) -> Result<Vec<String>> {
+    use futures::TryStreamExt;
+    loc.store()?
+        .list(Some(&ObjectPath::from("raw")))
+        .map_ok(|object| object.location.to_string())
+        .try_collect()
+        .await
+        .map_err(|e| WarehouseError::Location {
+            location: loc.to_string(),
+            detail: format!("cannot list the archive raw/: {e}"),
+        })
+}
+
+/// Archive `file`; returns its relative path (see [`Incoming`]).
 pub async fn store(loc: &Location, file: &RawFile) -> Result<String> {
+    Incoming::start(loc, &file.path)?.finish(loc, file).await
+}
+
+/// Upload `file` to its content address through the object store, unless it is there already;
+/// returns its relative path.
+async fn upload(loc: &Location, file: &RawFile) -> Result<String> {
     let rel = relative_path(file);
     let err = |action: &'static str, detail: String| WarehouseError::Archive {
         action,
         file: file.name.clone(),
         detail,
     };
-    if let Some(dir) = loc.local_dir() {
-        if dir.join(&rel).exists() {
-            return Ok(rel);
-        }
-    }
-    if let Some(copy) = Incoming::start(loc, &file.path)? {
-        return copy.finish(loc, file).await;
-    }
-    let store = deltalake::logstore::store_for(loc.root(), loc.options().clone())
-        .map_err(|e| err("open the object store for", e.to_string()))?;
+    let store = loc.store()?;
     let path = ObjectPath::from(rel.as_str());
     if store.head(&path).await.is_ok() {
         return Ok(rel);

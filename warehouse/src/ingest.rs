@@ -333,8 +333,8 @@ pub async fn run(loc: &Location, request: IngestRequest) -> Result<IngestOutcome
     archive::remove_stale(loc);
     let mut outcomes = Vec::new();
     let mut new_files: Vec<RawFile> = Vec::new();
-    // Copies into the archive, made while the files are hashed and read (local directories).
-    let mut incoming: Vec<Option<archive::Incoming>> = Vec::new();
+    // The archive copies, started while the files are hashed and read (see archive::Incoming).
+    let mut incoming: Vec<archive::Incoming> = Vec::new();
     for path in &request.files {
         notify(Progress::Hashing {
             name: path.display().to_string(),
@@ -425,10 +425,7 @@ pub async fn run(loc: &Location, request: IngestRequest) -> Result<IngestOutcome
 
     let mut archived = Vec::new();
     for (raw, copy) in new_files.iter().zip(incoming) {
-        archived.push(match copy {
-            Some(copy) => copy.finish(loc, raw).await?,
-            None => archive::store(loc, raw).await?,
-        });
+        archived.push(copy.finish(loc, raw).await?);
     }
 
     notify(Progress::Committing {

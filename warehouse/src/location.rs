@@ -63,6 +63,18 @@ impl Location {
         &self.options
     }
 
+    /// The object store at the root of the data directory (a local folder is one too): what the
+    /// warehouse lists, reads or writes besides Delta's own operations goes through it, so the
+    /// same code runs on a local folder and on S3.
+    pub fn store(&self) -> Result<deltalake::logstore::ObjectStoreRef> {
+        deltalake::logstore::store_for(&self.root, self.options.clone()).map_err(|e| {
+            WarehouseError::Location {
+                location: self.to_string(),
+                detail: format!("cannot open its object store: {e}"),
+            }
+        })
+    }
+
     /// The local directory, when the data directory is on this machine's filesystem.
     pub fn local_dir(&self) -> Option<std::path::PathBuf> {
         (self.root.scheme() == "file")

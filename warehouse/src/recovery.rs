@@ -1,7 +1,9 @@
 //! Recovery from interrupted ingests, under the data directory's ingest lock: roll back what an
 //! interrupted ingest committed, then sweep what no snapshot owns ([`crate::vacuum::sweep`]).
 //! Ingests recover before they write; `marsad vacuum` does the same on demand ([`vacuum`]).
-//! Readers never take the lock.
+//! Readers never take the lock. Everything here reads and writes through the object store (the
+//! tables an interrupted ingest created are found by listing it), so recovery is the same on a
+//! local folder and on S3; only the lock differs (see `lock`).
 
 use deltalake::kernel::transaction::CommitProperties;
 use deltalake::DeltaTable;
@@ -13,9 +15,22 @@ use crate::snapshots::Snapshot;
 use crate::tables;
 use crate::vacuum::{self, Swept};
 
-/// Hold the data directory's ingest lock (local directories; released when the process ends,
-/// even by a kill). Only ingests and `marsad vacuum` take it; readers never do, so a reader can
-/// never make an ingest fail.
+/// Take the data directory's single-writer guard for an ingest or `marsad vacuum`. Readers
+/// never take it, so a reader can never make an ingest fail.
+///
+/// The contract: while the guard is held no other ingest or vacuum of this data directory
+/// writes, so recovery may roll back every commit no snapshot owns; it is released when the
+/// process ends, even by a kill (a killed ingest never blocks the next); a second writer is
+/// refused at once with an error saying so, never left waiting.
+///
+/// On a local directory this is an OS file lock on `.ingest.lock` (the returned file holds it).
+/// On an object store there is no lock file (S3 has no lock that a kill releases) and `None` is
+/// returned: what guards each table there is Delta's commit protocol, which writes every commit
+/// file with a conditional put (put-if-absent), so two writers can never both commit the same
+/// version of a table and the loser fails instead of overwriting; and readers only see what the
+/// snapshot log names. That does not serialise two whole ingests (one's recovery could roll
+/// back the other's commits before its snapshot), so on an object store the deployment must run
+/// one ingest at a time (one ingest process or queue per warehouse).
 pub(crate) fn lock(loc: &Location) -> Result<Option<std::fs::File>> {
     let Some(dir) = loc.local_dir() else {
         return Ok(None);
@@ -76,14 +91,11 @@ pub async fn recover(loc: &Location, latest: &Snapshot) -> Result<Vec<String>> {
 /// restored, so a table rolled back once is not rolled back again. Returns the tables restored.
 pub(crate) async fn roll_back(loc: &Location, latest: &Snapshot) -> Result<Vec<String>> {
     let mut targets: Vec<(String, i64)> = latest.tables.clone().into_iter().collect();
-    if let Some(dir) = loc.local_dir() {
-        if let Ok(entries) = std::fs::read_dir(dir.join(tables::STAGING)) {
-            for entry in entries.flatten() {
-                let name = tables::staging(&entry.file_name().to_string_lossy());
-                if !latest.tables.contains_key(&name) && entry.path().join("_delta_log").is_dir() {
-                    targets.push((name, 0));
-                }
-            }
+    // A table created by an interrupted ingest (a new survey's table) is in no snapshot: find
+    // it by listing the store, which works the same on S3 as on a local folder.
+    for name in tables::staging_folders(loc).await? {
+        if !latest.tables.contains_key(&name) && tables::exists(loc, &name).await? {
+            targets.push((name, 0));
         }
     }
     let mut restored = Vec::new();

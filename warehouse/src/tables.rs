@@ -169,6 +169,27 @@ pub async fn exists(loc: &Location, table: &str) -> Result<bool> {
         .map_err(WarehouseError::delta(table, "check"))
 }
 
+/// Every folder under `staging/`, as a table name, listed through the object store (the same on
+/// a local folder and on S3): the feeds' tables, and any table an interrupted ingest created, or
+/// streamed files for, that no snapshot names yet. A folder need not hold a Delta table.
+pub async fn staging_folders(loc: &Location) -> Result<Vec<String>> {
+    use deltalake::logstore::object_store::{path::Path, ObjectStore};
+    let listing = loc
+        .store()?
+        .list_with_delimiter(Some(&Path::from(STAGING)))
+        .await
+        .map_err(|e| WarehouseError::Location {
+            location: loc.to_string(),
+            detail: format!("cannot list the tables under {STAGING}/: {e}"),
+        })?;
+    Ok(listing
+        .common_prefixes
+        .iter()
+        .filter_map(|dir| dir.filename())
+        .map(staging)
+        .collect())
+}
+
 /// Create `table` with `schema` (version 0, no data) unless it exists; return it loaded.
 ///
 /// Delta's default removes log files older than 30 days whenever it writes a checkpoint (every
@@ -177,14 +198,11 @@ pub async fn exists(loc: &Location, table: &str) -> Result<bool> {
 /// tables are created with `delta.enableExpiredLogCleanup = false`, and its commits say the same
 /// ([`crate::commit::keep_logs`]) for tables created before.
 pub async fn create(loc: &Location, table: &str, schema: &SchemaRef) -> Result<DeltaTable> {
-    let url = loc.table_url(table)?;
-    if let Some(dir) = loc.local_dir() {
-        let path = dir.join(table.replace('.', "/"));
-        std::fs::create_dir_all(&path).map_err(|e| WarehouseError::Location {
-            location: loc.to_string(),
-            detail: format!("cannot create {}: {e}", path.display()),
-        })?;
-    }
+    // delta-rs's one function for a table's location: it makes the folder on a local directory
+    // (delta-rs refuses to create a table in a missing one) and takes an object-store URL as it
+    // is (prefixes need no creating there).
+    let url = deltalake::ensure_table_uri(loc.table_url(table)?)
+        .map_err(WarehouseError::delta(table, "make the folder of"))?;
     let fields: StructType = schema
         .as_ref()
         .try_into_kernel()

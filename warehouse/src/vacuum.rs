@@ -26,7 +26,7 @@ use futures::TryStreamExt;
 use crate::error::{Result, WarehouseError};
 use crate::location::Location;
 use crate::snapshots::{self, Snapshot};
-use crate::tables::{self, RAW_FILES, SNAPSHOTS, STAGING};
+use crate::tables::{self, RAW_FILES, SNAPSHOTS};
 
 /// The folder of the raw-file archive, relative to the data directory.
 const RAW: &str = "raw";
@@ -46,7 +46,7 @@ pub struct Swept {
 /// owns (see the module documentation). Call under the ingest lock, after the roll-back.
 pub async fn sweep(loc: &Location) -> Result<Swept> {
     let started = Utc::now();
-    let store = root_store(loc)?;
+    let store = loc.store()?;
     let all = snapshots::all(loc).await?;
     let latest = all
         .last()
@@ -62,14 +62,8 @@ pub async fn sweep(loc: &Location) -> Result<Swept> {
     }
     // Staging tables no snapshot names: created by an ingest that did not finish, or never
     // created at all (files streamed, no log yet).
-    let listing = store
-        .list_with_delimiter(Some(&Path::from(STAGING)))
-        .await
-        .map_err(|e| storage_error(loc, STAGING, e))?;
-    for dir in listing.common_prefixes {
-        if let Some(name) = dir.filename() {
-            named.entry(tables::staging(name)).or_default();
-        }
+    for name in tables::staging_folders(loc).await? {
+        named.entry(name).or_default();
     }
 
     let mut swept = Swept::default();
@@ -94,15 +88,6 @@ pub async fn sweep(loc: &Location) -> Result<Swept> {
         );
     }
     Ok(swept)
-}
-
-fn root_store(loc: &Location) -> Result<ObjectStoreRef> {
-    deltalake::logstore::store_for(loc.root(), loc.options().clone()).map_err(|e| {
-        WarehouseError::Location {
-            location: loc.to_string(),
-            detail: format!("cannot open its object store: {e}"),
-        }
-    })
 }
 
 fn storage_error(loc: &Location, what: &str, e: impl std::fmt::Display) -> WarehouseError {
