@@ -191,7 +191,8 @@ struct Cached {
 }
 
 impl Tokens {
-    /// The token table of the warehouse at `location` (created empty if missing).
+    /// The token table of the warehouse at `location`. Nothing is read or created yet: the
+    /// first token made creates the table, and with no table every token is refused.
     pub async fn open(location: &marsad_warehouse::Location) -> Result<Tokens, AuthError> {
         Ok(Tokens {
             location: location.clone(),
@@ -493,7 +494,7 @@ mod tests {
         let (dir, tokens) = tokens().await;
         let made = tokens.create("carol", Role::Analyst, None).await.unwrap();
         tokens.revoke("carol").await.unwrap();
-        let hex_part = made.secret["marsad_".len()..].as_bytes().to_vec();
+        let hex_part = made.secret.as_bytes()["marsad_".len()..].to_vec();
         let mut files = vec![dir.path().join("service/tokens")];
         let mut seen = 0;
         while let Some(path) = files.pop() {

@@ -12,7 +12,6 @@ use chrono::{DateTime, Utc};
 use datafusion::catalog::MemorySchemaProvider;
 use datafusion::common::TableReference;
 use datafusion::prelude::SessionContext;
-use deltalake::protocol::SaveMode;
 
 use crate::error::{Result, WarehouseError};
 use crate::location::Location;
@@ -88,14 +87,8 @@ pub async fn append(loc: &Location, rows: &[AuditRow]) -> Result<Option<i64>> {
             Arc::new(text(|r| r.error.as_deref())),
         ],
     )?;
-    let table = tables::create(loc, EVENTS, &events_schema()).await?;
-    let written = table
-        .write(vec![batch])
-        .with_save_mode(SaveMode::Append)
-        .with_commit_properties(crate::commit::keep_logs(Default::default()))
-        .await
-        .map_err(WarehouseError::delta(EVENTS, "append events to"))?;
-    Ok(Some(written.version().unwrap_or(0) as i64))
+    let version = super::append(loc, EVENTS, batch, "append events to").await?;
+    Ok(Some(version))
 }
 
 /// Register `audit.events` in `ctx` at its newest version (created empty if no event was ever

@@ -36,6 +36,24 @@ pub(crate) async fn read_latest(
     Ok(Some((version, crate::snapshots::scan(&t, table).await?)))
 }
 
+/// Append `batch` to `table` (created with the batch's schema if missing) in one Delta commit;
+/// returns the new version. `action` completes "failed to …" in the error.
+pub(crate) async fn append(
+    loc: &Location,
+    table: &str,
+    batch: RecordBatch,
+    action: &'static str,
+) -> Result<i64> {
+    let t = tables::create(loc, table, &batch.schema()).await?;
+    let written = t
+        .write(vec![batch])
+        .with_save_mode(deltalake::protocol::SaveMode::Append)
+        .with_commit_properties(crate::commit::keep_logs(Default::default()))
+        .await
+        .map_err(crate::WarehouseError::delta(table, action))?;
+    Ok(written.version().unwrap_or(0) as i64)
+}
+
 /// The newest version of `table` without reading its rows (`None`: no table yet). One listing
 /// of the Delta log, so a reader can tell cheaply whether what it holds is still current.
 pub(crate) async fn latest_version(loc: &Location, table: &str) -> Result<Option<i64>> {

@@ -10,7 +10,6 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use chrono::{DateTime, TimeZone, Utc};
 use datafusion::prelude::{col, lit};
 use datafusion::scalar::ScalarValue;
-use deltalake::protocol::SaveMode;
 
 use crate::error::{Result, WarehouseError};
 use crate::location::Location;
@@ -117,14 +116,7 @@ pub async fn insert(loc: &Location, row: &TokenRow) -> Result<i64> {
             Arc::new(us(row.revoked_at)),
         ],
     )?;
-    let table = tables::create(loc, TOKENS, &tokens_schema()).await?;
-    let written = table
-        .write(vec![batch])
-        .with_save_mode(SaveMode::Append)
-        .with_commit_properties(crate::commit::keep_logs(Default::default()))
-        .await
-        .map_err(WarehouseError::delta(TOKENS, "add a token to"))?;
-    Ok(written.version().unwrap_or(0) as i64)
+    super::append(loc, TOKENS, batch, "add a token to").await
 }
 
 /// Mark the unrevoked tokens named `name` revoked at `at` (one Delta version); returns how many
