@@ -3,10 +3,28 @@
 //! the PostgreSQL protocol, the CLI): [`Tokens::resolve`] turns a presented token into an
 //! [`Identity`]; unknown, expired and revoked tokens are the same [`AuthError::Refused`].
 //!
-//! Tokens are `marsad_` + 32 random bytes (hex), shown once; only their SHA-256 is stored, in a
-//! Delta table of the data directory outside the snapshot log.
+//! Tokens are `marsad_` + 32 random bytes from the operating system's generator (hex), shown
+//! once; only their SHA-256 is stored, in `service.tokens`, a Delta table of the data directory
+//! outside the snapshot log (`marsad_warehouse::service`). A secret of 256 random bits needs no
+//! slow password hash: SHA-256 cannot be reversed and guessing is hopeless. The presented
+//! secret's hash is compared with every stored hash in constant time, so the time an answer
+//! takes says nothing about how much of a hash matched.
 
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 use marsad_indicators::export::Role as ExportRole;
+use marsad_warehouse::service::tokens::{self as store, TokenRow};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// What every token starts with (so a leaked one is recognised by secret scanners).
+pub const TOKEN_PREFIX: &str = "marsad_";
+/// Random bytes in a token.
+const TOKEN_BYTES: usize = 32;
+/// The longest token name.
+const MAX_NAME: usize = 64;
 
 /// What a role may do. Each role includes the one before it.
 #[derive(
@@ -42,6 +60,32 @@ impl Role {
     /// Whether this role may send SQL of its own.
     pub fn may_query(self) -> bool {
         self >= Role::Analyst
+    }
+
+    /// Whether this role may read the audit trail (`audit.events`).
+    pub fn may_read_audit(self) -> bool {
+        self >= Role::Steward
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Role, String> {
+        match text {
+            "public" => Ok(Role::Public),
+            "analyst" => Ok(Role::Analyst),
+            "steward" => Ok(Role::Steward),
+            _ => Err(format!(
+                "`{text}` is not a role (public, analyst or steward)"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -91,25 +135,397 @@ pub enum AuthError {
     Store(String),
 }
 
-/// The token table, read through on every resolve so a revocation takes effect at once.
-/// (Interface fixed here so every channel codes against it; the store is written in the tokens
-/// task.)
+/// Why a token could not be made or revoked (token management, for stewards: these messages
+/// may name tokens).
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("a token named `{0}` already exists and is neither revoked nor expired; revoke it first or choose another name")]
+    Exists(String),
+    #[error("no unrevoked token is named `{0}` (`marsad tokens list` shows them)")]
+    NoSuchToken(String),
+    #[error("`{name}` is not a token name: {why}")]
+    BadName { name: String, why: &'static str },
+    #[error("the public needs no token: make an analyst or steward token")]
+    PublicRole,
+    #[error("an expiry of {0:?} is out of range")]
+    BadExpiry(Duration),
+    #[error("the operating system's random generator failed: {0}")]
+    Random(String),
+    #[error("the token table: {0}")]
+    Store(String),
+}
+
+/// A token as listed: never its secret, never its hash.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TokenInfo {
+    pub name: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A token just made: the secret is here and nowhere else (show it once).
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub name: String,
+    pub role: Role,
+    pub secret: String,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// The token table, read through on every resolve so a revocation takes effect at once: each
+/// resolve asks the Delta log for its newest version (one listing, no rows) and reads the rows
+/// again only when it moved. Cheap to clone; clones share that cache.
 #[derive(Debug, Clone)]
 pub struct Tokens {
     location: marsad_warehouse::Location,
+    cache: Arc<Mutex<Option<Cached>>>,
+}
+
+/// The rows of one version of the token table.
+#[derive(Debug)]
+struct Cached {
+    version: i64,
+    rows: Arc<Vec<TokenRow>>,
 }
 
 impl Tokens {
-    /// The token table of the warehouse at `location` (created empty if missing).
+    /// The token table of the warehouse at `location`. Nothing is read or created yet: the
+    /// first token made creates the table, and with no table every token is refused.
     pub async fn open(location: &marsad_warehouse::Location) -> Result<Tokens, AuthError> {
         Ok(Tokens {
             location: location.clone(),
+            cache: Arc::new(Mutex::new(None)),
         })
     }
 
     /// The identity `secret` (a presented token) stands for.
     pub async fn resolve(&self, secret: &str) -> Result<Identity, AuthError> {
-        let _ = (&self.location, secret);
-        todo!("tokens task")
+        let rows = self.current().await?;
+        let presented = sha256_hex(secret);
+        let now = Utc::now();
+        // Every stored hash is compared, in constant time, whatever matched before.
+        let mut found = None;
+        for row in rows.iter() {
+            if bool::from(row.sha256.as_bytes().ct_eq(presented.as_bytes())) {
+                found = Some(row);
+            }
+        }
+        match found {
+            Some(row) if row.is_active(now) => Ok(Identity {
+                token: Some(row.name.clone()),
+                role: stored_role(row).map_err(AuthError::Store)?,
+            }),
+            // Unknown, expired, revoked: one answer.
+            _ => Err(AuthError::Refused),
+        }
+    }
+
+    /// Make a token named `name` for `role`, valid for `expires` from now (`None`: until
+    /// revoked). Returns the secret, which is not stored anywhere: show it once.
+    pub async fn create(
+        &self,
+        name: &str,
+        role: Role,
+        expires: Option<Duration>,
+    ) -> Result<NewToken, TokenError> {
+        check_name(name)?;
+        if role == Role::Public {
+            return Err(TokenError::PublicRole);
+        }
+        let now = Utc::now();
+        let expires_at = expires
+            .map(|d| {
+                chrono::Duration::from_std(d)
+                    .ok()
+                    .and_then(|d| now.checked_add_signed(d))
+                    .ok_or(TokenError::BadExpiry(d))
+            })
+            .transpose()?;
+        let (_, rows) = store::read(&self.location)
+            .await
+            .map_err(|e| TokenError::Store(e.to_string()))?;
+        if rows.iter().any(|r| r.name == name && r.is_active(now)) {
+            return Err(TokenError::Exists(name.to_string()));
+        }
+        let secret = new_secret()?;
+        let row = TokenRow {
+            name: name.to_string(),
+            role: role.as_str().to_string(),
+            sha256: sha256_hex(&secret),
+            created_at: now,
+            expires_at,
+            revoked_at: None,
+        };
+        store::insert(&self.location, &row)
+            .await
+            .map_err(|e| TokenError::Store(e.to_string()))?;
+        Ok(NewToken {
+            name: row.name,
+            role,
+            secret,
+            expires_at,
+        })
+    }
+
+    /// Every token ever made, oldest first (revoked and expired ones included).
+    pub async fn list(&self) -> Result<Vec<TokenInfo>, TokenError> {
+        let (_, mut rows) = store::read(&self.location)
+            .await
+            .map_err(|e| TokenError::Store(e.to_string()))?;
+        rows.sort_by(|a, b| (a.created_at, &a.name).cmp(&(b.created_at, &b.name)));
+        rows.into_iter()
+            .map(|row| {
+                Ok(TokenInfo {
+                    role: stored_role(&row).map_err(TokenError::Store)?,
+                    name: row.name,
+                    created_at: row.created_at,
+                    expires_at: row.expires_at,
+                    revoked_at: row.revoked_at,
+                })
+            })
+            .collect()
+    }
+
+    /// Revoke the token named `name`, at once: the next resolve on any channel refuses it.
+    pub async fn revoke(&self, name: &str) -> Result<(), TokenError> {
+        let revoked = store::revoke(&self.location, name, Utc::now())
+            .await
+            .map_err(|e| TokenError::Store(e.to_string()))?;
+        if revoked == 0 {
+            return Err(TokenError::NoSuchToken(name.to_string()));
+        }
+        Ok(())
+    }
+
+    /// The rows of the newest version of the token table.
+    async fn current(&self) -> Result<Arc<Vec<TokenRow>>, AuthError> {
+        let store_err = |e: marsad_warehouse::WarehouseError| AuthError::Store(e.to_string());
+        let version = store::version(&self.location).await.map_err(store_err)?;
+        if let Some(cached) = self.lock().as_ref().filter(|c| c.version == version) {
+            return Ok(cached.rows.clone());
+        }
+        let (version, rows) = store::read(&self.location).await.map_err(store_err)?;
+        let rows = Arc::new(rows);
+        *self.lock() = Some(Cached {
+            version,
+            rows: rows.clone(),
+        });
+        Ok(rows)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Cached>> {
+        // A panic while the lock was held left at worst a stale cache entry, which the version
+        // check replaces: the poison carries no risk.
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Hex SHA-256 of a secret, as stored.
+fn sha256_hex(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// `marsad_` + 32 bytes of the operating system's random generator, in hex.
+fn new_secret() -> Result<String, TokenError> {
+    use rand::RngCore;
+    let mut bytes = [0u8; TOKEN_BYTES];
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut bytes)
+        .map_err(|e| TokenError::Random(e.to_string()))?;
+    Ok(format!("{TOKEN_PREFIX}{}", hex::encode(bytes)))
+}
+
+/// A token name is what a steward types, reads in the audit and sees in logs: short, plain.
+fn check_name(name: &str) -> Result<(), TokenError> {
+    let bad = |why| {
+        Err(TokenError::BadName {
+            name: name.to_string(),
+            why,
+        })
+    };
+    if name.is_empty() {
+        return bad("it is empty");
+    }
+    if name.len() > MAX_NAME {
+        return bad("it is longer than 64 characters");
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'))
+    {
+        return bad("use letters, digits and - _ . @ only");
+    }
+    Ok(())
+}
+
+/// The role a stored row names; a row naming no known token role is an error naming it.
+fn stored_role(row: &TokenRow) -> Result<Role, String> {
+    match row.role.parse() {
+        Ok(role) if role != Role::Public => Ok(role),
+        _ => Err(format!(
+            "token `{}` has the role `{}`, which is not analyst or steward",
+            row.name, row.role
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn tokens() -> (tempfile::TempDir, Tokens) {
+        let dir = tempfile::tempdir().unwrap();
+        let loc = marsad_warehouse::Location::parse(&dir.path().display().to_string()).unwrap();
+        let tokens = Tokens::open(&loc).await.unwrap();
+        (dir, tokens)
+    }
+
+    fn refused(result: Result<Identity, AuthError>) -> String {
+        match result {
+            Err(e @ AuthError::Refused) => e.to_string(),
+            other => panic!("expected Refused, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn create_resolve_revoke_then_refused() {
+        let (_dir, tokens) = tokens().await;
+        let made = tokens.create("alice", Role::Analyst, None).await.unwrap();
+        assert!(made.secret.starts_with("marsad_"));
+        let hex_part = &made.secret["marsad_".len()..];
+        assert_eq!(hex_part.len(), 64);
+        assert!(hex_part.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_eq!(
+            tokens.resolve(&made.secret).await.unwrap(),
+            Identity {
+                token: Some("alice".into()),
+                role: Role::Analyst
+            }
+        );
+        // Revoked through another handle (another process, say): refused at once here.
+        let other = Tokens::open(&tokens.location).await.unwrap();
+        other.revoke("alice").await.unwrap();
+        assert_eq!(
+            refused(tokens.resolve(&made.secret).await),
+            "the token was not accepted"
+        );
+        assert_eq!(
+            other.revoke("alice").await.unwrap_err().to_string(),
+            "no unrevoked token is named `alice` (`marsad tokens list` shows them)"
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_expired_and_revoked_get_the_same_answer() {
+        let (_dir, tokens) = tokens().await;
+        let expired = tokens
+            .create("soon", Role::Steward, Some(Duration::from_millis(1)))
+            .await
+            .unwrap();
+        let revoked = tokens.create("gone", Role::Analyst, None).await.unwrap();
+        tokens.revoke("gone").await.unwrap();
+        let kept = tokens.create("kept", Role::Steward, None).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let unknown = format!("marsad_{}", "0".repeat(64));
+        let answers = [
+            refused(tokens.resolve(&unknown).await),
+            refused(tokens.resolve(&expired.secret).await),
+            refused(tokens.resolve(&revoked.secret).await),
+            refused(tokens.resolve("").await),
+            // A stored hash presented as if it were the secret.
+            refused(tokens.resolve(&sha256_hex(&kept.secret)).await),
+        ];
+        assert!(answers.iter().all(|a| a == "the token was not accepted"));
+        assert_eq!(
+            tokens.resolve(&kept.secret).await.unwrap().role,
+            Role::Steward
+        );
+    }
+
+    #[tokio::test]
+    async fn names_are_unique_among_active_tokens() {
+        let (_dir, tokens) = tokens().await;
+        tokens.create("bob", Role::Analyst, None).await.unwrap();
+        let again = tokens.create("bob", Role::Steward, None).await.unwrap_err();
+        assert_eq!(
+            again.to_string(),
+            "a token named `bob` already exists and is neither revoked nor expired; revoke it \
+             first or choose another name"
+        );
+        tokens.revoke("bob").await.unwrap();
+        let second = tokens.create("bob", Role::Steward, None).await.unwrap();
+        assert_eq!(
+            tokens.resolve(&second.secret).await.unwrap().role,
+            Role::Steward
+        );
+        let listed: Vec<(String, Role, bool)> = tokens
+            .list()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| (t.name, t.role, t.revoked_at.is_some()))
+            .collect();
+        assert_eq!(
+            listed,
+            vec![
+                ("bob".into(), Role::Analyst, true),
+                ("bob".into(), Role::Steward, false)
+            ]
+        );
+        assert!(matches!(
+            tokens.create("x", Role::Public, None).await,
+            Err(TokenError::PublicRole)
+        ));
+        assert_eq!(
+            tokens
+                .create("a b", Role::Analyst, None)
+                .await
+                .unwrap_err()
+                .to_string(),
+            "`a b` is not a token name: use letters, digits and - _ . @ only"
+        );
+    }
+
+    /// Only the hash reaches the disk: no file of the table (data or log) holds the secret.
+    #[tokio::test]
+    async fn only_the_hash_is_on_disk() {
+        let (dir, tokens) = tokens().await;
+        let made = tokens.create("carol", Role::Analyst, None).await.unwrap();
+        tokens.revoke("carol").await.unwrap();
+        let hex_part = made.secret.as_bytes()["marsad_".len()..].to_vec();
+        let mut files = vec![dir.path().join("service/tokens")];
+        let mut seen = 0;
+        while let Some(path) = files.pop() {
+            if path.is_dir() {
+                files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            seen += 1;
+            assert!(
+                !bytes.windows(hex_part.len()).any(|w| w == hex_part),
+                "{} holds the secret",
+                path.display()
+            );
+        }
+        assert!(
+            seen >= 4,
+            "two data files and three log entries, saw {seen} files"
+        );
+        let (_, rows) = store::read(&tokens.location).await.unwrap();
+        assert_eq!(rows[0].sha256, sha256_hex(&made.secret));
+    }
+
+    #[test]
+    fn roles_parse_and_print() {
+        for role in [Role::Public, Role::Analyst, Role::Steward] {
+            assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
+        }
+        assert_eq!(
+            "admin".parse::<Role>().unwrap_err(),
+            "`admin` is not a role (public, analyst or steward)"
+        );
     }
 }

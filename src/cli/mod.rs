@@ -9,6 +9,7 @@ mod ingest;
 pub mod output;
 mod snapshots;
 mod sql;
+mod tokens;
 mod vacuum;
 
 use std::path::PathBuf;
@@ -52,6 +53,8 @@ pub enum Command {
     Indicators(indicators::Args),
     /// Remove the files no snapshot owns (left by interrupted ingests); every snapshot stays readable.
     Vacuum(vacuum::Args),
+    /// Access tokens of `marsad serve`: create (printed once), list, revoke.
+    Tokens(tokens::Args),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -64,6 +67,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Gen(args) => gen::run(args),
         Command::Indicators(args) => indicators::run(&cli.data_dir, args).await,
         Command::Vacuum(args) => vacuum::run(&cli.data_dir, args).await,
+        Command::Tokens(args) => tokens::run(&cli.data_dir, args).await,
     }
 }
 

@@ -16,3 +16,4 @@ mod s3; // the same warehouse on an object store (local S3: moto)
 mod slt; // sql/tests/**/*.slt: views, indicator queries and survey designs on small fixtures
 mod snapshots; // idempotence, pinned snapshots, lineage, killed ingests
 mod survey; // survey estimators in SQL: R's results, domains, the SDG 16.2.3 indicator
+mod tokens; // marsad tokens create/list/revoke, each audited; who may read audit.events

@@ -27,6 +27,7 @@
 //! - [`commit`]: what every commit carries (provenance, idempotence, key check, logs kept).
 //! - [`ingest`]: the one commit path (all or nothing, idempotent by sha256, records by key).
 //! - [`recovery`]: the ingest lock, rolling back an interrupted ingest, `marsad vacuum`.
+//! - [`service`]: the tables of the service outside the snapshot log: tokens, audit events.
 //! - [`session`]: a DataFusion session over a pinned snapshot, with the views of `sql/views/`.
 //! - [`query`]: the one path for a person's SQL: refusals, limits, the budget and its settings.
 //! - [`views`]: the SQL view files, embedded at build time.
@@ -44,6 +45,7 @@ pub mod ingest;
 pub mod location;
 pub mod query;
 pub mod recovery;
+pub mod service;
 pub mod session;
 pub mod snapshots;
 pub mod survey;

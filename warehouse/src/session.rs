@@ -77,6 +77,14 @@ impl WarehouseSession {
             snapshot: self.snapshot.clone(),
         }
     }
+
+    /// This session plus `audit.events` at its newest version: for stewards only (an analyst's
+    /// session has no audit table, and no session ever has `service.tokens`; see
+    /// [`crate::service`]).
+    pub async fn with_audit(self, loc: &Location) -> Result<WarehouseSession> {
+        crate::service::audit::register(&self.ctx, loc).await?;
+        Ok(self)
+    }
 }
 
 /// Open a session over `snapshot`.
