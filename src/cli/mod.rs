@@ -7,6 +7,7 @@ mod gen;
 mod indicators;
 mod ingest;
 pub mod output;
+mod serve;
 mod snapshots;
 mod sql;
 mod vacuum;
@@ -52,6 +53,9 @@ pub enum Command {
     Indicators(indicators::Args),
     /// Remove the files no snapshot owns (left by interrupted ingests); every snapshot stays readable.
     Vacuum(vacuum::Args),
+    /// Serve the HTTP API (and the PostgreSQL protocol) over the warehouse; loads the samples
+    /// first into a missing or empty data directory.
+    Serve(serve::Args),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -64,6 +68,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Gen(args) => gen::run(args),
         Command::Indicators(args) => indicators::run(&cli.data_dir, args).await,
         Command::Vacuum(args) => vacuum::run(&cli.data_dir, args).await,
+        Command::Serve(args) => serve::run(&cli.data_dir, args).await,
     }
 }
 
