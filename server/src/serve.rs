@@ -149,3 +149,117 @@ pub async fn shutdown_signal() {
         _ = term => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    use super::*;
+    use crate::http::testing::{state_with, ANALYST};
+
+    async fn start(config: Config) -> (Running, tokio::sync::oneshot::Sender<()>) {
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (state, _) = state_with(config.clone()).await;
+        let running = serve(&config, state, async move {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+        (running, tx)
+    }
+
+    fn config() -> Config {
+        Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            ..Config::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn slow_headers_are_cut_off() {
+        let (running, stop) = start(Config {
+            header_timeout: Duration::from_millis(200),
+            ..config()
+        })
+        .await;
+        assert_ne!(running.http.port(), 0);
+        let mut s = TcpStream::connect(running.http).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        let started = Instant::now();
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut answer))
+            .await
+            .expect("the connection is closed within the header timeout")
+            .ok();
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert!(!String::from_utf8_lossy(&answer).contains("200 OK"));
+        // A prompt client is served.
+        let mut s = TcpStream::connect(running.http).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+        assert!(answer.ends_with("{\"status\":\"ok\"}"), "{answer}");
+        stop.send(()).unwrap();
+        running.finished().await;
+    }
+
+    #[tokio::test]
+    async fn shutdown_lets_the_request_in_flight_finish_then_refuses() {
+        let (running, stop) = start(config()).await;
+        let addr = running.http;
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        let head = format!(
+            "POST /api/v1/sql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {ANALYST}\r\n\
+             Content-Type: text/plain\r\nAccept: text/csv\r\nContent-Length: 17\r\n\r\nselect 42 a"
+        );
+        s.write_all(head.as_bytes()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        stop.send(()).unwrap();
+        let finished = tokio::spawn(running.finished());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // The listener is closed: new connections are refused.
+        assert!(TcpStream::connect(addr).await.is_err());
+        // The request in flight gets its answer.
+        s.write_all(b"s x   ").await.unwrap();
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+        assert!(
+            answer.contains("\r\nx\r\n42\r\n") || answer.contains("x\n42\n"),
+            "{answer}"
+        );
+        tokio::time::timeout(Duration::from_secs(5), finished)
+            .await
+            .expect("the server stops once the request is answered")
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn shutdown_is_bounded() {
+        let (running, stop) = start(Config {
+            shutdown_timeout: Duration::from_millis(300),
+            ..config()
+        })
+        .await;
+        let mut s = TcpStream::connect(running.http).await.unwrap();
+        // A body that never comes.
+        s.write_all(b"POST /api/v1/sql HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nsel")
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let started = Instant::now();
+        stop.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), running.finished())
+            .await
+            .expect("the shutdown bound holds");
+        assert!(started.elapsed() >= Duration::from_millis(250));
+    }
+}

@@ -55,7 +55,7 @@ pub enum Command {
     Vacuum(vacuum::Args),
     /// Serve the HTTP API (and the PostgreSQL protocol) over the warehouse; loads the samples
     /// first into a missing or empty data directory.
-    Serve(serve::Args),
+    Serve(Box<serve::Args>),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -68,7 +68,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Gen(args) => gen::run(args),
         Command::Indicators(args) => indicators::run(&cli.data_dir, args).await,
         Command::Vacuum(args) => vacuum::run(&cli.data_dir, args).await,
-        Command::Serve(args) => serve::run(&cli.data_dir, args).await,
+        Command::Serve(args) => serve::run(&cli.data_dir, *args).await,
     }
 }
 

@@ -406,6 +406,7 @@ async fn sql_streams_every_format_and_is_audited() {
     assert_eq!(v["truncated"], Value::Null);
     assert_eq!(v["error"], Value::Null);
     assert_eq!(v["columns"][0]["name"], "country_code");
+    let latest = state.warehouse.latest().await.unwrap().id;
     {
         let e = events.lock().unwrap();
         assert_eq!(e.len(), 1);
@@ -414,10 +415,7 @@ async fn sql_streams_every_format_and_is_audited() {
         assert_eq!(e[0].rows, Some(1));
         assert_eq!(e[0].sql.as_deref(), Some(q));
         assert_eq!(e[0].identity.token.as_deref(), Some("ana"));
-        assert_eq!(
-            e[0].snapshot,
-            Some(state.warehouse.latest().await.unwrap().id)
-        );
+        assert_eq!(e[0].snapshot, Some(latest));
         assert_eq!(e[0].bytes, Some(b.len() as u64));
     }
     let (_, h, b) = call(&state, sql(q, Some(ANALYST), "text/csv")).await;
