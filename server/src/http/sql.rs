@@ -33,6 +33,8 @@ use crate::audit::AuditEvent;
 const OFFERED: &[Format] = &[Format::Json, Format::Csv, Format::Arrow, Format::Parquet];
 /// Header announcing the row cap before the rows come.
 pub const MAX_ROWS_HEADER: &str = "marsad-max-rows";
+/// Why an answer was abandoned when its client did not read it in time.
+const UNREAD: &str = "the client did not read the answer within the query's time limit";
 
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -79,6 +81,7 @@ pub async fn sql(
             Some(_) => Problem::forbidden("this token's role may not send SQL"),
         });
     }
+    let deadline = tokio::time::Instant::now() + state.config.limits.timeout;
     let format = Format::negotiate(params.format.as_deref(), &headers, OFFERED)?;
     let (text, snapshot) = read_body(&headers, &body, params.snapshot)?;
     let mut audit = Audited::new(&state, &identity, &text, snapshot);
@@ -120,23 +123,51 @@ pub async fn sql(
         }
     };
     let encoder = Encoder::new(format, stream.schema());
-    let body = futures::stream::unfold(
-        Some(Streaming {
-            query: stream,
-            encoder,
-            audit,
-            started: false,
-            rows: 0,
-            bytes: 0,
-            _admission: admission,
-        }),
-        |s| async move {
-            let mut s = s?;
-            let item = s.step().await;
-            let more = !s.done();
-            Some((item, more.then_some(s)))
-        },
-    );
+    let mut streaming = Streaming {
+        query: stream,
+        encoder,
+        audit,
+        started: false,
+        rows: 0,
+        bytes: 0,
+        _admission: admission,
+    };
+    // The answer is produced by a task of its own that gives up at the deadline when the client
+    // does not read (hyper stops polling a body whose client is slow, so a deadline checked only
+    // when polled would let a slow reader hold a query slot for ever).
+    let (tx, rx) = tokio::sync::mpsc::channel::<(Result<Bytes, std::io::Error>, bool)>(1);
+    tokio::spawn(async move {
+        loop {
+            let item = streaming.step().await;
+            let last = streaming.done() || item.is_err();
+            match tokio::time::timeout_at(deadline, tx.send((item, last))).await {
+                Ok(Ok(())) if !last => continue,
+                // Sent the end, or the client went away (the audit records it on drop).
+                Ok(_) => return,
+                Err(_) => {
+                    let (rows, bytes) = (streaming.rows, streaming.bytes);
+                    streaming
+                        .audit
+                        .finish("cancelled", Some(UNREAD.to_string()), rows, bytes)
+                        .await;
+                    return;
+                }
+            }
+        }
+    });
+    let body = futures::stream::unfold((rx, false), |(mut rx, ended)| async move {
+        if ended {
+            return None;
+        }
+        match rx.recv().await {
+            Some((item, last)) => Some((item, (rx, last))),
+            // The producer gave up: abort the body so the client cannot take it as whole.
+            None => Some((
+                Err(std::io::Error::new(std::io::ErrorKind::TimedOut, UNREAD)),
+                (rx, true),
+            )),
+        }
+    });
     let mut response = Body::from_stream(body).into_response();
     let h = response.headers_mut();
     h.insert(

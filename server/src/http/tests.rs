@@ -521,3 +521,37 @@ async fn sql_refusals_truncation_and_busy() {
     let (s, _, _) = call(&state, sql(&long, Some(ANALYST), "application/json")).await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+#[tokio::test]
+async fn an_unread_answer_is_abandoned_at_the_deadline() {
+    let mut config = Config::default();
+    config.limits.timeout = std::time::Duration::from_millis(700);
+    let (state, events) = state_with(config).await;
+    let permits = state.admission.available_permits();
+    let response = tower::ServiceExt::oneshot(
+        super::router(state.clone()),
+        sql(
+            "select * from (values (1), (2), (3)) as t(x)",
+            Some(ANALYST),
+            "text/csv",
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    // The client reads nothing past the deadline: the query's slot comes back and the audit
+    // says why; the body then fails rather than ending as if whole.
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert_eq!(state.admission.available_permits(), permits);
+    {
+        let e = events.lock().unwrap();
+        let last = e.last().unwrap();
+        assert_eq!(last.outcome, "cancelled");
+        assert_eq!(
+            last.error.as_deref(),
+            Some("the client did not read the answer within the query's time limit")
+        );
+    }
+    let read = axum::body::to_bytes(response.into_body(), usize::MAX).await;
+    assert!(read.is_err());
+}
