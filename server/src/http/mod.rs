@@ -213,6 +213,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), identify))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(middleware::map_response(problem::normalise))
         .layer(CompressionLayer::new().compress_when(compress))
         .layer(cors)
         .layer(TraceLayer::new_for_http())

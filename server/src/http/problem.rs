@@ -97,6 +97,39 @@ impl IntoResponse for Problem {
     }
 }
 
+/// Error answers made outside the handlers (axum's extractor rejections, the body limit layer's
+/// 413) as problems too, so every error has one shape: the status's reason as title, their text
+/// (which names no internal path) as detail.
+pub async fn normalise(response: Response) -> Response {
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == CONTENT_TYPE.as_bytes());
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let title = status.canonical_reason().unwrap_or("Error");
+    let detail = if text.is_empty() {
+        title.to_lowercase()
+    } else {
+        text
+    };
+    let mut problem = Problem::new(status, title, detail).into_response();
+    // Keep what the layer said besides (Allow on 405, …).
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            problem.headers_mut().entry(name).or_insert(value.clone());
+        }
+    }
+    problem
+}
+
 /// The answer to a panic in a handler (tower-http's catch-panic layer): a generic 500.
 pub fn from_panic(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     Problem::internal("a handler panicked").into_response()

@@ -57,6 +57,39 @@ async fn unknown_routes_are_problems() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(h[header::CONTENT_TYPE], "application/problem+json");
     assert_eq!(problem(404, &b)["detail"], "no such resource");
+    // Rejections of axum's extractors have the same shape.
+    let req = Request::post("/api/v1/sql?snapshot=latest")
+        .header("authorization", format!("Bearer {ANALYST}"))
+        .body(Body::from("select 1"))
+        .unwrap();
+    let (s, h, b) = call(&state, req).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(h[header::CONTENT_TYPE], "application/problem+json");
+    let p = problem(400, &b);
+    assert!(p["detail"].as_str().unwrap().contains("snapshot"), "{p}");
+    // Wrong method: 405 with Allow, as a problem.
+    let (s, h, b) = call(&state, get("/api/v1/sql", None, &[])).await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(h[header::ALLOW], "POST");
+    problem(405, &b);
+}
+
+#[tokio::test]
+async fn cors_for_public_gets_only() {
+    let (state, _) = state().await;
+    let (_, h, _) = call(&state, get(OBS, None, &[("origin", "https://example.org")])).await;
+    assert_eq!(h[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+    let preflight = Request::options("/api/v1/sql")
+        .header("origin", "https://example.org")
+        .header("access-control-request-method", "POST")
+        .body(Body::empty())
+        .unwrap();
+    let (_, h, _) = call(&state, preflight).await;
+    let allowed = h[header::ACCESS_CONTROL_ALLOW_METHODS]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(!allowed.contains("POST"), "{allowed}");
 }
 
 #[tokio::test]
@@ -518,8 +551,9 @@ async fn sql_refusals_truncation_and_busy() {
 
     // The body limit.
     let long = format!("select '{}'", "x".repeat(2000));
-    let (s, _, _) = call(&state, sql(&long, Some(ANALYST), "application/json")).await;
+    let (s, _, b) = call(&state, sql(&long, Some(ANALYST), "application/json")).await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(problem(413, &b)["title"], "Payload Too Large");
 }
 
 #[tokio::test]
