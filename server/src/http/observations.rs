@@ -12,7 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use marsad_indicators::catalog::Dimension;
 use marsad_indicators::export;
-use marsad_indicators::observations::{self, Observation};
+use marsad_indicators::observations::Observation;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::format::Format;
 use super::problem::Problem;
@@ -137,8 +138,7 @@ fn last_year(period: &str) -> &str {
         .unwrap_or(period)
 }
 
-/// The bytes of `obs` in `format` (the export writers; Arrow from the observations schema with
-/// values rounded as published, as the Parquet export writes them).
+/// The bytes of `obs` in `format`: the export writers' (Arrow: the Parquet export's batches).
 fn encode(obs: &[Observation], format: Format) -> Result<Vec<u8>, Problem> {
     match format {
         Format::Json => serde_json::to_vec(&export::to_json(obs)).map_err(Problem::internal),
@@ -146,17 +146,19 @@ fn encode(obs: &[Observation], format: Format) -> Result<Vec<u8>, Problem> {
         Format::SdmxCsv => export::to_sdmx_csv(obs).map_err(Problem::internal),
         Format::Parquet => export::to_parquet(obs).map_err(Problem::internal),
         Format::Arrow => {
-            let published: Vec<Observation> = obs
-                .iter()
-                .map(|o| Observation {
-                    value: o.rounded_value(),
-                    ..o.clone()
-                })
-                .collect();
-            let batch = observations::to_batch(&published).map_err(Problem::internal)?;
-            let mut w = arrow::ipc::writer::StreamWriter::try_new(Vec::new(), &batch.schema())
+            // The Parquet export's rows (values rounded as published), re-framed as an Arrow
+            // IPC stream: one writer decides what the columns hold.
+            let parquet = bytes::Bytes::from(export::to_parquet(obs).map_err(Problem::internal)?);
+            let reader = ParquetRecordBatchReaderBuilder::try_new(parquet)
+                .and_then(|b| b.build())
                 .map_err(Problem::internal)?;
-            w.write(&batch).map_err(Problem::internal)?;
+            let schema = arrow::array::RecordBatchReader::schema(&reader);
+            let mut w = arrow::ipc::writer::StreamWriter::try_new(Vec::new(), &schema)
+                .map_err(Problem::internal)?;
+            for batch in reader {
+                w.write(&batch.map_err(Problem::internal)?)
+                    .map_err(Problem::internal)?;
+            }
             w.finish().map_err(Problem::internal)?;
             w.into_inner().map_err(Problem::internal)
         }
