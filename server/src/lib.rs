@@ -11,6 +11,12 @@
 //! ## Layout
 //! - [`access`]: roles, identities, channels; tokens resolved to a role in one place.
 //! - [`audit`]: the audit trail of queries, ingests, computes and token changes.
+//! - [`config`]: the server's settings (flags, environment, `marsad.toml`).
+//! - [`http`]: the HTTP API's router, one file per resource.
+//! - [`serve`]: the listeners, the header-read timeout and graceful shutdown.
 
 pub mod access;
 pub mod audit;
+pub mod config;
+pub mod http;
+pub mod serve;

@@ -7,6 +7,7 @@ mod gen;
 mod indicators;
 mod ingest;
 pub mod output;
+mod serve;
 mod snapshots;
 mod sql;
 mod tokens;
@@ -55,6 +56,9 @@ pub enum Command {
     Vacuum(vacuum::Args),
     /// Access tokens of `marsad serve`: create (printed once), list, revoke.
     Tokens(tokens::Args),
+    /// Serve the HTTP API (and the PostgreSQL protocol) over the warehouse; loads the samples
+    /// first into a missing or empty data directory.
+    Serve(Box<serve::Args>),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -68,6 +72,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Indicators(args) => indicators::run(&cli.data_dir, args).await,
         Command::Vacuum(args) => vacuum::run(&cli.data_dir, args).await,
         Command::Tokens(args) => tokens::run(&cli.data_dir, args).await,
+        Command::Serve(args) => serve::run(&cli.data_dir, *args).await,
     }
 }
 

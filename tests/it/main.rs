@@ -13,6 +13,7 @@ mod indicators; // catalogue → observations → public exports, disclosure, ap
 mod published; // every feed's sample → warehouse reproduces the published figures exactly
 mod resend; // records sent again: one version per key, new/changed/unchanged, key check, cut census
 mod s3; // the same warehouse on an object store (local S3: moto)
+mod server; // `marsad serve`: loads an empty data directory, answers, exits 0 on SIGTERM
 mod slt; // sql/tests/**/*.slt: views, indicator queries and survey designs on small fixtures
 mod snapshots; // idempotence, pinned snapshots, lineage, killed ingests
 mod survey; // survey estimators in SQL: R's results, domains, the SDG 16.2.3 indicator

@@ -1,0 +1,313 @@
+//! The HTTP API: [`router`] builds every route with its layers (limits, compression, CORS,
+//! sensitive headers, panics as problems) over an [`AppState`]. One file per resource; this one
+//! holds what they share: the state, the caller's identity (the `Authorization` header resolved
+//! through [`crate::access::Tokens`], in one middleware), content negotiation and ETags.
+//!
+//! The handlers hold no indicator or query logic: observations come from
+//! `marsad_indicators::export` (the role decides through `export::select`, exactly as
+//! `marsad indicators export` does), SQL from `marsad_warehouse::query::run`.
+
+pub mod format;
+pub mod health;
+pub mod indicators;
+pub mod observations;
+pub mod openapi;
+pub mod problem;
+pub mod snapshots;
+pub mod sql;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use marsad_indicators::engine;
+use marsad_indicators::observations::Observation;
+use marsad_indicators::Catalog;
+use marsad_warehouse::query::Budget;
+use marsad_warehouse::{Snapshot, Warehouse};
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate};
+use tower_http::compression::{CompressionLayer, DefaultPredicate};
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::access::{AuthError, Identity, Tokens};
+use crate::audit::{Audit, AuditEvent};
+use crate::config::Config;
+use problem::Problem;
+
+/// Where identities come from: the token table, or (tests) a fixed list of tokens.
+pub enum Resolver {
+    Tokens(Tokens),
+    #[cfg(test)]
+    Fixed(Vec<(String, Identity)>),
+}
+
+impl Resolver {
+    async fn resolve(&self, secret: &str) -> Result<Identity, AuthError> {
+        match self {
+            Resolver::Tokens(t) => t.resolve(secret).await,
+            #[cfg(test)]
+            Resolver::Fixed(list) => list
+                .iter()
+                .find(|(s, _)| s == secret)
+                .map(|(_, i)| i.clone())
+                .ok_or(AuthError::Refused),
+        }
+    }
+}
+
+/// Where audit events go: the audit table, or (tests) a list the test reads.
+pub enum AuditSink {
+    Audit(Audit),
+    #[cfg(test)]
+    Memory(Arc<Mutex<Vec<AuditEvent>>>),
+}
+
+impl AuditSink {
+    pub async fn record(&self, event: AuditEvent) {
+        match self {
+            AuditSink::Audit(a) => a.record(event).await,
+            #[cfg(test)]
+            AuditSink::Memory(list) => list.lock().unwrap_or_else(|e| e.into_inner()).push(event),
+        }
+    }
+}
+
+/// What every handler reads. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub warehouse: Warehouse,
+    pub catalog: Catalog,
+    pub config: Config,
+    pub resolver: Resolver,
+    pub audit: AuditSink,
+    /// The query budget (its slots are the running queries).
+    pub budget: Budget,
+    /// Running + waiting SQL requests (concurrency + queue permits); none left → 503.
+    pub admission: Arc<Semaphore>,
+    /// Stored observations by snapshot (a snapshot never changes once written).
+    observations: Mutex<HashMap<i64, Arc<Vec<Observation>>>>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(
+        warehouse: Warehouse,
+        catalog: Catalog,
+        config: Config,
+        resolver: Resolver,
+        audit: AuditSink,
+    ) -> Self {
+        let budget = Budget::new(config.limits).spill_under(warehouse.location());
+        let admission = Arc::new(Semaphore::new(config.limits.concurrency + config.queue));
+        AppState(Arc::new(Inner {
+            warehouse,
+            catalog,
+            config,
+            resolver,
+            audit,
+            budget,
+            admission,
+            observations: Mutex::new(HashMap::new()),
+        }))
+    }
+
+    /// The snapshot `id` (404 if there is none), or the latest.
+    pub async fn snapshot(&self, id: Option<i64>) -> Result<Snapshot, Problem> {
+        match id {
+            None => self.warehouse.latest().await.map_err(Problem::internal),
+            Some(id) => {
+                let all = self
+                    .warehouse
+                    .snapshots()
+                    .await
+                    .map_err(Problem::internal)?;
+                all.into_iter()
+                    .find(|s| s.id == id)
+                    .ok_or_else(|| Problem::not_found(format!("there is no snapshot {id}")))
+            }
+        }
+    }
+
+    /// The observations stored for `snapshot` (404 if none were computed).
+    pub async fn observations(
+        &self,
+        snapshot: &Snapshot,
+    ) -> Result<Arc<Vec<Observation>>, Problem> {
+        let cached = self
+            .observations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&snapshot.id)
+            .cloned();
+        if let Some(obs) = cached {
+            return Ok(obs);
+        }
+        let session = self
+            .warehouse
+            .session(Some(snapshot.id))
+            .await
+            .map_err(Problem::internal)?;
+        let obs = engine::stored(&session)
+            .await
+            .map_err(Problem::internal)?
+            .ok_or_else(|| {
+                Problem::not_found(format!(
+                    "no observations were computed for snapshot {}",
+                    snapshot.id
+                ))
+            })?;
+        let obs = Arc::new(obs);
+        self.observations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(snapshot.id, obs.clone());
+        Ok(obs)
+    }
+}
+
+/// The router of the whole API over `state`.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.config.body_limit;
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD])
+        .expose_headers([header::ETAG]);
+    // Parquet and Arrow are compressed already (or binary columns that gain little); the
+    // default predicate would compress them again.
+    let compress = DefaultPredicate::new()
+        .and(NotForContentType::const_new(format::PARQUET))
+        .and(NotForContentType::const_new(format::ARROW));
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/api/openapi.json", get(openapi::openapi_json))
+        .route("/api/v1/indicators", get(indicators::list))
+        .route("/api/v1/indicators/{id}", get(indicators::show))
+        .route(
+            "/api/v1/indicators/{id}/observations",
+            get(observations::observations),
+        )
+        .route("/api/v1/snapshots", get(snapshots::list))
+        .route("/api/v1/snapshots/{id}", get(snapshots::show))
+        .route("/api/v1/sql", post(sql::sql))
+        .fallback(|| async { Problem::not_found("no such resource") })
+        .layer(middleware::from_fn_with_state(state.clone(), identify))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(middleware::map_response(problem::normalise))
+        .layer(CompressionLayer::new().compress_when(compress))
+        .layer(cors)
+        .layer(TraceLayer::new_for_http())
+        // Before the trace layer sees the request: tokens never reach a log.
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::AUTHORIZATION,
+        ]))
+        .layer(CatchPanicLayer::custom(problem::from_panic))
+        .with_state(state)
+}
+
+/// Resolve `Authorization: Bearer <token>` to an [`Identity`] (none: the public) and put it in
+/// the request's extensions; a token that is not accepted is a 401, whatever the route.
+async fn identify(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let identity = match request.headers().get(header::AUTHORIZATION) {
+        None => Identity::public(),
+        Some(value) => {
+            let token = value
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim);
+            let Some(token) = token else {
+                return Problem::unauthorized("the Authorization header must be `Bearer <token>`")
+                    .into_response();
+            };
+            match state.resolver.resolve(token).await {
+                Ok(identity) => identity,
+                Err(AuthError::Refused) => {
+                    return Problem::unauthorized("the token was not accepted").into_response()
+                }
+                Err(e) => return Problem::internal(e).into_response(),
+            }
+        }
+    };
+    request.extensions_mut().insert(identity);
+    next.run(request).await
+}
+
+/// A strong ETag over what decides an answer (snapshot, definition hashes, role, query).
+pub fn etag(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    format!("\"{}\"", &hex::encode(h.finalize())[..32])
+}
+
+/// Whether the client's `If-None-Match` already names `tag`.
+pub fn matches(headers: &HeaderMap, tag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == "*" || t == tag)
+}
+
+/// Cache-Control of an answer that depends on the role: shared caches may keep the public's.
+pub fn cache_control(identity: &Identity) -> HeaderValue {
+    match identity.token {
+        None => HeaderValue::from_static("public, max-age=60"),
+        Some(_) => HeaderValue::from_static("private, max-age=60"),
+    }
+}
+
+/// An answer with its ETag and Cache-Control, or 304 when the client has it.
+pub fn cached(
+    headers: &HeaderMap,
+    identity: &Identity,
+    tag: String,
+    answer: impl FnOnce() -> Result<Response, Problem>,
+) -> Result<Response, Problem> {
+    let mut response = if matches(headers, &tag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        answer()?
+    };
+    let h = response.headers_mut();
+    h.insert(
+        header::ETAG,
+        HeaderValue::from_str(&tag).map_err(Problem::internal)?,
+    );
+    h.insert(header::CACHE_CONTROL, cache_control(identity));
+    h.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Authorization"),
+    );
+    Ok(response)
+}
+
+#[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,152 @@
+//! Test support: a warehouse loaded with every sample and its indicators computed (built once
+//! per test process), a state over it with fixed tokens and an audit list, and a one-shot call
+//! of the router without a socket.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Request, StatusCode};
+use marsad_indicators::{engine, Catalog};
+use marsad_pipelines::feeds::{Feed, FeedContext};
+use marsad_pipelines::pseudonym::PseudonymKey;
+use marsad_warehouse::ingest::IngestRequest;
+use marsad_warehouse::{Location, Warehouse};
+use tower::ServiceExt;
+
+use super::{router, AppState, AuditSink, Resolver};
+use crate::access::{Identity, Role};
+use crate::audit::AuditEvent;
+use crate::config::Config;
+
+pub const ANALYST: &str = "marsad_analyst-test-token";
+pub const STEWARD: &str = "marsad_steward-test-token";
+
+#[derive(serde::Deserialize)]
+struct Manifest {
+    sample: Vec<Entry>,
+}
+
+#[derive(serde::Deserialize)]
+struct Entry {
+    feed: String,
+    files: Vec<String>,
+}
+
+/// The demo warehouse (data-samples/samples.toml, then the indicators), built once.
+pub fn demo_dir() -> &'static str {
+    static DIR: OnceLock<(tempfile::TempDir, String)> = OnceLock::new();
+    &DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("data").display().to_string();
+        let p = path.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().expect("a runtime");
+            rt.block_on(load(&p));
+        })
+        .join()
+        .expect("the demo warehouse loads");
+        (dir, path)
+    })
+    .1
+}
+
+async fn load(path: &str) {
+    let samples = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../data-samples"));
+    let manifest: Manifest =
+        toml::from_str(&std::fs::read_to_string(samples.join("samples.toml")).unwrap()).unwrap();
+    let wh = Warehouse::create_or_open(Location::parse(path).unwrap())
+        .await
+        .unwrap();
+    let context = FeedContext {
+        key: Some(PseudonymKey::new(b"server-unit-test-key-0123456789").unwrap()),
+        reference_date: None,
+    };
+    for e in manifest.sample {
+        wh.ingest(IngestRequest {
+            feed: Feed::from_name(&e.feed).unwrap(),
+            files: e.files.iter().map(|f| samples.join(f)).collect(),
+            context: context.clone(),
+            reference_date: None,
+            progress: None,
+        })
+        .await
+        .unwrap();
+    }
+    let session = Arc::new(wh.session(None).await.unwrap());
+    engine::compute(&wh, session, &Catalog::embedded().unwrap(), &|_| {})
+        .await
+        .unwrap();
+}
+
+/// A state over the demo warehouse with `config`; the audit events it records.
+pub async fn state_with(config: Config) -> (AppState, Arc<Mutex<Vec<AuditEvent>>>) {
+    let wh = Warehouse::open(Location::parse(demo_dir()).unwrap())
+        .await
+        .unwrap();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let tokens = vec![
+        (
+            ANALYST.to_string(),
+            Identity {
+                token: Some("ana".into()),
+                role: Role::Analyst,
+            },
+        ),
+        (
+            STEWARD.to_string(),
+            Identity {
+                token: Some("stew".into()),
+                role: Role::Steward,
+            },
+        ),
+    ];
+    let state = AppState::new(
+        wh,
+        Catalog::embedded().unwrap(),
+        config,
+        Resolver::Fixed(tokens),
+        AuditSink::Memory(events.clone()),
+    );
+    (state, events)
+}
+
+pub async fn state() -> (AppState, Arc<Mutex<Vec<AuditEvent>>>) {
+    state_with(Config::default()).await
+}
+
+/// One request through the router: status, headers, whole body.
+pub async fn call(state: &AppState, request: Request<Body>) -> (StatusCode, HeaderMap, Bytes) {
+    let response = router(state.clone()).oneshot(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+    (parts.status, parts.headers, bytes)
+}
+
+/// `GET uri` with an optional token and extra headers.
+pub fn get(uri: &str, token: Option<&str>, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut b = Request::get(uri);
+    if let Some(t) = token {
+        b = b.header("authorization", format!("Bearer {t}"));
+    }
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    b.body(Body::empty()).unwrap()
+}
+
+/// `POST /api/v1/sql` with a text body.
+pub fn sql(query: &str, token: Option<&str>, accept: &str) -> Request<Body> {
+    let mut b = Request::post("/api/v1/sql")
+        .header("content-type", "text/plain")
+        .header("accept", accept);
+    if let Some(t) = token {
+        b = b.header("authorization", format!("Bearer {t}"));
+    }
+    b.body(Body::from(query.to_string())).unwrap()
+}
+
+pub fn json(bytes: &Bytes) -> serde_json::Value {
+    serde_json::from_slice(bytes)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(bytes)))
+}

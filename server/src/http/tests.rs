@@ -1,0 +1,591 @@
+//! The router end to end without a socket (`oneshot`), over the demo warehouse: every endpoint
+//! and format, problem+json errors, ETags and 304, and the role boundaries (the public gets no
+//! SQL, no draft, no suppressed figure).
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use serde_json::{json, Value};
+
+use super::testing::{call, get, json, sql, state, state_with, ANALYST};
+use crate::config::Config;
+
+const OBS: &str = "/api/v1/indicators/NCMEC_MA_REPORTS/observations";
+
+fn problem(status: u16, body: &axum::body::Bytes) -> Value {
+    let v = json(body);
+    assert_eq!(v["status"], status, "{v}");
+    assert_eq!(v["type"], "about:blank");
+    assert!(v["title"].is_string() && v["detail"].is_string(), "{v}");
+    v
+}
+
+#[tokio::test]
+async fn health_ready_and_openapi() {
+    let (state, _) = state().await;
+    let (s, _, b) = call(&state, get("/healthz", None, &[])).await;
+    assert_eq!((s, json(&b)), (StatusCode::OK, json!({"status": "ok"})));
+    let latest = state.warehouse.latest().await.unwrap().id;
+    let (s, _, b) = call(&state, get("/readyz", None, &[])).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(json(&b), json!({"status": "ready", "snapshot": latest}));
+    let (s, h, b) = call(&state, get("/api/openapi.json", None, &[])).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(h[header::CONTENT_TYPE], "application/json");
+    let doc = json(&b);
+    for path in [
+        "/healthz",
+        "/readyz",
+        "/api/v1/indicators",
+        "/api/v1/indicators/{id}",
+        "/api/v1/indicators/{id}/observations",
+        "/api/v1/snapshots",
+        "/api/v1/snapshots/{id}",
+        "/api/v1/sql",
+    ] {
+        assert!(doc["paths"][path].is_object(), "openapi lacks {path}");
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+}
+
+#[tokio::test]
+async fn unknown_routes_are_problems() {
+    let (state, _) = state().await;
+    let (s, h, b) = call(&state, get("/api/v1/nothing", None, &[])).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(h[header::CONTENT_TYPE], "application/problem+json");
+    assert_eq!(problem(404, &b)["detail"], "no such resource");
+    // Rejections of axum's extractors have the same shape.
+    let req = Request::post("/api/v1/sql?snapshot=latest")
+        .header("authorization", format!("Bearer {ANALYST}"))
+        .body(Body::from("select 1"))
+        .unwrap();
+    let (s, h, b) = call(&state, req).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(h[header::CONTENT_TYPE], "application/problem+json");
+    let p = problem(400, &b);
+    assert!(p["detail"].as_str().unwrap().contains("snapshot"), "{p}");
+    // Wrong method: 405 with Allow, as a problem.
+    let (s, h, b) = call(&state, get("/api/v1/sql", None, &[])).await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(h[header::ALLOW], "POST");
+    problem(405, &b);
+}
+
+#[tokio::test]
+async fn cors_for_public_gets_only() {
+    let (state, _) = state().await;
+    let (_, h, _) = call(&state, get(OBS, None, &[("origin", "https://example.org")])).await;
+    assert_eq!(h[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+    let preflight = Request::options("/api/v1/sql")
+        .header("origin", "https://example.org")
+        .header("access-control-request-method", "POST")
+        .body(Body::empty())
+        .unwrap();
+    let (_, h, _) = call(&state, preflight).await;
+    let allowed = h[header::ACCESS_CONTROL_ALLOW_METHODS]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(!allowed.contains("POST"), "{allowed}");
+}
+
+#[tokio::test]
+async fn indicators_by_role_and_filters() {
+    let (state, _) = state().await;
+    let ids = |b: &axum::body::Bytes| -> Vec<String> {
+        json(b)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (s, h, b) = call(&state, get("/api/v1/indicators", None, &[])).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(h[header::CACHE_CONTROL], "public, max-age=60");
+    let public = ids(&b);
+    assert!(public.contains(&"NCMEC_MA_REPORTS".to_string()));
+    // The draft is the analysts' only.
+    assert!(
+        !public.contains(&"DATA_COMPLETENESS".to_string()),
+        "{public:?}"
+    );
+    assert!(json(&b)
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["status"] == "approved"));
+    let (_, h, b) = call(&state, get("/api/v1/indicators", Some(ANALYST), &[])).await;
+    assert_eq!(h[header::CACHE_CONTROL], "private, max-age=60");
+    let all = ids(&b);
+    assert_eq!(all.len(), state.catalog.indicators.len());
+    assert!(all.contains(&"DATA_COMPLETENESS".to_string()));
+
+    let (_, _, b) = call(
+        &state,
+        get(
+            "/api/v1/indicators?sector=2&capacity=3&source=ncmec-country-table",
+            None,
+            &[],
+        ),
+    )
+    .await;
+    assert!(
+        ids(&b).contains(&"NCMEC_MA_REPORTS".to_string()),
+        "{:?}",
+        ids(&b)
+    );
+    let (_, _, b) = call(
+        &state,
+        get("/api/v1/indicators?status=draft", Some(ANALYST), &[]),
+    )
+    .await;
+    assert_eq!(ids(&b), vec!["DATA_COMPLETENESS".to_string()]);
+    let (s, _, b) = call(&state, get("/api/v1/indicators?sectr=2", None, &[])).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        problem(400, &b)["detail"],
+        "unknown parameter `sectr`; expected one of sector, capacity, status, source"
+    );
+
+    let (s, _, b) = call(
+        &state,
+        get("/api/v1/indicators/NCMEC_MA_REPORTS", None, &[]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let ind = json(&b);
+    assert_eq!(ind["name"]["en"], "CyberTipline reports concerning Morocco");
+    assert_eq!(
+        ind["name"]["fr"],
+        "Signalements CyberTipline concernant le Maroc"
+    );
+    assert_eq!(ind["name"]["ar"], "تبليغات CyberTipline المتعلقة بالمغرب");
+    assert_eq!(
+        ind["definition_hash"],
+        state
+            .catalog
+            .get("NCMEC_MA_REPORTS")
+            .unwrap()
+            .definition_hash()
+    );
+    let (s, _, b) = call(
+        &state,
+        get("/api/v1/indicators/DATA_COMPLETENESS", None, &[]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(
+        problem(404, &b)["detail"],
+        "there is no published indicator `DATA_COMPLETENESS`"
+    );
+    let (s, _, _) = call(
+        &state,
+        get("/api/v1/indicators/DATA_COMPLETENESS", Some(ANALYST), &[]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    // A draft's observations are not the public's either.
+    let (s, _, _) = call(
+        &state,
+        get(
+            "/api/v1/indicators/DATA_COMPLETENESS/observations",
+            None,
+            &[],
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn observations_in_every_format() {
+    let (state, _) = state().await;
+    let (s, h, b) = call(&state, get(OBS, None, &[])).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(h[header::CONTENT_TYPE], "application/json");
+    let rows = json(&b);
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 5);
+    let y2023 = rows.iter().find(|r| r["period"] == "2023").unwrap();
+    assert_eq!(y2023["value"], json!(543638.0));
+    assert_eq!(y2023["ref_area"], "MA");
+    assert_eq!(y2023["obs_status"], "A");
+
+    // Filters: a period range and a dimension.
+    let (_, _, b) = call(
+        &state,
+        get(&format!("{OBS}?from=2021&to=2022&ref_area=MA"), None, &[]),
+    )
+    .await;
+    let periods: Vec<Value> = json(&b)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["period"].clone())
+        .collect();
+    assert_eq!(periods, vec![json!("2021"), json!("2022")]);
+    let (_, _, b) = call(&state, get(&format!("{OBS}?ref_area=MA-01"), None, &[])).await;
+    assert_eq!(json(&b), json!([]));
+    let (s, _, b) = call(&state, get(&format!("{OBS}?from=last"), None, &[])).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        problem(400, &b)["detail"],
+        "from: `last` is not a year (e.g. 2023)"
+    );
+
+    // CSV by Accept, SDMX-CSV and the rest by format=.
+    let (s, h, b) = call(&state, get(OBS, None, &[("accept", "text/csv")])).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(h[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    let csv = String::from_utf8(b.to_vec()).unwrap();
+    assert!(
+        csv.starts_with("indicator_id,indicator_version,period,ref_area,"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\nNCMEC_MA_REPORTS,1,2023,MA,_Z,_Z,_Z,_Z,543638,543638,,,NUMBER,0,0,A,F,"),
+        "{csv}"
+    );
+    let (_, h, b) = call(&state, get(&format!("{OBS}?format=sdmx-csv"), None, &[])).await;
+    assert!(h[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("application/vnd.sdmx.data+csv"));
+    let sdmx = String::from_utf8(b.to_vec()).unwrap();
+    assert!(sdmx.contains("\nMA_ONC:AESE_INDICATORS(1.0),NCMEC_MA_REPORTS,2023,MA,_Z,_Z,_Z,_Z,543638,NUMBER,0,0,A,F,,,\n"), "{sdmx}");
+
+    let (_, h, b) = call(
+        &state,
+        get(
+            &format!("{OBS}?format=parquet"),
+            None,
+            &[("accept-encoding", "gzip")],
+        ),
+    )
+    .await;
+    assert_eq!(h[header::CONTENT_TYPE], "application/vnd.apache.parquet");
+    assert!(
+        h.get(header::CONTENT_ENCODING).is_none(),
+        "Parquet is not compressed again"
+    );
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(b)
+        .unwrap()
+        .build()
+        .unwrap();
+    let n: usize = reader.map(|b| b.unwrap().num_rows()).sum();
+    assert_eq!(n, 5);
+
+    let (_, h, b) = call(
+        &state,
+        get(
+            OBS,
+            None,
+            &[("accept", "application/vnd.apache.arrow.stream")],
+        ),
+    )
+    .await;
+    assert_eq!(
+        h[header::CONTENT_TYPE],
+        "application/vnd.apache.arrow.stream"
+    );
+    let reader =
+        arrow::ipc::reader::StreamReader::try_new(std::io::Cursor::new(b.to_vec()), None).unwrap();
+    let batches: Vec<_> = reader.map(|b| b.unwrap()).collect();
+    assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 5);
+
+    let (s, _, b) = call(&state, get(OBS, None, &[("accept", "image/png")])).await;
+    assert_eq!(s, StatusCode::NOT_ACCEPTABLE);
+    problem(406, &b);
+    let (s, _, b) = call(&state, get(&format!("{OBS}?format=xml"), None, &[])).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        problem(400, &b)["detail"],
+        "unknown format `xml`; expected one of json, csv, sdmx-csv, parquet, arrow"
+    );
+    // JSON is compressed when asked.
+    let (_, h, _) = call(&state, get(OBS, None, &[("accept-encoding", "gzip")])).await;
+    assert_eq!(h[header::CONTENT_ENCODING], "gzip");
+}
+
+#[tokio::test]
+async fn etag_and_304() {
+    let (state, _) = state().await;
+    let (_, h, _) = call(&state, get(OBS, None, &[])).await;
+    let tag = h[header::ETAG].to_str().unwrap().to_string();
+    assert_eq!(h[header::CACHE_CONTROL], "public, max-age=60");
+    let (s, h2, b) = call(&state, get(OBS, None, &[("if-none-match", &tag)])).await;
+    assert_eq!(s, StatusCode::NOT_MODIFIED);
+    assert!(b.is_empty());
+    assert_eq!(h2[header::ETAG].to_str().unwrap(), tag);
+    // Another query, another role: another tag.
+    let (_, h, _) = call(&state, get(&format!("{OBS}?from=2020"), None, &[])).await;
+    assert_ne!(h[header::ETAG].to_str().unwrap(), tag);
+    let (s, h, _) = call(&state, get(OBS, Some(ANALYST), &[("if-none-match", &tag)])).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_ne!(h[header::ETAG].to_str().unwrap(), tag);
+}
+
+#[tokio::test]
+async fn the_public_never_gets_a_suppressed_figure() {
+    let (state, _) = state().await;
+    let uri = "/api/v1/indicators/PMP_CASES_BY_REGION/observations";
+    let (_, _, b) = call(&state, get(uri, None, &[])).await;
+    let public = json(&b);
+    let suppressed: Vec<&Value> = public
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["conf_status"] != "F")
+        .collect();
+    assert!(
+        !suppressed.is_empty(),
+        "the demo has suppressed regional cells"
+    );
+    for r in &suppressed {
+        assert_eq!(r["display"], "suppressed");
+        assert_eq!(r["obs_status"], "Q");
+        for col in ["value", "numerator", "denominator"] {
+            assert_eq!(r[col], Value::Null, "{col} of {r}");
+        }
+    }
+    // The analyst sees the figure of the same cell.
+    let (_, _, b) = call(&state, get(uri, Some(ANALYST), &[])).await;
+    let analyst = json(&b);
+    let cell = suppressed[0];
+    let same = analyst
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["period"] == cell["period"] && r["ref_area"] == cell["ref_area"])
+        .unwrap();
+    assert!(same["value"].as_f64().unwrap() >= 1.0, "{same}");
+}
+
+#[tokio::test]
+async fn snapshots_list_and_one() {
+    let (state, _) = state().await;
+    let (s, _, b) = call(&state, get("/api/v1/snapshots", None, &[])).await;
+    assert_eq!(s, StatusCode::OK);
+    let all = json(&b);
+    let all = all.as_array().unwrap();
+    let latest = state.warehouse.latest().await.unwrap();
+    assert_eq!(all.len() as i64, latest.id + 1);
+    let (s, _, b) = call(
+        &state,
+        get(&format!("/api/v1/snapshots/{}", latest.id), None, &[]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let one = json(&b);
+    assert_eq!(one["id"], latest.id);
+    assert_eq!(one["tables"], serde_json::to_value(&latest.tables).unwrap());
+    let (s, _, b) = call(&state, get("/api/v1/snapshots/999", None, &[])).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(problem(404, &b)["detail"], "there is no snapshot 999");
+    // A pinned snapshot without computed observations.
+    let (s, _, b) = call(&state, get(&format!("{OBS}?snapshot=1"), None, &[])).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(
+        problem(404, &b)["detail"],
+        "no observations were computed for snapshot 1"
+    );
+}
+
+#[tokio::test]
+async fn sql_is_for_analysts() {
+    let (state, events) = state().await;
+    let (s, h, b) = call(&state, sql("select 1 as one", None, "application/json")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(h[header::WWW_AUTHENTICATE], "Bearer realm=\"marsad\"");
+    assert!(problem(401, &b)["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("SQL needs an analyst token"));
+    let (s, _, b) = call(
+        &state,
+        sql("select 1 as one", Some("marsad_forged"), "application/json"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(problem(401, &b)["detail"], "the token was not accepted");
+    // A bad token is refused on public routes too.
+    let (s, _, _) = call(
+        &state,
+        get("/api/v1/indicators", Some("marsad_forged"), &[]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(events.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn sql_streams_every_format_and_is_audited() {
+    let (state, events) = state().await;
+    let q = "select country_code, year, reports from ncmec_reports where country_code = 'MA' and year = 2023";
+    let (s, h, b) = call(&state, sql(q, Some(ANALYST), "application/json")).await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    assert_eq!(h[header::CACHE_CONTROL], "no-store");
+    assert_eq!(h["marsad-max-rows"], "100000");
+    let v = json(&b);
+    assert_eq!(
+        v["rows"],
+        json!([{"country_code": "MA", "year": 2023, "reports": 543638}]),
+        "{v}"
+    );
+    assert_eq!(v["truncated"], Value::Null);
+    assert_eq!(v["error"], Value::Null);
+    assert_eq!(v["columns"][0]["name"], "country_code");
+    let latest = state.warehouse.latest().await.unwrap().id;
+    {
+        let e = events.lock().unwrap();
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].action, "sql");
+        assert_eq!(e[0].outcome, "ok");
+        assert_eq!(e[0].rows, Some(1));
+        assert_eq!(e[0].sql.as_deref(), Some(q));
+        assert_eq!(e[0].identity.token.as_deref(), Some("ana"));
+        assert_eq!(e[0].snapshot, Some(latest));
+        assert_eq!(e[0].bytes, Some(b.len() as u64));
+    }
+    let (_, h, b) = call(&state, sql(q, Some(ANALYST), "text/csv")).await;
+    assert_eq!(h[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert_eq!(
+        String::from_utf8(b.to_vec()).unwrap(),
+        "country_code,year,reports\nMA,2023,543638\n"
+    );
+    let (_, _, b) = call(
+        &state,
+        sql(q, Some(ANALYST), "application/vnd.apache.arrow.stream"),
+    )
+    .await;
+    let reader =
+        arrow::ipc::reader::StreamReader::try_new(std::io::Cursor::new(b.to_vec()), None).unwrap();
+    assert_eq!(reader.map(|b| b.unwrap().num_rows()).sum::<usize>(), 1);
+    let (_, _, b) = call(
+        &state,
+        sql(q, Some(ANALYST), "application/vnd.apache.parquet"),
+    )
+    .await;
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(b)
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(reader.map(|b| b.unwrap().num_rows()).sum::<usize>(), 1);
+
+    // JSON body with a pinned snapshot.
+    let body =
+        json!({"sql": "select count(*) as n from registry.snapshots", "snapshot": 2}).to_string();
+    let req = Request::post("/api/v1/sql?format=csv")
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {ANALYST}"))
+        .body(Body::from(body))
+        .unwrap();
+    let (s, _, b) = call(&state, req).await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    assert_eq!(events.lock().unwrap().last().unwrap().snapshot, Some(2));
+}
+
+#[tokio::test]
+async fn sql_refusals_truncation_and_busy() {
+    let mut config = Config::default();
+    config.limits.max_rows = 2;
+    config.queue = 1;
+    config.body_limit = 1024;
+    let (state, events) = state_with(config).await;
+    let (s, _, b) = call(
+        &state,
+        sql(
+            "drop table ncmec_reports",
+            Some(ANALYST),
+            "application/json",
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let p = problem(400, &b);
+    assert_eq!(p["title"], "Query refused");
+    assert_eq!(
+        p["detail"],
+        "refused: DROP TABLE is DDL (it defines or drops objects); only read-only queries run here"
+    );
+    assert_eq!(events.lock().unwrap().last().unwrap().outcome, "refused");
+
+    let q = "select * from (values (1), (2), (3)) as t(x)";
+    let (_, _, b) = call(&state, sql(q, Some(ANALYST), "text/csv")).await;
+    assert_eq!(
+        String::from_utf8(b.to_vec()).unwrap(),
+        "x\n1\n2\n# truncated: the answer has more than 2 rows (--max-rows to raise the limit)\n"
+    );
+    let (_, _, b) = call(&state, sql(q, Some(ANALYST), "application/json")).await;
+    assert_eq!(
+        json(&b)["truncated"],
+        "truncated: the answer has more than 2 rows (--max-rows to raise the limit)"
+    );
+    let (_, _, b) = call(
+        &state,
+        sql(q, Some(ANALYST), "application/vnd.apache.parquet"),
+    )
+    .await;
+    let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(b).unwrap();
+    let kv = r.metadata().file_metadata().key_value_metadata().unwrap();
+    assert!(kv.iter().any(|k| k.key == "marsad.truncated"
+        && k.value.as_deref()
+            == Some("truncated: the answer has more than 2 rows (--max-rows to raise the limit)")));
+
+    // 1 running + 1 waiting are taken: the next is told to come back.
+    let held = state.admission.clone().try_acquire_many_owned(2).unwrap();
+    let (s, h, b) = call(&state, sql("select 1", Some(ANALYST), "application/json")).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(h[header::RETRY_AFTER], "1");
+    assert_eq!(
+        problem(503, &b)["detail"],
+        "2 queries are running or waiting; try again shortly"
+    );
+    drop(held);
+    let (s, _, _) = call(&state, sql("select 1", Some(ANALYST), "application/json")).await;
+    assert_eq!(s, StatusCode::OK);
+
+    // The body limit.
+    let long = format!("select '{}'", "x".repeat(2000));
+    let (s, _, b) = call(&state, sql(&long, Some(ANALYST), "application/json")).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(problem(413, &b)["title"], "Payload Too Large");
+}
+
+#[tokio::test]
+async fn an_unread_answer_is_abandoned_at_the_deadline() {
+    let mut config = Config::default();
+    config.limits.timeout = std::time::Duration::from_millis(700);
+    let (state, events) = state_with(config).await;
+    let permits = state.admission.available_permits();
+    let response = tower::ServiceExt::oneshot(
+        super::router(state.clone()),
+        sql(
+            "select * from (values (1), (2), (3)) as t(x)",
+            Some(ANALYST),
+            "text/csv",
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    // The client reads nothing past the deadline: the query's slot comes back and the audit
+    // says why; the body then fails rather than ending as if whole.
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert_eq!(state.admission.available_permits(), permits);
+    {
+        let e = events.lock().unwrap();
+        let last = e.last().unwrap();
+        assert_eq!(last.outcome, "cancelled");
+        assert_eq!(
+            last.error.as_deref(),
+            Some("the client did not read the answer within the query's time limit")
+        );
+    }
+    let read = axum::body::to_bytes(response.into_body(), usize::MAX).await;
+    assert!(read.is_err());
+}

@@ -1,0 +1,159 @@
+//! `marsad serve` as a process: on an empty data directory it loads the samples and computes
+//! the indicators, listens on a free port, answers /healthz and one indicator's observations
+//! (the public JSON holds NCMEC_MA_REPORTS 2023 = 543638; the CSV is byte for byte what
+//! `indicators export --role public` writes for that indicator), and exits 0 on SIGTERM.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::helpers::{TestWarehouse, TEST_KEY};
+
+/// A plain HTTP/1.1 GET: (status, body).
+fn get(addr: SocketAddr, path: &str) -> (u16, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let at = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a complete HTTP answer");
+    let head = String::from_utf8_lossy(&raw[..at]).to_string();
+    assert!(
+        !head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
+        "{head}"
+    );
+    let status = head[9..12].parse().unwrap();
+    (status, raw[at + 4..].to_vec())
+}
+
+/// Kills the server if the test fails before it stops it.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn serve_loads_answers_and_stops_on_sigterm() {
+    let wh = TestWarehouse::new();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("marsad"))
+        .args(["--data-dir", &wh.path, "serve", "--listen", "127.0.0.1:0"])
+        .args(["--pg-listen", "127.0.0.1:0"])
+        .env("MARSAD_PSEUDONYM_KEY", TEST_KEY)
+        .env_remove("MARSAD_DATA_DIR")
+        .env_remove("MARSAD_LISTEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut server = Server(child);
+    let stdout = server.0.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // Loading every sample and computing the indicators comes first.
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let mut lines = Vec::new();
+    let addr: SocketAddr = loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| panic!("no address printed; stdout so far: {lines:#?}"));
+        if let Some(rest) = line.trim().strip_prefix("health:") {
+            let url = rest.trim();
+            break url
+                .trim_start_matches("http://")
+                .trim_end_matches("/healthz")
+                .parse()
+                .unwrap();
+        }
+        lines.push(line);
+    };
+    assert!(
+        lines[0].ends_with(
+            "holds no warehouse: loading the samples and computing the indicators first"
+        ),
+        "{lines:#?}"
+    );
+
+    let (status, body) = get(addr, "/healthz");
+    assert_eq!(
+        (status, body.as_slice()),
+        (200, &b"{\"status\":\"ok\"}"[..])
+    );
+
+    let obs = "/api/v1/indicators/NCMEC_MA_REPORTS/observations";
+    let (status, body) = get(addr, obs);
+    assert_eq!(status, 200);
+    let rows: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let y2023 = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["period"] == "2023")
+        .unwrap();
+    assert_eq!(y2023["value"], serde_json::json!(543638.0));
+
+    // The CSV is the public export's rows of this indicator, byte for byte.
+    let (status, csv) = get(addr, &format!("{obs}?format=csv"));
+    assert_eq!(status, 200);
+    let out = tempfile::tempdir().unwrap();
+    wh.cmd(&["indicators", "export", "--role", "public", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let export = std::fs::read_to_string(out.path().join("observations.csv")).unwrap();
+    let expected: String = export
+        .split_inclusive('\n')
+        .enumerate()
+        .filter(|(i, l)| *i == 0 || l.starts_with("NCMEC_MA_REPORTS,"))
+        .map(|(_, l)| l)
+        .collect();
+    assert_eq!(expected.lines().count(), 6, "{expected}");
+    assert_eq!(String::from_utf8(csv).unwrap(), expected);
+
+    // SIGTERM: stop accepting, finish, exit 0.
+    let pid = server.0.id() as i32;
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = server.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not stop within 60 s of SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status {status:?}");
+    let rest: Vec<String> = rx.try_iter().collect();
+    assert_eq!(
+        rest.last().map(String::as_str),
+        Some("stopped"),
+        "{rest:#?}"
+    );
+    assert!(
+        TcpStream::connect(addr).is_err(),
+        "the port is closed after shutdown"
+    );
+}
