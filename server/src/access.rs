@@ -68,6 +68,33 @@ impl Role {
     }
 }
 
+/// The SQL session `role` reads `snapshot` through (`None`: the latest), the same on every
+/// channel: analysts get the warehouse's tables and views; stewards also `audit.events`; the
+/// token table is in no session. The public sends no SQL: asking for its session is an error.
+pub async fn sql_session(
+    warehouse: &marsad_warehouse::Warehouse,
+    role: Role,
+    snapshot: Option<i64>,
+) -> Result<marsad_warehouse::session::WarehouseSession, SessionError> {
+    if !role.may_query() {
+        return Err(SessionError::NoSql(role));
+    }
+    let session = warehouse.session(snapshot).await?;
+    if role.may_read_audit() {
+        return Ok(session.with_audit(warehouse.location()).await?);
+    }
+    Ok(session)
+}
+
+/// Why no SQL session was opened.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("the {} role may not send SQL", .0.as_str())]
+    NoSql(Role),
+    #[error(transparent)]
+    Warehouse(#[from] marsad_warehouse::WarehouseError),
+}
+
 impl std::str::FromStr for Role {
     type Err = String;
 

@@ -118,7 +118,7 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
         Catalog::embedded()?,
         config.clone(),
         Resolver::Tokens(tokens),
-        AuditSink::Audit(audit),
+        AuditSink::Audit(audit.clone()),
     );
     let running = serve::serve(&config, state, serve::shutdown_signal()).await?;
     let http = running.http;
@@ -138,6 +138,10 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
     println!("Stop with Ctrl-C or SIGTERM.");
     std::io::stdout().flush().ok();
     running.finished().await;
+    // The audit buffers events: what the last requests did is written before the process ends.
+    if let Err(e) = audit.flush().await {
+        eprintln!("marsad: the last audit events could not be written: {e}");
+    }
     println!("stopped");
     Ok(())
 }
