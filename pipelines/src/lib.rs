@@ -11,33 +11,31 @@
 //! (a value that cannot be mapped is quarantined with its position, column and reason).
 //!
 //! ## Layout
-//! - [`feeds`]: one adapter per feed (`pmp_case_table`, `emc_reports`, `ncmec_country_table`, …)
-//!   and the single registry [`feeds::Feed`] that names them.
-//! - [`format`]: numbers written for people — the one rounding rule (half away from zero, from
-//!   the exact numerator and denominator) and thousands grouping, for reports, exports, pages.
+//! - [`feeds`]: one adapter per feed (`pmp_case_table`, `emc_reports`, `ncmec_country_table`, …),
+//!   the single registry [`feeds::Feed`] that names them, and [`feeds::FeedAdapter`], the
+//!   model's adapter contract that the caller hands to the warehouse.
+//!
+//! What the layers share — table specs, lineage names, the [`Sink`], report and quarantine
+//! types, the conformed code lists, the rounding rule — is in `marsad-model`; the modules
+//! `schema`, `report` and `format` of the model are re-exported here under the same names.
 //! - [`formats`]: byte readers shared by adapters — text decoding, CSV, XLSX, JSON Lines, PDF text.
 //! - [`limits`]: the bounds every reader keeps (inflated bytes, cells, nesting, record length).
 //! - [`normalise`]: value rules said once — headers, numbers, dates, regions, countries, ages, sex.
-//! - [`output`]: the [`Sink`] an adapter writes to, table specs and the row-to-batch builder.
+//! - [`output`]: the row-to-batch builder ([`output::Emitter`]) that feeds a [`Sink`].
 //! - [`parallel`]: ordered parallel map, for adapters that read a large file on every core.
-//! - [`report`]: quarantine rows, findings with severity, the per-file ingest report.
 //! - [`pseudonym`]: the keyed hash applied to record-level identifiers at the door.
-//! - [`source`]: a raw file on disk with its sha256 and detected encoding.
-//! - [`schema`]: lineage column names shared with the warehouse and SQL.
+//! - [`source`]: reading a raw file: its sha256 and encoding in one pass, its bytes or text.
 //! - [`synthetic`]: writers of synthetic feed files (samples, benchmarks) in each agency's shape.
 //! - [`error`]: the crate's error type; every variant names the file and where in it.
 
 pub mod error;
 pub mod feeds;
-pub mod format;
 pub mod formats;
 pub mod limits;
 pub mod normalise;
 pub mod output;
 pub mod parallel;
 pub mod pseudonym;
-pub mod report;
-pub mod schema;
 pub mod source;
 pub mod synthetic;
 #[cfg(test)]
@@ -45,7 +43,8 @@ pub(crate) mod test_support;
 
 pub use error::{PipelineError, Result};
 pub use feeds::Feed;
-pub use output::{Sink, TableSpec};
+pub use marsad_model::{format, report, schema};
+pub use marsad_model::{Adapter, Sink, TableSpec};
 pub use pseudonym::PseudonymKey;
 pub use report::{FeedReport, Finding, QuarantineRow, RecordCounts, Severity};
-pub use source::RawFile;
+pub use source::{RawFile, ReadRaw};

@@ -52,9 +52,8 @@ pub mod tables;
 pub mod vacuum;
 pub mod views;
 
-/// The one rounding rule and number formatting, from the pipelines (the lowest crate every
-/// layer reaches) until the shared model crate holds it.
-pub use marsad_pipelines::format;
+/// The one rounding rule and number formatting, from the model, for the layers above.
+pub use marsad_model::format;
 
 pub use error::{Result, WarehouseError};
 pub use ingest::{IngestOutcome, IngestRequest};
