@@ -1,7 +1,8 @@
 //! The tables the warehouse keeps, and opening or creating them. Besides each feed's staging
 //! tables (declared in the model, [`marsad_model::tables::staging_tables`]), the warehouse owns:
 //! - `registry.raw_files`: one row per ingested file (sha256, feed, name, archive path, report);
-//! - `registry.snapshots`: the snapshot log (see [`crate::snapshots`]);
+//! - `registry.snapshots`: the snapshot log (read and written by `snapshots`, which uses this
+//!   module);
 //! - `quarantine.rows`: every rejected value with feed, file, position, column, reason, snapshot.
 
 use std::sync::Arc;
