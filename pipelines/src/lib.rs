@@ -6,7 +6,8 @@
 //! feed's consistency rules, and hands the result to a [`Sink`]: staging rows as Arrow record
 //! batches, rejected rows as quarantine rows, and a [`FeedReport`] with counts and findings.
 //!
-//! It must not know where or how data is stored: it never opens the warehouse, never writes a
+//! It must not know where or how data is stored (it depends on `marsad-model` only, never on the
+//! warehouse): it never opens the warehouse, never writes a
 //! file outside what a caller asks `synthetic` to write, and never silently corrects a value
 //! (a value that cannot be mapped is quarantined with its position, column and reason).
 //!
@@ -14,10 +15,6 @@
 //! - [`feeds`]: one adapter per feed (`pmp_case_table`, `emc_reports`, `ncmec_country_table`, …),
 //!   the single registry [`feeds::Feed`] that names them, and [`feeds::FeedAdapter`], the
 //!   model's adapter contract that the caller hands to the warehouse.
-//!
-//! What the layers share — table specs, lineage names, the [`Sink`], report and quarantine
-//! types, the conformed code lists, the rounding rule — is in `marsad-model`; the modules
-//! `schema`, `report` and `format` of the model are re-exported here under the same names.
 //! - [`formats`]: byte readers shared by adapters — text decoding, CSV, XLSX, JSON Lines, PDF text.
 //! - [`limits`]: the bounds every reader keeps (inflated bytes, cells, nesting, record length).
 //! - [`normalise`]: value rules said once — headers, numbers, dates, regions, countries, ages, sex.
@@ -27,6 +24,11 @@
 //! - [`source`]: reading a raw file: its sha256 and encoding in one pass, its bytes or text.
 //! - [`synthetic`]: writers of synthetic feed files (samples, benchmarks) in each agency's shape.
 //! - [`error`]: the crate's error type; every variant names the file and where in it.
+//! - `test_support` (tests only): helpers the adapters' tests share.
+//!
+//! What the layers share — table specs, lineage names, the [`Sink`], report and quarantine
+//! types, the conformed code lists, the rounding rule — is in `marsad-model`; its modules
+//! `schema`, `report` and `format` are re-exported here under their old names.
 
 pub mod error;
 pub mod feeds;

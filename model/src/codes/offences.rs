@@ -125,9 +125,12 @@ pub const CATEGORIES: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// A code list: (code, labels), the first label the name.
+pub type Codes = &'static [(&'static str, &'static [&'static str])];
+
 /// The offence lists by the feed (`dim_source`'s `feed`) that classifies them, as `dim_offence`
 /// lists them.
-pub const BY_SOURCE: [(&str, &[(&str, &[&str])]); 2] = [
+pub const BY_SOURCE: [(&str, Codes); 2] = [
     ("ncmec-referrals", INCIDENT_TYPES),
     ("emc-reports", CATEGORIES),
 ];
