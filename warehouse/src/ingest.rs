@@ -115,7 +115,7 @@ enum Msg {
     Quarantine(RecordBatch),
 }
 
-/// The pipelines' view of the warehouse: batches go down a bounded channel (back-pressure keeps
+/// The adapter's view of the warehouse: batches go down a bounded channel (back-pressure keeps
 /// memory flat) to the async writers.
 struct ChannelSink {
     tx: mpsc::Sender<Msg>,
