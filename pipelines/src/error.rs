@@ -64,6 +64,16 @@ pub enum PipelineError {
     },
 }
 
+/// A sink's refusal read as the adapter's error (same message as before the model had it).
+impl From<marsad_model::SinkError> for PipelineError {
+    fn from(e: marsad_model::SinkError) -> Self {
+        PipelineError::Sink {
+            file: e.file,
+            detail: e.detail,
+        }
+    }
+}
+
 impl PipelineError {
     pub fn parse(file: &str, position: impl ToString, detail: impl ToString) -> Self {
         PipelineError::Parse {

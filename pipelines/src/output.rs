@@ -1,6 +1,7 @@
 //! Where an adapter's rows go. An adapter never writes storage: it pushes typed rows into an
 //! [`Emitter`], which buffers them into Arrow record batches (with lineage columns appended) and
-//! hands full batches to a [`Sink`]. The warehouse implements `Sink`; tests use [`MemorySink`].
+//! hands full batches to a [`Sink`] (the model's contract). The warehouse implements `Sink`;
+//! tests use [`MemorySink`].
 //! Batches are flushed every [`BATCH_ROWS`] rows, so a feed of any size streams in bounded memory.
 
 use std::collections::BTreeMap;
@@ -10,7 +11,7 @@ use arrow::array::{
     ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, RecordBatch,
     StringArray, StringBuilder, TimestampMicrosecondBuilder,
 };
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use arrow::datatypes::{DataType, Field, TimeUnit};
 use chrono::NaiveDate;
 
 use crate::error::{PipelineError, Result};
@@ -28,68 +29,8 @@ const REPORT_SAMPLE: usize = 20;
 /// whole; the first thousand characters show what it was.
 pub const QUARANTINE_VALUE_CHARS: usize = 1000;
 
-/// A staging table an adapter writes: its name (`staging.<name>`) and full schema, lineage
-/// columns included, and how a re-sent file's rows relate to the rows already staged.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TableSpec {
-    pub name: String,
-    pub schema: SchemaRef,
-    /// Record key: the columns that identify a record (a pseudonymised token, or survey
-    /// respondent). Empty for tables that are not record-level. A record whose key is staged
-    /// again replaces its earlier version in the next snapshot (see `warehouse::ingest`).
-    pub key: Vec<String>,
-    /// Set on a roll-up table: how its rows count the rows of a record table of the same file,
-    /// so that the warehouse can recount them when re-sent records leave that file's rows.
-    pub roll_up: Option<RollUp>,
-}
-
-/// How a roll-up table counts a record table: grouped by every data column of the roll-up but
-/// `count` and the `sums`, which exist with the same names in the record table.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RollUp {
-    /// The record table counted (a table name, without `staging.`).
-    pub of: String,
-    /// The roll-up column that holds the number of rows counted.
-    pub count: String,
-    /// (roll-up column, record column) pairs: the sum of the record column, nulls as 0.
-    pub sums: Vec<(String, String)>,
-}
-
-impl TableSpec {
-    /// A table from its data fields; the lineage fields are appended.
-    pub fn new(name: &str, fields: Vec<Field>) -> Self {
-        let mut all = fields;
-        all.extend(schema::lineage_fields());
-        TableSpec {
-            name: name.to_string(),
-            schema: Arc::new(Schema::new(all)),
-            key: Vec::new(),
-            roll_up: None,
-        }
-    }
-    /// The same table, identified by the record key `columns`.
-    pub fn with_key(mut self, columns: &[&str]) -> Self {
-        self.key = columns.iter().map(|c| c.to_string()).collect();
-        self
-    }
-    /// The same table, declared a roll-up of another (see [`RollUp`]).
-    pub fn with_roll_up(mut self, roll_up: RollUp) -> Self {
-        self.roll_up = Some(roll_up);
-        self
-    }
-    /// Number of data columns (lineage excluded).
-    pub fn data_width(&self) -> usize {
-        self.schema.fields().len() - 2
-    }
-}
-
-/// Receives an adapter's output. Called on the adapter's thread.
-pub trait Sink {
-    /// Rows for staging table `table`.
-    fn rows(&mut self, table: &TableSpec, batch: RecordBatch) -> Result<()>;
-    /// Rejected values, in [`schema::quarantine_schema`].
-    fn quarantine(&mut self, batch: RecordBatch) -> Result<()>;
-}
+pub use marsad_model::tables::{RollUp, TableSpec};
+pub use marsad_model::{Sink, SinkError};
 
 /// A sink that keeps everything in memory (tests, small previews).
 #[derive(Debug, Default)]
@@ -115,7 +56,7 @@ impl MemorySink {
 }
 
 impl Sink for MemorySink {
-    fn rows(&mut self, table: &TableSpec, batch: RecordBatch) -> Result<()> {
+    fn rows(&mut self, table: &TableSpec, batch: RecordBatch) -> Result<(), SinkError> {
         self.tables
             .entry(table.name.clone())
             .or_insert_with(|| (table.clone(), Vec::new()))
@@ -123,7 +64,7 @@ impl Sink for MemorySink {
             .push(batch);
         Ok(())
     }
-    fn quarantine(&mut self, batch: RecordBatch) -> Result<()> {
+    fn quarantine(&mut self, batch: RecordBatch) -> Result<(), SinkError> {
         self.quarantine.push(batch);
         Ok(())
     }

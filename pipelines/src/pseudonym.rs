@@ -8,8 +8,8 @@ use sha2::Sha256;
 
 use crate::error::{PipelineError, Result};
 
-/// Environment variable that holds the key.
-pub const KEY_ENV: &str = "MARSAD_PSEUDONYM_KEY";
+/// Environment variable that holds the key (named in the model: the warehouse says it too).
+pub use marsad_model::KEY_ENV;
 
 /// A pseudonymisation key (at least 16 bytes). Its `Debug` never prints the key.
 #[derive(Clone)]

@@ -11,62 +11,43 @@
 
 use std::fs::File;
 use std::io::{BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use encoding_rs::{Encoding, UTF_8, WINDOWS_1256};
 use sha2::{Digest, Sha256};
 
+pub use marsad_model::raw_file::{RawFile, TextEncoding};
+
 use crate::error::{PipelineError, Result};
 
-/// Text encodings Marsad accepts for CSV and JSON Lines feeds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TextEncoding {
-    /// UTF-8 without a byte-order mark.
-    Utf8,
-    /// UTF-8 with a byte-order mark (Excel's "CSV UTF-8").
-    Utf8Bom,
-    /// Windows-1256 (Arabic Windows), what older Excel versions save.
-    Windows1256,
+/// The decoder of a [`TextEncoding`].
+pub trait Decoder {
+    fn encoding(self) -> &'static Encoding;
 }
 
-impl TextEncoding {
-    pub fn encoding(self) -> &'static Encoding {
+impl Decoder for TextEncoding {
+    fn encoding(self) -> &'static Encoding {
         match self {
             TextEncoding::Utf8 | TextEncoding::Utf8Bom => UTF_8,
             TextEncoding::Windows1256 => WINDOWS_1256,
         }
     }
-    pub fn label(self) -> &'static str {
-        match self {
-            TextEncoding::Utf8 => "UTF-8",
-            TextEncoding::Utf8Bom => "UTF-8 with BOM",
-            TextEncoding::Windows1256 => "Windows-1256",
-        }
-    }
 }
 
-#[derive(Debug, Clone)]
-pub struct RawFile {
-    /// The name the file arrived with (no directories), as reports show it.
-    pub name: String,
-    pub path: PathBuf,
-    pub len: u64,
-    /// Lower-case hex sha256 of the bytes.
-    pub sha256: String,
-    /// How the bytes read as text (meaningful for CSV and JSON Lines only).
-    pub encoding: TextEncoding,
-    /// Byte offset of the first NUL byte, if any: text files never have one.
-    pub first_nul: Option<u64>,
-    /// For a file read as UTF-8: how many byte sequences are not UTF-8 (each read as U+FFFD),
-    /// and the offset of the first. `(0, None)` for clean files and Windows-1256 files.
-    pub invalid_utf8: (u64, Option<u64>),
-    /// The last byte is a line feed (or the file is empty).
-    pub ends_with_newline: bool,
-}
-
-impl RawFile {
+/// Reading a [`RawFile`]: hashing and sniffing it, and its bytes or text. A trait because the
+/// description lives in the model, which does no I/O.
+pub trait ReadRaw: Sized {
     /// Hash and sniff a file in one pass.
-    pub fn open(path: &Path) -> Result<Self> {
+    fn open(path: &Path) -> Result<Self>;
+    /// The whole file in memory (XLSX and PDF readers need random access; they are small).
+    fn bytes(&self) -> Result<Vec<u8>>;
+    /// The file as a stream of UTF-8 text, BOM removed, Windows-1256 transcoded.
+    /// Refuses binary content (NUL bytes) up front.
+    fn text_reader(&self) -> Result<Box<dyn Read + Send>>;
+}
+
+impl ReadRaw for RawFile {
+    fn open(path: &Path) -> Result<Self> {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -129,25 +110,14 @@ impl RawFile {
         })
     }
 
-    /// Lower-case file extension (`csv`, `xlsx`, `pdf`, `jsonl`, …).
-    pub fn extension(&self) -> String {
-        Path::new(&self.name)
-            .extension()
-            .map(|e| e.to_string_lossy().to_lowercase())
-            .unwrap_or_default()
-    }
-
-    /// The whole file in memory (XLSX and PDF readers need random access; they are small).
-    pub fn bytes(&self) -> Result<Vec<u8>> {
+    fn bytes(&self) -> Result<Vec<u8>> {
         std::fs::read(&self.path).map_err(|source| PipelineError::Io {
             file: self.name.clone(),
             cause: source,
         })
     }
 
-    /// The file as a stream of UTF-8 text, BOM removed, Windows-1256 transcoded.
-    /// Refuses binary content (NUL bytes) up front.
-    pub fn text_reader(&self) -> Result<Box<dyn Read + Send>> {
+    fn text_reader(&self) -> Result<Box<dyn Read + Send>> {
         if self.len == 0 {
             return Err(PipelineError::Empty {
                 file: self.name.clone(),

@@ -104,9 +104,8 @@ pub async fn ingest(
     });
     let result = warehouse
         .ingest(IngestRequest {
-            feed,
+            adapter: Arc::new(feed.adapter(context.clone())),
             files,
-            context: context.clone(),
             reference_date: context.reference_date,
             progress: Some(progress),
         })

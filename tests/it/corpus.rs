@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use marsad_pipelines::feeds::FeedContext;
 use marsad_pipelines::output::MemorySink;
-use marsad_pipelines::{Feed, PseudonymKey, RawFile};
+use marsad_pipelines::{Feed, PseudonymKey, RawFile, ReadRaw};
 
 use crate::helpers::{sample, TestWarehouse, TEST_KEY};
 

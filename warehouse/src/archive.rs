@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use deltalake::logstore::object_store::{path::Path as ObjectPath, ObjectStoreExt, WriteMultipart};
-use marsad_pipelines::RawFile;
+use marsad_model::RawFile;
 
 use crate::error::{Result, WarehouseError};
 use crate::location::Location;

@@ -15,7 +15,7 @@ pub fn commit_properties(snapshot_id: i64, files: &[String]) -> CommitProperties
 }
 
 /// [`commit_properties`], plus the pseudonymisation key check value on commits of record
-/// tables (see [`crate::ingest`]'s key check).
+/// tables (the commit path checks it before adding records: `ingest::resend::verify_key`).
 pub fn commit_properties_with(
     snapshot_id: i64,
     files: &[String],

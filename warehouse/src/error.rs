@@ -26,9 +26,7 @@ pub enum WarehouseError {
     },
     /// A feed file was refused by its adapter; nothing of the ingest was written.
     #[error("{cause}; nothing was written, the warehouse is unchanged")]
-    Refused {
-        cause: Box<marsad_pipelines::PipelineError>,
-    },
+    Refused { cause: marsad_model::AdapterError },
     /// No snapshot with that id.
     #[error("no snapshot {id} (snapshots go from 0 to {latest})")]
     NoSnapshot { id: i64, latest: i64 },

@@ -2,7 +2,8 @@
 //!
 //! 1. every file is hashed; files already in `registry.raw_files` (same sha256) are skipped and
 //!    reported as such — an ingest with nothing new writes nothing;
-//! 2. each new file runs through its pipelines adapter on a blocking thread; its batches stream
+//! 2. each new file runs through the adapter the caller handed in (the model's [`Adapter`]
+//!    contract, implemented by the pipelines) on a blocking thread; its batches stream
 //!    through a bounded channel to one Delta writer per table (Parquet files are written as they
 //!    fill, nothing is committed yet). A refused file stops the ingest before any commit;
 //! 3. the raw files are archived (content-addressed, read-only);
@@ -25,8 +26,7 @@ use arrow::datatypes::SchemaRef;
 use chrono::Utc;
 use deltalake::writer::{DeltaWriter, RecordBatchWriter};
 use deltalake::DeltaTable;
-use marsad_pipelines::feeds::FeedContext;
-use marsad_pipelines::{Feed, FeedReport, PipelineError, RawFile, RecordCounts, Sink, TableSpec};
+use marsad_model::{Adapter, FeedReport, RawFile, RecordCounts, Sink, SinkError, TableSpec};
 use tokio::sync::mpsc;
 
 mod resend;
@@ -44,9 +44,9 @@ pub const FAILPOINT_ENV: &str = "MARSAD_FAILPOINT";
 
 /// What to ingest.
 pub struct IngestRequest {
-    pub feed: Feed,
+    /// The feed's adapter (the caller builds it, with its pseudonymisation key).
+    pub adapter: Arc<dyn Adapter>,
     pub files: Vec<PathBuf>,
-    pub context: FeedContext,
     /// The day adapters take as "today" (dates after it are refused); `None`: the date the
     /// ingest starts (UTC), taken once. Recorded in each file's report.
     pub reference_date: Option<chrono::NaiveDate>,
@@ -115,7 +115,7 @@ enum Msg {
     Quarantine(RecordBatch),
 }
 
-/// The pipelines' view of the warehouse: batches go down a bounded channel (back-pressure keeps
+/// The adapter's view of the warehouse: batches go down a bounded channel (back-pressure keeps
 /// memory flat) to the async writers.
 struct ChannelSink {
     tx: mpsc::Sender<Msg>,
@@ -125,8 +125,8 @@ struct ChannelSink {
 }
 
 impl ChannelSink {
-    fn send(&mut self, msg: Msg) -> marsad_pipelines::Result<()> {
-        self.tx.blocking_send(msg).map_err(|_| PipelineError::Sink {
+    fn send(&mut self, msg: Msg) -> Result<(), SinkError> {
+        self.tx.blocking_send(msg).map_err(|_| SinkError {
             file: self.file.clone(),
             detail: "the table writer stopped".into(),
         })
@@ -134,7 +134,7 @@ impl ChannelSink {
 }
 
 impl Sink for ChannelSink {
-    fn rows(&mut self, table: &TableSpec, batch: RecordBatch) -> marsad_pipelines::Result<()> {
+    fn rows(&mut self, table: &TableSpec, batch: RecordBatch) -> Result<(), SinkError> {
         self.rows += batch.num_rows() as u64;
         if let Some(p) = &self.progress {
             p(Progress::Rows {
@@ -144,7 +144,7 @@ impl Sink for ChannelSink {
         }
         self.send(Msg::Rows(table.clone(), batch))
     }
-    fn quarantine(&mut self, batch: RecordBatch) -> marsad_pipelines::Result<()> {
+    fn quarantine(&mut self, batch: RecordBatch) -> Result<(), SinkError> {
         self.send(Msg::Quarantine(batch))
     }
 }
@@ -314,12 +314,10 @@ async fn replace_resent_records(
 /// Run one ingest. See the module documentation for the steps.
 pub async fn run(loc: &Location, request: IngestRequest) -> Result<IngestOutcome> {
     let _lock = lock(loc)?;
-    let mut context = request.context.clone();
-    context.reference_date = Some(
-        request
-            .reference_date
-            .unwrap_or_else(|| Utc::now().date_naive()),
-    );
+    let reference_date = request
+        .reference_date
+        .unwrap_or_else(|| Utc::now().date_naive());
+    let feed = request.adapter.feed().to_string();
     let previous = snapshots::latest(loc).await?;
     recover(loc, &previous).await?;
     let known = ingested_files(loc, &previous).await?;
@@ -340,13 +338,11 @@ pub async fn run(loc: &Location, request: IngestRequest) -> Result<IngestOutcome
             name: path.display().to_string(),
         });
         let copy = archive::Incoming::start(loc, path)?;
-        let path = path.clone();
-        let raw = tokio::task::spawn_blocking(move || RawFile::open(&path))
+        let (path, adapter) = (path.clone(), request.adapter.clone());
+        let raw = tokio::task::spawn_blocking(move || adapter.open(&path))
             .await
             .map_err(|e| WarehouseError::Internal(e.to_string()))?
-            .map_err(|source| WarehouseError::Refused {
-                cause: Box::new(source),
-            })?;
+            .map_err(|cause| WarehouseError::Refused { cause })?;
         if let Some(&id) = known.get(&raw.sha256) {
             outcomes.push(FileOutcome::AlreadyIngested {
                 name: raw.name,
@@ -362,7 +358,7 @@ pub async fn run(loc: &Location, request: IngestRequest) -> Result<IngestOutcome
     }
     if new_files.is_empty() {
         return Ok(IngestOutcome {
-            feed: request.feed.name().to_string(),
+            feed,
             snapshot_id: None,
             files: outcomes,
         });
@@ -377,7 +373,7 @@ pub async fn run(loc: &Location, request: IngestRequest) -> Result<IngestOutcome
         files: shas.clone(),
         writers: BTreeMap::new(),
         records: RecordTables {
-            key_check: request.context.key.as_ref().map(resend::key_check_value),
+            key_check: resend::key_check_value(request.adapter.as_ref()),
             specs: BTreeMap::new(),
         },
     };
@@ -400,21 +396,20 @@ pub async fn run(loc: &Location, request: IngestRequest) -> Result<IngestOutcome
             rows: 0,
             progress: progress.clone(),
         };
-        let (feed, ctx, file) = (request.feed, context.clone(), raw.clone());
-        let result = tokio::task::spawn_blocking(move || feed.read(&file, &ctx, &mut sink))
-            .await
-            .map_err(|e| WarehouseError::Internal(format!("adapter for {}: {e}", raw.name)))?;
+        let (adapter, file) = (request.adapter.clone(), raw.clone());
+        let result =
+            tokio::task::spawn_blocking(move || adapter.read(&file, reference_date, &mut sink))
+                .await
+                .map_err(|e| WarehouseError::Internal(format!("adapter for {}: {e}", raw.name)))?;
         match result {
             Ok(report) => reports.push(report),
-            Err(source) => {
+            Err(cause) => {
                 drop(tx);
                 // A writer failure surfaces in the adapter as a sink error; prefer its cause.
                 if let Ok(Err(writer_error)) = writer_task.await {
                     return Err(writer_error);
                 }
-                return Err(WarehouseError::Refused {
-                    cause: Box::new(source),
-                });
+                return Err(WarehouseError::Refused { cause });
             }
         }
     }
@@ -439,22 +434,15 @@ pub async fn run(loc: &Location, request: IngestRequest) -> Result<IngestOutcome
             report.records = c.clone();
         }
     }
-    let raw_version = commit_raw_files(
-        loc,
-        request.feed,
-        snapshot_id,
-        &new_files,
-        &archived,
-        &reports,
-    )
-    .await?;
+    let raw_version =
+        commit_raw_files(loc, &feed, snapshot_id, &new_files, &archived, &reports).await?;
     versions.insert(RAW_FILES.to_string(), raw_version);
 
     failpoint("before-snapshot");
     let mut all_versions = previous.tables.clone();
     all_versions.extend(versions);
     let names: Vec<&str> = new_files.iter().map(|f| f.name.as_str()).collect();
-    let description = format!("ingest {}: {}", request.feed.name(), names.join(", "));
+    let description = format!("ingest {feed}: {}", names.join(", "));
     let list: Vec<(String, i64)> = all_versions.into_iter().collect();
     snapshots::append(loc, snapshot_id, &description, &shas, &list).await?;
 
@@ -465,7 +453,7 @@ pub async fn run(loc: &Location, request: IngestRequest) -> Result<IngestOutcome
         });
     }
     Ok(IngestOutcome {
-        feed: request.feed.name().to_string(),
+        feed,
         snapshot_id: Some(snapshot_id),
         files: outcomes,
     })
@@ -473,7 +461,7 @@ pub async fn run(loc: &Location, request: IngestRequest) -> Result<IngestOutcome
 
 async fn commit_raw_files(
     loc: &Location,
-    feed: Feed,
+    feed: &str,
     snapshot_id: i64,
     files: &[RawFile],
     archived: &[String],
@@ -498,7 +486,7 @@ async fn commit_raw_files(
             Arc::new(StringArray::from_iter_values(
                 files.iter().map(|f| &f.sha256),
             )),
-            Arc::new(StringArray::from(vec![feed.name(); n])),
+            Arc::new(StringArray::from(vec![feed; n])),
             Arc::new(StringArray::from_iter_values(files.iter().map(|f| &f.name))),
             Arc::new(Int64Array::from_iter_values(
                 files.iter().map(|f| f.len as i64),

@@ -6,13 +6,19 @@
 //! readers resolve the latest (or a pinned) snapshot to table versions and read exactly those,
 //! and an ingest becomes visible only when its snapshot row is committed, last.
 //!
-//! It must not parse feed formats (that is `marsad-pipelines`, which hands it Arrow batches
-//! through the [`marsad_pipelines::Sink`] trait) nor hold indicator logic (`marsad-indicators`).
+//! It must not depend on `marsad-pipelines` nor parse feed formats: the caller (the CLI, the
+//! server) hands the commit path an adapter, the model's [`marsad_model::Adapter`] contract,
+//! which reads each file into the warehouse's [`marsad_model::Sink`]. Nor may it hold indicator
+//! logic (`marsad-indicators`). Table specs, code lists and the rounding rule come from
+//! `marsad-model`. Inside the crate, modules depend one way: `tables` on nothing but the data
+//! directory's `location` and `error`; `snapshots` on `tables` and `commit`; `recovery` on
+//! `vacuum`, `snapshots` and `tables`; `ingest` on all of those and `archive`; tests that
+//! cross modules live in `tests`.
 //!
 //! ```text
-//!  files ─► RawFile (sha256) ─► archive::store (read-only copy)
+//!  files ─► adapter.open: RawFile (sha256) ─► archive::store (read-only copy)
 //!                 │
-//!                 └► pipelines adapter ─► Sink ─► ingest::TableWriters (Delta, streamed)
+//!                 └► adapter.read ─► Sink ─► ingest::TableWriters (Delta, streamed)
 //!                                                   │ all adapters succeeded?
 //!                                                   ▼
 //!            commit staging/*, quarantine.rows, registry.raw_files  ─►  registry.snapshots (last)
@@ -36,6 +42,7 @@
 //!   design views `survey.<id>`.
 //! - [`vacuum`]: removing the files no snapshot owns (left by interrupted ingests).
 //! - [`error`]: the crate's error type.
+//! - `tests`: tests across modules (recovery and vacuum together).
 
 pub mod archive;
 pub mod commit;
@@ -51,12 +58,13 @@ pub mod snapshots;
 pub mod survey;
 pub mod survey_sql;
 pub mod tables;
+#[cfg(test)]
+mod tests;
 pub mod vacuum;
 pub mod views;
 
-/// The one rounding rule and number formatting, from the pipelines (the lowest crate every
-/// layer reaches) until the shared model crate holds it.
-pub use marsad_pipelines::format;
+/// The one rounding rule and number formatting, from the model, for the layers above.
+pub use marsad_model::format;
 
 pub use error::{Result, WarehouseError};
 pub use ingest::{IngestOutcome, IngestRequest};

@@ -1,7 +1,7 @@
 //! A DataFusion session over one pinned snapshot. Every table is registered at exactly the
 //! version the snapshot names (`staging.*`, `registry.*`, `quarantine.rows`; derived tables such
 //! as `indicators.observations` at their newest version), the conformed
-//! dimensions are registered from the pipelines' code lists (`dim_region`, `dim_source`,
+//! dimensions are registered from the model's code lists (`dim_region`, `dim_source`,
 //! `dim_sex`, `dim_age_band`, `dim_country`, `dim_offence`, `dim_period`), and the views of
 //! `sql/views/` are planned on top. SQL sent through [`WarehouseSession::sql`] is read-only:
 //! DDL, DML and statements such as SET are refused before planning, and queries run under a
@@ -16,10 +16,10 @@ use datafusion::common::TableReference;
 use datafusion::datasource::MemTable;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{DataFrame, SQLOptions, SessionConfig, SessionContext};
-use marsad_pipelines::feeds::{emc_reports, ncmec_referrals};
-use marsad_pipelines::normalise::regions::REGIONS;
-use marsad_pipelines::normalise::{ages, countries, sex};
-use marsad_pipelines::Feed;
+use marsad_model::codes::periods::{FIRST_YEAR, LAST_YEAR};
+use marsad_model::codes::regions::REGIONS;
+use marsad_model::codes::sources::SOURCES;
+use marsad_model::codes::{ages, countries, offences, sex};
 
 use crate::derived::DERIVED_TABLES;
 use crate::error::{Result, WarehouseError};
@@ -183,7 +183,8 @@ pub async fn plan_on_top(ctx: &SessionContext) -> Result<()> {
     Ok(())
 }
 
-/// Conformed dimensions built from the code lists the pipelines map to (said once, there):
+/// Conformed dimensions built from the model's code lists (said once, there; the pipelines map
+/// to the same lists):
 /// `dim_region` (ISO 3166-2:MA), `dim_source` (the feed registry), `dim_sex` (SDMX codes),
 /// `dim_age_band` (the standard bands, in order, plus `_U`), `dim_country` (ISO 3166-1 and
 /// NCMEC's extra codes), `dim_offence` (NCMEC incident types, EMC categories) and `dim_period`
@@ -243,9 +244,9 @@ fn dimension_tables() -> Vec<DimensionTable> {
         rows: owned(regions),
     });
 
-    let feeds: Vec<Vec<&str>> = Feed::ALL
+    let feeds: Vec<Vec<&str>> = SOURCES
         .iter()
-        .map(|f| vec![f.name(), f.agency(), f.description(), f.formats()])
+        .map(|s| vec![s.feed, s.agency, s.description, s.formats])
         .collect();
     tables.push(DimensionTable {
         name: "dim_source",
@@ -253,11 +254,10 @@ fn dimension_tables() -> Vec<DimensionTable> {
         rows: owned(feeds),
     });
 
-    let sexes = vec![
-        vec![sex::MALE, "Masculin", "ذكور", "Male"],
-        vec![sex::FEMALE, "Féminin", "إناث", "Female"],
-        vec![sex::UNKNOWN, "Non précisé", "غير محدد", "Unknown"],
-    ];
+    let sexes: Vec<Vec<&str>> = sex::SEXES
+        .iter()
+        .map(|&(code, fr, ar, en)| vec![code, fr, ar, en])
+        .collect();
     tables.push(DimensionTable {
         name: "dim_sex",
         columns: vec!["sex", "name_fr", "name_ar", "name_en"],
@@ -289,17 +289,14 @@ fn dimension_tables() -> Vec<DimensionTable> {
     });
 
     // Offences and report categories as each source classifies them; first label as the name.
-    let offences: Vec<Vec<&str>> = [
-        (Feed::NcmecReferrals.name(), ncmec_referrals::INCIDENT_TYPES),
-        (Feed::EmcReports.name(), emc_reports::CATEGORIES),
-    ]
-    .into_iter()
-    .flat_map(|(feed, codes)| {
-        codes
-            .iter()
-            .map(move |(code, labels)| vec![feed, *code, labels.first().copied().unwrap_or(code)])
-    })
-    .collect();
+    let offences: Vec<Vec<&str>> = offences::BY_SOURCE
+        .into_iter()
+        .flat_map(|(feed, codes)| {
+            codes.iter().map(move |(code, labels)| {
+                vec![feed, *code, labels.first().copied().unwrap_or(code)]
+            })
+        })
+        .collect();
     tables.push(DimensionTable {
         name: "dim_offence",
         columns: vec!["source", "offence_code", "label"],
@@ -317,10 +314,6 @@ fn dimension_tables() -> Vec<DimensionTable> {
     });
     tables
 }
-
-/// The years `dim_period` lists.
-const FIRST_YEAR: i32 = 1998;
-const LAST_YEAR: i32 = 2035;
 
 /// Register an in-memory table of text columns.
 fn register_text_table(

@@ -1,7 +1,8 @@
 //! The tables the warehouse keeps, and opening or creating them. Besides each feed's staging
-//! tables (declared by the pipelines), the warehouse owns:
+//! tables (declared in the model, [`marsad_model::tables::staging_tables`]), the warehouse owns:
 //! - `registry.raw_files`: one row per ingested file (sha256, feed, name, archive path, report);
-//! - `registry.snapshots`: the snapshot log (see [`crate::snapshots`]);
+//! - `registry.snapshots`: the snapshot log (read and written by `snapshots`, which uses this
+//!   module);
 //! - `quarantine.rows`: every rejected value with feed, file, position, column, reason, snapshot.
 
 use std::sync::Arc;
@@ -15,7 +16,8 @@ use deltalake::parquet::schema::types::ColumnPath;
 use deltalake::protocol::SaveMode;
 use deltalake::TableProperty;
 use deltalake::{DeltaTable, DeltaTableBuilder};
-use marsad_pipelines::{schema, Feed};
+use marsad_model::schema;
+use marsad_model::tables::staging_tables;
 
 use crate::error::{Result, WarehouseError};
 use crate::location::Location;
@@ -55,7 +57,7 @@ pub fn writer_properties(schema: &Schema) -> WriterProperties {
     props.build()
 }
 
-/// `staging.<name>` for a pipelines table spec name.
+/// `staging.<name>` for a table spec's name.
 pub fn staging(name: &str) -> String {
     format!("{STAGING}.{name}")
 }
@@ -91,7 +93,7 @@ pub fn snapshots_schema() -> SchemaRef {
     ]))
 }
 
-/// The pipelines' quarantine shape plus the snapshot that recorded it.
+/// The model's quarantine shape plus the snapshot that recorded it.
 pub fn quarantine_schema() -> SchemaRef {
     let mut fields: Vec<Field> = schema::quarantine_schema()
         .fields()
@@ -108,10 +110,8 @@ pub fn known_tables() -> Vec<(String, SchemaRef)> {
         (RAW_FILES.to_string(), raw_files_schema()),
         (QUARANTINE.to_string(), quarantine_schema()),
     ];
-    for feed in Feed::ALL {
-        for spec in feed.tables() {
-            out.push((staging(&spec.name), spec.schema.clone()));
-        }
+    for spec in staging_tables() {
+        out.push((staging(&spec.name), spec.schema));
     }
     out
 }

@@ -20,7 +20,6 @@
 
 use std::collections::BTreeMap;
 
-use arrow::datatypes::{DataType, Field, TimeUnit};
 use chrono::Datelike;
 
 use super::pmp_cases::{not_given, victim_age};
@@ -38,7 +37,7 @@ use crate::report::{FeedReport, Severity};
 use crate::source::RawFile;
 
 /// Staging table name (`staging.emc_reports`).
-pub const TABLE: &str = "emc_reports";
+pub const TABLE: &str = marsad_model::tables::names::EMC_REPORTS;
 
 const ID: usize = 0;
 const RECEIVED: usize = 1;
@@ -160,74 +159,8 @@ const COLUMNS: &[ColumnSpec] = &[
     ),
 ];
 
-/// Categories and the labels accepted for them (compared after `fold`).
-/// EMC report categories: (code, accepted labels).
-pub const CATEGORIES: &[(&str, &[&str])] = &[
-    (
-        "cyberharassment",
-        &[
-            "cyberharassment",
-            "Cyberharcèlement",
-            "Cyber-harcèlement",
-            "Harcèlement en ligne",
-            "Cyberviolence",
-            "التحرش الإلكتروني",
-            "تحرش إلكتروني",
-            "التنمر الإلكتروني",
-            "Cyber harassment",
-            "Online harassment",
-        ],
-    ),
-    (
-        "sextortion",
-        &[
-            "sextortion",
-            "Sextorsion",
-            "Chantage sexuel",
-            "الابتزاز الجنسي",
-            "ابتزاز جنسي",
-            "Sexual extortion",
-        ],
-    ),
-    (
-        "non_consensual_sharing",
-        &[
-            "non_consensual_sharing",
-            "Partage non consenti",
-            "Diffusion non consentie",
-            "Diffusion sans consentement",
-            "Partage non consenti d'images intimes",
-            "النشر دون موافقة",
-            "نشر دون موافقة",
-            "نشر صور دون موافقة",
-            "Non-consensual sharing",
-            "Non-consensual intimate image sharing",
-            "NCII",
-        ],
-    ),
-    (
-        "csam_iwf",
-        &[
-            "csam_iwf",
-            "Contenu pédosexuel (redirigé vers l'IWF)",
-            "Contenu pédosexuel",
-            "Contenu pédopornographique",
-            "CASE (IWF)",
-            "Redirigé vers l'IWF",
-            "محتوى الاعتداء الجنسي على الأطفال",
-            "محتوى استغلال جنسي للأطفال",
-            "CSAM",
-            "CSAM (IWF)",
-            "CSAM (redirected to IWF portal)",
-            "CSAM redirected to IWF",
-            "Child sexual abuse material",
-        ],
-    ),
-    (
-        "other",
-        &["other", "Autre", "Autres", "أخرى", "اخرى", "Others"],
-    ),
-];
+/// EMC report categories: a conformed code list, in the model (`dim_offence` reads it too).
+pub use marsad_model::codes::offences::CATEGORIES;
 
 const STATUSES: &[(&str, &[&str])] = &[
     (
@@ -259,27 +192,7 @@ const STATUSES: &[(&str, &[&str])] = &[
 
 /// `staging.emc_reports`: one row per report.
 pub fn tables() -> Vec<TableSpec> {
-    vec![TableSpec::new(
-        TABLE,
-        vec![
-            Field::new("report_token", DataType::Utf8, false),
-            Field::new(
-                "received_at",
-                DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
-                false,
-            ),
-            Field::new("year", DataType::Int64, false),
-            Field::new("category", DataType::Utf8, false),
-            Field::new("platform", DataType::Utf8, true),
-            Field::new("victim_age", DataType::Int64, true),
-            Field::new("victim_age_band", DataType::Utf8, true),
-            Field::new("victim_minor", DataType::Boolean, true),
-            Field::new("reporter_sex", DataType::Utf8, false),
-            Field::new("status", DataType::Utf8, true),
-            Field::new("forwarded_to_platform", DataType::Boolean, true),
-        ],
-    )
-    .with_key(&["report_token"])]
+    vec![marsad_model::tables::emc_reports()]
 }
 
 /// Per-year tallies for `emc.shares_add_up`.
@@ -444,6 +357,7 @@ mod tests {
     use super::*;
     use crate::output::MemorySink;
     use crate::pseudonym::PseudonymKey;
+    use crate::source::ReadRaw;
     use crate::test_support::{all, column, ints, strings};
     use arrow::array::{Array, BooleanArray, StringArray};
     use std::path::Path;

@@ -12,11 +12,17 @@ pub mod pmp_cases;
 pub mod pmp_victims_judged;
 mod records;
 
+use marsad_model::codes::sources::{Source, SOURCES};
+
+use std::path::Path;
+
+use marsad_model::{Adapter, AdapterError};
+
 use crate::error::{PipelineError, Result};
 use crate::output::{Sink, TableSpec};
 use crate::pseudonym::PseudonymKey;
 use crate::report::FeedReport;
-use crate::source::RawFile;
+use crate::source::{RawFile, ReadRaw};
 
 /// What an adapter may need beyond the file itself.
 #[derive(Debug, Clone, Default)]
@@ -76,54 +82,27 @@ impl Feed {
         Feed::HcpSurvey,
     ];
 
+    /// This feed's row of the model's source list (name, agency, description, formats), which
+    /// `dim_source` reads too: `Feed::ALL` is in the same order (see the test below).
+    pub fn source(self) -> &'static Source {
+        &SOURCES[self as usize]
+    }
+
     /// The name used on the command line and in the warehouse (`source_feed`).
     pub fn name(self) -> &'static str {
-        match self {
-            Feed::PmpCaseTable => "pmp-case-table",
-            Feed::PmpCases => "pmp-cases",
-            Feed::PmpVictimsJudged => "pmp-victims-judged",
-            Feed::EmcReports => "emc-reports",
-            Feed::NcmecCountryTable => "ncmec-country-table",
-            Feed::NcmecReferrals => "ncmec-referrals",
-            Feed::HcpPopulation => "hcp-population",
-            Feed::HcpSurvey => "hcp-survey",
-        }
+        self.source().feed
     }
 
     pub fn agency(self) -> &'static str {
-        match self {
-            Feed::PmpCaseTable | Feed::PmpCases | Feed::PmpVictimsJudged => "PMP",
-            Feed::EmcReports => "EMC",
-            Feed::NcmecCountryTable | Feed::NcmecReferrals => "NCMEC",
-            Feed::HcpPopulation | Feed::HcpSurvey => "HCP",
-        }
+        self.source().agency
     }
 
     pub fn description(self) -> &'static str {
-        match self {
-            Feed::PmpCaseTable => "yearly AESE case table (cases, persons prosecuted, outcomes)",
-            Feed::PmpCases => "case-level export, one row per case",
-            Feed::PmpVictimsJudged => "child victims whose case was judged, per year",
-            Feed::EmcReports => "helpline reports, one row per report",
-            Feed::NcmecCountryTable => "CyberTipline reports by country, one table per year",
-            Feed::NcmecReferrals => {
-                "CyberTipline referrals made available to Moroccan law enforcement"
-            }
-            Feed::HcpPopulation => "population by region (and by sex and age group where given)",
-            Feed::HcpSurvey => "survey microdata with its design description",
-        }
+        self.source().description
     }
 
     pub fn formats(self) -> &'static str {
-        match self {
-            Feed::PmpCaseTable => "csv, xlsx",
-            Feed::PmpCases | Feed::PmpVictimsJudged => "csv, xlsx",
-            Feed::EmcReports => "csv, jsonl",
-            Feed::NcmecCountryTable => "pdf, csv, xlsx",
-            Feed::NcmecReferrals => "csv",
-            Feed::HcpPopulation => "csv, xlsx",
-            Feed::HcpSurvey => "csv, parquet (+ <name>.design.toml beside it)",
-        }
+        self.source().formats
     }
 
     pub fn from_name(name: &str) -> Result<Feed> {
@@ -176,5 +155,81 @@ impl Feed {
 impl std::fmt::Display for Feed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+/// One feed with what its adapter needs beyond a file (the pseudonymisation key): the model's
+/// [`Adapter`] the caller hands to the warehouse's commit path.
+#[derive(Debug, Clone)]
+pub struct FeedAdapter {
+    pub feed: Feed,
+    pub context: FeedContext,
+}
+
+impl Feed {
+    /// This feed's adapter, with `context` (its key; the reference date comes with each file).
+    pub fn adapter(self, context: FeedContext) -> FeedAdapter {
+        FeedAdapter {
+            feed: self,
+            context,
+        }
+    }
+}
+
+impl Adapter for FeedAdapter {
+    fn feed(&self) -> &str {
+        self.feed.name()
+    }
+
+    fn tables(&self) -> Vec<TableSpec> {
+        self.feed.tables()
+    }
+
+    fn open(&self, path: &Path) -> std::result::Result<RawFile, AdapterError> {
+        Ok(RawFile::open(path)?)
+    }
+
+    fn read(
+        &self,
+        file: &RawFile,
+        reference_date: chrono::NaiveDate,
+        sink: &mut dyn Sink,
+    ) -> std::result::Result<FeedReport, AdapterError> {
+        let ctx = FeedContext {
+            reference_date: Some(reference_date),
+            ..self.context.clone()
+        };
+        Ok(self.feed.read(file, &ctx, sink)?)
+    }
+
+    fn key_token(&self, label: &str) -> Option<String> {
+        self.context.key.as_ref().map(|key| key.token(label))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The feeds' tables are the model's list of staging tables, in the same order, and each
+    /// feed's row of the model's source list is its own (`tests/it/cli.rs` checks every name).
+    #[test]
+    fn the_feeds_write_the_models_staging_tables() {
+        let written: Vec<TableSpec> = Feed::ALL.into_iter().flat_map(Feed::tables).collect();
+        assert_eq!(written, marsad_model::tables::staging_tables());
+        // Each feed reads its own row of the model's source list (by its place in `ALL`): its
+        // name says its agency and the first two words of its first table's name.
+        for feed in Feed::ALL {
+            let words = |s: &str| s.split(['-', '_']).take(2).collect::<Vec<_>>().join("_");
+            assert_eq!(
+                words(feed.name()),
+                words(&feed.tables()[0].name),
+                "{feed:?}"
+            );
+            assert!(
+                feed.name().starts_with(&feed.agency().to_lowercase()),
+                "{feed:?}"
+            );
+        }
     }
 }

@@ -21,8 +21,6 @@
 
 use std::collections::HashMap;
 
-use arrow::datatypes::{DataType, Field};
-
 use super::{Feed, FeedContext};
 use crate::error::{PipelineError, Result};
 use crate::formats::{Position, Record, RowCheck, Tabular};
@@ -35,7 +33,7 @@ use crate::report::{FeedReport, QuarantineRow, Severity};
 use crate::source::RawFile;
 
 /// Staging table name (`staging.pmp_case_table`).
-pub const TABLE: &str = "pmp_case_table";
+pub const TABLE: &str = marsad_model::tables::names::PMP_CASE_TABLE;
 
 const YEAR: usize = 0;
 const CASES: usize = 1;
@@ -144,13 +142,7 @@ const COMPONENT_LABELS: [&str; 5] = [
 /// `staging.pmp_case_table`: one row per year; every count as published (null where the cell
 /// is empty or the column absent).
 pub fn tables() -> Vec<TableSpec> {
-    let mut fields = vec![Field::new("year", DataType::Int64, false)];
-    fields.extend(
-        COLUMNS[1..]
-            .iter()
-            .map(|c| Field::new(c.name, DataType::Int64, true)),
-    );
-    vec![TableSpec::new(TABLE, fields)]
+    vec![marsad_model::tables::pmp_case_table()]
 }
 
 /// Read one case table into `staging.pmp_case_table`.
@@ -355,6 +347,17 @@ fn non_data_row(record: &Record, year_cell: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::ReadRaw;
+
+    /// The header spec names the model's columns, in order: the adapter reads what the table
+    /// holds.
+    #[test]
+    fn the_columns_are_the_models() {
+        let names: Vec<&str> = COLUMNS.iter().map(|c| c.name).collect();
+        let mut model = vec!["year"];
+        model.extend(marsad_model::tables::PMP_CASE_TABLE_COUNTS);
+        assert_eq!(names, model);
+    }
     use crate::output::MemorySink;
     use crate::test_support;
     use std::path::Path;

@@ -16,8 +16,6 @@
 //! A second row with the same case reference is quarantined. An empty or "unknown" region, court
 //! or age is staged as null; a value that is there but cannot be mapped is quarantined.
 
-use arrow::datatypes::{DataType, Field};
-
 use super::records::{lookup, RecordFeed};
 use super::{Feed, FeedContext};
 use crate::error::Result;
@@ -32,7 +30,7 @@ use crate::report::FeedReport;
 use crate::source::RawFile;
 
 /// Staging table name (`staging.pmp_cases`).
-pub const TABLE: &str = "pmp_cases";
+pub const TABLE: &str = marsad_model::tables::names::PMP_CASES;
 
 const REFERENCE: usize = 0;
 const COURT: usize = 1;
@@ -296,21 +294,7 @@ const NOT_GIVEN: &[&str] = &[
 
 /// `staging.pmp_cases`: one row per case.
 pub fn tables() -> Vec<TableSpec> {
-    vec![TableSpec::new(
-        TABLE,
-        vec![
-            Field::new("case_token", DataType::Utf8, false),
-            Field::new("court_level", DataType::Utf8, true),
-            Field::new("region_code", DataType::Utf8, true),
-            Field::new("year_registered", DataType::Int64, false),
-            Field::new("articles", DataType::Utf8, true),
-            Field::new("victim_sex", DataType::Utf8, false),
-            Field::new("victim_age", DataType::Int64, true),
-            Field::new("victim_age_band", DataType::Utf8, true),
-            Field::new("status", DataType::Utf8, false),
-        ],
-    )
-    .with_key(&["case_token"])]
+    vec![marsad_model::tables::pmp_cases()]
 }
 
 /// The record-feed skeleton `pmp-cases` fills in.
@@ -488,6 +472,7 @@ mod tests {
     use super::*;
     use crate::output::MemorySink;
     use crate::pseudonym::PseudonymKey;
+    use crate::source::ReadRaw;
     use crate::test_support;
     use arrow::array::{Array, StringArray};
     use std::collections::BTreeMap;

@@ -10,8 +10,6 @@
 //! No consistency rule: the adapter checks only that counts are counts and years are years
 //! (changes over time are indicator logic, not the adapter's).
 
-use arrow::datatypes::{DataType, Field};
-
 use super::pmp_case_table::{count, Years};
 use super::{Feed, FeedContext};
 use crate::error::{PipelineError, Result};
@@ -23,7 +21,7 @@ use crate::report::FeedReport;
 use crate::source::RawFile;
 
 /// Staging table name (`staging.pmp_victims_judged`).
-pub const TABLE: &str = "pmp_victims_judged";
+pub const TABLE: &str = marsad_model::tables::names::PMP_VICTIMS_JUDGED;
 
 const YEAR: usize = 0;
 const VICTIMS: usize = 1;
@@ -52,13 +50,7 @@ const COLUMNS: &[ColumnSpec] = &[
 
 /// `staging.pmp_victims_judged`: year, child_victims (null where the cell is empty).
 pub fn tables() -> Vec<TableSpec> {
-    vec![TableSpec::new(
-        TABLE,
-        vec![
-            Field::new("year", DataType::Int64, false),
-            Field::new("child_victims", DataType::Int64, true),
-        ],
-    )]
+    vec![marsad_model::tables::pmp_victims_judged()]
 }
 
 /// Read one table of child victims judged into `staging.pmp_victims_judged`.
@@ -107,6 +99,7 @@ pub fn read(file: &RawFile, _ctx: &FeedContext, sink: &mut dyn Sink) -> Result<F
 mod tests {
     use super::*;
     use crate::output::MemorySink;
+    use crate::source::ReadRaw;
     use crate::test_support;
     use std::path::Path;
 

@@ -22,6 +22,7 @@ use super::{Position, Record, Rows};
 use crate::error::{PipelineError, Result};
 use crate::limits::MAX_RECORD_BYTES;
 use crate::source::RawFile;
+use crate::source::ReadRaw;
 
 /// Bytes per chunk (a chunk grows past this only to finish a record longer than it).
 pub const CHUNK_BYTES: usize = 4 << 20;

@@ -14,6 +14,7 @@ use super::{Position, Record, Rows};
 use crate::error::{PipelineError, Result};
 use crate::limits::MAX_RECORD_BYTES;
 use crate::source::RawFile;
+use crate::source::ReadRaw;
 
 const HEADER_SCAN: usize = 1000;
 

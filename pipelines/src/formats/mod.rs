@@ -291,6 +291,7 @@ impl Tabular {
 mod tests {
     use super::{Position, Record, RowCheck};
     use crate::source::RawFile;
+    use crate::source::ReadRaw;
 
     fn record(line: u64, cells: &[&str]) -> Record {
         Record {

@@ -16,6 +16,7 @@ use super::Position;
 use crate::error::{PipelineError, Result};
 use crate::limits::{MAX_PDF_INFLATED_BYTES, MAX_PDF_NESTING};
 use crate::source::RawFile;
+use crate::source::ReadRaw;
 
 /// One non-empty text line with its page and line number.
 #[derive(Debug, Clone, PartialEq)]

@@ -22,6 +22,7 @@ use super::{Position, Record};
 use crate::error::{PipelineError, Result};
 use crate::limits::{MAX_SHEET_CELLS, MAX_WORKBOOK_INFLATED_BYTES};
 use crate::source::RawFile;
+use crate::source::ReadRaw;
 
 /// All rows of the first non-empty worksheet. Workbooks are small (agency tables).
 pub fn rows(file: &RawFile) -> Result<Vec<Record>> {

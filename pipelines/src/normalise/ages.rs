@@ -12,8 +12,8 @@ use std::fmt;
 use super::numbers::{quote, to_ascii_digits};
 use crate::normalise::fold;
 
-/// The standard age bands of Marsad's indicators.
-pub const STANDARD_BANDS: [&str; 5] = ["0-4", "5-12", "13-17", "18-25", "26+"];
+/// The standard age bands of Marsad's indicators: a conformed code list, in the model.
+pub use marsad_model::codes::ages::STANDARD_BANDS;
 
 /// Oldest age accepted.
 const MAX_AGE: u32 = 120;

@@ -7,12 +7,8 @@
 use super::numbers::quote;
 use crate::normalise::fold;
 
-/// SDMX code for male.
-pub const MALE: &str = "M";
-/// SDMX code for female.
-pub const FEMALE: &str = "F";
-/// SDMX code for unknown.
-pub const UNKNOWN: &str = "_U";
+/// The SDMX sex codes: a conformed code list, in the model.
+pub use marsad_model::codes::sex::{FEMALE, MALE, UNKNOWN};
 
 const MALE_WORDS: [&str; 20] = [
     "M",

@@ -31,8 +31,7 @@ use deltalake::delta_datafusion::create_session_state_with_spill_config;
 use deltalake::protocol::SaveMode;
 use deltalake::DeltaTable;
 use futures::StreamExt;
-use marsad_pipelines::output::RollUp;
-use marsad_pipelines::{schema, PseudonymKey, RecordCounts, TableSpec};
+use marsad_model::{schema, Adapter, RecordCounts, RollUp, TableSpec, KEY_ENV};
 
 use crate::error::{Result, WarehouseError};
 use crate::location::Location;
@@ -44,9 +43,10 @@ pub use crate::commit::KEY_CHECK;
 /// The label whose HMAC under the pseudonymisation key is the key check value.
 const KEY_CHECK_LABEL: &str = "marsad pseudonym key check v1";
 
-/// The key check value of a pseudonymisation key: identifies the key without revealing it.
-pub fn key_check_value(key: &PseudonymKey) -> String {
-    key.token(KEY_CHECK_LABEL)
+/// The key check value of the adapter's pseudonymisation key (none without a key): identifies
+/// the key without revealing it.
+pub fn key_check_value(adapter: &dyn Adapter) -> Option<String> {
+    adapter.key_token(KEY_CHECK_LABEL)
 }
 
 /// Refuse to add records to `table` under another pseudonymisation key than its earlier rows:
@@ -65,8 +65,8 @@ pub async fn verify_key(table: &DeltaTable, name: &str, check: &str) -> Result<(
                  {}): records could not be matched with the ones already staged. Set {} to the \
                  key this warehouse was loaded with",
                 found.as_str().unwrap_or("?"),
-                marsad_pipelines::pseudonym::KEY_ENV,
-                marsad_pipelines::pseudonym::KEY_ENV,
+                KEY_ENV,
+                KEY_ENV,
             )));
         }
     }

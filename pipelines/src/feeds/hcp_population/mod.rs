@@ -40,8 +40,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use arrow::datatypes::{DataType, Field};
-
 use super::{Feed, FeedContext};
 use crate::error::{PipelineError, Result};
 use crate::format;
@@ -62,7 +60,7 @@ pub use self::published::{published_legal_population_2024, rgph2024_regions};
 use self::rules::*;
 
 /// The staging table.
-pub const TABLE: &str = "hcp_population";
+pub const TABLE: &str = marsad_model::tables::names::HCP_POPULATION;
 
 /// Code of national rows.
 const NATIONAL: &str = "MA";
@@ -71,16 +69,7 @@ const TOTAL: &str = "_T";
 
 /// Staging `hcp_population`.
 pub fn tables() -> Vec<TableSpec> {
-    vec![TableSpec::new(
-        TABLE,
-        vec![
-            Field::new("year", DataType::Int64, false),
-            Field::new("region_code", DataType::Utf8, false),
-            Field::new("sex", DataType::Utf8, false),
-            Field::new("age_group", DataType::Utf8, false),
-            Field::new("population", DataType::Int64, false),
-        ],
-    )]
+    vec![marsad_model::tables::hcp_population()]
 }
 
 const YEAR: usize = 0;

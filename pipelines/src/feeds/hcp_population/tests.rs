@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::output::MemorySink;
+use crate::source::ReadRaw;
 use crate::test_support;
 use std::io::Write;
 

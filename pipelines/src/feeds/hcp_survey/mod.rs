@@ -85,30 +85,14 @@ use self::from_csv::*;
 use self::from_parquet::*;
 
 /// The design table.
-pub const DESIGNS_TABLE: &str = "hcp_survey_designs";
+pub const DESIGNS_TABLE: &str = marsad_model::tables::names::HCP_SURVEY_DESIGNS;
 /// Prefix of the per-survey microdata tables.
-pub const SURVEY_TABLE_PREFIX: &str = "survey_";
+pub const SURVEY_TABLE_PREFIX: &str = marsad_model::tables::names::SURVEY_TABLE_PREFIX;
 
 /// Staging `hcp_survey_designs`: one row per survey file. `variables` is a JSON object, in file
 /// order, of staging column → Arrow type.
 pub fn tables() -> Vec<TableSpec> {
-    vec![TableSpec::new(
-        DESIGNS_TABLE,
-        vec![
-            Field::new("survey_id", DataType::Utf8, false),
-            Field::new("table_name", DataType::Utf8, false),
-            Field::new("title", DataType::Utf8, true),
-            Field::new("weight_col", DataType::Utf8, false),
-            Field::new("strata_col", DataType::Utf8, true),
-            Field::new("psu_col", DataType::Utf8, true),
-            Field::new("ssu_col", DataType::Utf8, true),
-            Field::new("fpc_col", DataType::Utf8, true),
-            Field::new("fpc2_col", DataType::Utf8, true),
-            Field::new("fpc_kind", DataType::Utf8, true),
-            Field::new("variables", DataType::Utf8, false),
-        ],
-    )
-    .with_key(&["survey_id"])]
+    vec![marsad_model::tables::hcp_survey_designs()]
 }
 
 /// Read one survey file (CSV or Parquet) and its design description.

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::output::MemorySink;
+use crate::source::ReadRaw;
 use arrow::array::{Float32Array, Int32Array, RecordBatch, StringArray};
 use arrow::datatypes::Schema;
 use std::io::Write;

@@ -47,8 +47,6 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 
-use arrow::datatypes::{DataType, Field};
-
 use super::FeedContext;
 use crate::error::{PipelineError, Result};
 use crate::formats::pdf::{self, PdfLine};
@@ -75,7 +73,7 @@ use self::years::*;
 /// The feed's name (command line, warehouse, quarantine rows).
 pub const FEED: &str = "ncmec-country-table";
 /// The staging table.
-pub const TABLE: &str = "ncmec_country_reports";
+pub const TABLE: &str = marsad_model::tables::names::NCMEC_COUNTRY_REPORTS;
 
 /// `row_kind` values.
 pub const KIND_COUNTRY: &str = "country";
@@ -131,16 +129,7 @@ pub fn tables() -> Vec<TableSpec> {
 }
 
 fn table() -> TableSpec {
-    TableSpec::new(
-        TABLE,
-        vec![
-            Field::new("year", DataType::Int64, false),
-            Field::new("country_code", DataType::Utf8, true),
-            Field::new("country_name", DataType::Utf8, false),
-            Field::new("reports", DataType::Int64, false),
-            Field::new("row_kind", DataType::Utf8, false),
-        ],
-    )
+    marsad_model::tables::ncmec_country_reports()
 }
 
 /// Read one table (PDF, CSV or workbook) into `sink`.

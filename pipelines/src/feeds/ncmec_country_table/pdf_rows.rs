@@ -2,6 +2,7 @@
 //! `Country …` header, names wrapped onto the line above joined back, page furniture passed over.
 
 use super::*;
+use crate::source::ReadRaw;
 
 pub(super) fn is_pdf(file: &RawFile) -> Result<bool> {
     if file.extension() == "pdf" {

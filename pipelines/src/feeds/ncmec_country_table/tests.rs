@@ -4,6 +4,7 @@
 use super::*;
 use crate::format::thousands;
 use crate::output::MemorySink;
+use crate::source::ReadRaw;
 use crate::test_support::column;
 use arrow::array::{Array, Int64Array, StringArray};
 use std::path::Path;

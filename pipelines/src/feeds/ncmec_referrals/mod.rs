@@ -34,7 +34,6 @@ use std::sync::Arc;
 use arrow::array::{
     ArrayRef, BooleanBuilder, Date32Builder, Int64Builder, RecordBatch, StringBuilder,
 };
-use arrow::datatypes::{DataType, Field};
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 
@@ -43,7 +42,7 @@ use crate::error::{PipelineError, Result};
 use crate::formats::{csv, Position, RowCheck};
 use crate::normalise::{dates, fold, labels, numbers, regions, ColumnSpec, HeaderMap};
 use crate::output::{
-    date32, rejected as rejected_value, Emitter, LineageBuilder, RollUp, Sink, TableSpec, Value,
+    date32, rejected as rejected_value, Emitter, LineageBuilder, Sink, TableSpec, Value,
 };
 use crate::parallel;
 use crate::pseudonym::PseudonymKey;
@@ -58,45 +57,15 @@ use self::cells::*;
 use self::chunks::*;
 
 /// The staging table.
-pub const TABLE: &str = "ncmec_referrals";
+pub const TABLE: &str = marsad_model::tables::names::NCMEC_REFERRALS;
 /// The roll-up of the staged rows by the conformed dimensions.
-pub const COUNTS_TABLE: &str = "ncmec_referral_counts";
+pub const COUNTS_TABLE: &str = marsad_model::tables::names::NCMEC_REFERRAL_COUNTS;
 
 /// Staging `ncmec_referrals` and its roll-up `ncmec_referral_counts`.
 pub fn tables() -> Vec<TableSpec> {
     vec![
-        TableSpec::new(
-            TABLE,
-            vec![
-                Field::new("report_token", DataType::Utf8, false),
-                Field::new("received_date", DataType::Date32, false),
-                Field::new("year", DataType::Int64, false),
-                Field::new("incident_type", DataType::Utf8, false),
-                Field::new("esp", DataType::Utf8, true),
-                Field::new("region_code", DataType::Utf8, true),
-                Field::new("file_count", DataType::Int64, true),
-                Field::new("actionable", DataType::Boolean, true),
-                Field::new("sextortion", DataType::Boolean, true),
-            ],
-        )
-        .with_key(&["report_token"]),
-        TableSpec::new(
-            COUNTS_TABLE,
-            vec![
-                Field::new("year", DataType::Int64, false),
-                Field::new("incident_type", DataType::Utf8, false),
-                Field::new("region_code", DataType::Utf8, true),
-                Field::new("actionable", DataType::Boolean, true),
-                Field::new("sextortion", DataType::Boolean, true),
-                Field::new("reports", DataType::Int64, false),
-                Field::new("files", DataType::Int64, false),
-            ],
-        )
-        .with_roll_up(RollUp {
-            of: TABLE.to_string(),
-            count: "reports".to_string(),
-            sums: vec![("files".to_string(), "file_count".to_string())],
-        }),
+        marsad_model::tables::ncmec_referrals(),
+        marsad_model::tables::ncmec_referral_counts(),
     ]
 }
 
@@ -228,61 +197,9 @@ const COLUMNS: &[ColumnSpec] = &[
 ];
 
 /// NCMEC's eight incident types: the staging code and every accepted label (compared exactly
-/// first, then after [`fold`]). The code itself is accepted too.
-/// NCMEC's incident types: (code, the labels NCMEC has used for it, current label first).
-pub const INCIDENT_TYPES: &[(&str, &[&str])] = &[
-    (
-        "csam",
-        &[
-            "Child Sexual Abuse Material",
-            "Child Pornography (possession, manufacture, and distribution)",
-            "Child Sexual Abuse Material (CSAM)",
-            "Child Pornography",
-            "Possession, Manufacture, and Distribution of Child Pornography",
-            "Possession, Manufacture, and Distribution of Child Sexual Abuse Material",
-            "Apparent Child Pornography",
-            "CSAM",
-            "CP",
-        ],
-    ),
-    ("child_sex_trafficking", &["Child Sex Trafficking"]),
-    ("child_sex_tourism", &["Child Sex Tourism"]),
-    (
-        "child_sexual_molestation",
-        &[
-            "Child Sexual Molestation",
-            "Child Sexual Molestation (not by family member)",
-            "Molestation",
-        ],
-    ),
-    (
-        "misleading_domain_name",
-        &["Misleading Domain Name", "Misleading Domain Names"],
-    ),
-    (
-        "misleading_words_or_images",
-        &[
-            "Misleading Words or Digital Images on the Internet",
-            "Misleading Words or Digital Images",
-            "Misleading Words or Images",
-        ],
-    ),
-    (
-        "online_enticement",
-        &[
-            "Online Enticement of Children for Sexual Acts",
-            "Online Enticement",
-            "Enticement",
-        ],
-    ),
-    (
-        "unsolicited_obscene_material",
-        &[
-            "Unsolicited Obscene Material Sent to a Child",
-            "Unsolicited Obscene Material",
-        ],
-    ),
-];
+/// first, then after [`fold`]). The code itself is accepted too. A conformed code list: it lives
+/// in the model, which `dim_offence` reads too.
+pub use marsad_model::codes::offences::INCIDENT_TYPES;
 
 /// Distinct spellings remembered per column; past this the shared rules run uncached.
 const MEMO_CAP: usize = 4_096;

@@ -4,6 +4,7 @@
 use super::*;
 use crate::output::MemorySink;
 use crate::pseudonym::PseudonymKey;
+use crate::source::ReadRaw;
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::{Date32Type, Int64Type};
 use std::collections::BTreeMap;
@@ -318,14 +319,21 @@ struct CountingSink {
 }
 
 impl Sink for CountingSink {
-    fn rows(&mut self, table: &TableSpec, batch: arrow::array::RecordBatch) -> Result<()> {
+    fn rows(
+        &mut self,
+        table: &TableSpec,
+        batch: arrow::array::RecordBatch,
+    ) -> Result<(), marsad_model::SinkError> {
         if table.name == TABLE {
             self.rows += batch.num_rows();
             self.batches += 1;
         }
         Ok(())
     }
-    fn quarantine(&mut self, batch: arrow::array::RecordBatch) -> Result<()> {
+    fn quarantine(
+        &mut self,
+        batch: arrow::array::RecordBatch,
+    ) -> Result<(), marsad_model::SinkError> {
         self.quarantined += batch.num_rows();
         Ok(())
     }

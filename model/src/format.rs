@@ -8,9 +8,6 @@
 //! is `28.749999999999996`. A number that is already a value (a survey estimate, a stored
 //! observation) is taken as the shortest decimal that reads back as the same `f64` — the
 //! digits a person sees when the value is printed — and rounded from those digits.
-//!
-//! This module is self-contained (no crate of the workspace below it): it is meant to move to
-//! the shared model crate as it is.
 
 use std::fmt;
 
