@@ -64,9 +64,8 @@ async fn load(path: &str) {
     };
     for e in manifest.sample {
         wh.ingest(IngestRequest {
-            feed: Feed::from_name(&e.feed).unwrap(),
+            adapter: Arc::new(Feed::from_name(&e.feed).unwrap().adapter(context.clone())),
             files: e.files.iter().map(|f| samples.join(f)).collect(),
-            context: context.clone(),
             reference_date: None,
             progress: None,
         })
