@@ -12,6 +12,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
+use marsad_indicators::catalog::Unit;
+
 use crate::error::{DashboardError, Result};
 use crate::lang::Lang;
 
@@ -139,6 +141,18 @@ pub fn fill(lang: Lang, key: &str, args: &[(&str, &str)]) -> Result<String> {
     messages()?.fill(lang, key, args)
 }
 
+/// The name of an indicator's unit (`unit.*` messages): `pour 100 000 habitants`.
+pub fn unit(lang: Lang, unit: Unit) -> Result<&'static str> {
+    let key = match unit {
+        Unit::Count => "unit.count",
+        Unit::Percent => "unit.percent",
+        Unit::Per1000 => "unit.per_1000",
+        Unit::Per10000 => "unit.per_10000",
+        Unit::Per100000 => "unit.per_100000",
+    };
+    text(lang, key)
+}
+
 fn flatten(
     file: &str,
     prefix: &str,
@@ -233,6 +247,12 @@ mod tests {
         assert_eq!(text(Lang::Fr, "common.suppressed").unwrap(), "masqué");
         assert_eq!(text(Lang::Ar, "common.suppressed").unwrap(), "محجوب");
         assert_eq!(text(Lang::En, "common.suppressed").unwrap(), "suppressed");
+        assert_eq!(
+            unit(Lang::Fr, Unit::Per100000).unwrap(),
+            "pour 100.000 habitants"
+        );
+        assert_eq!(unit(Lang::Ar, Unit::Per100000).unwrap(), "لكل 100.000 نسمة");
+        assert_eq!(unit(Lang::En, Unit::Percent).unwrap(), "%");
         assert_eq!(
             fill(Lang::Fr, "common.source", &[("source", "PMP")]).unwrap(),
             "Source\u{a0}: PMP"

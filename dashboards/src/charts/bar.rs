@@ -6,8 +6,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    accessible, chart_err, check_id, draw_frame, draw_placeholder, nice_max, style, Cell, Frame,
-    Layout, AXIS, GRID, HEIGHT, LABEL_PX, SERIES, SMALL_PX, WIDTH,
+    accessible, axes, chart_err, check_id, draw_placeholder, nice_max, style, Cell, Frame, Layout,
+    HEIGHT, SERIES, SMALL_PX, WIDTH,
 };
 use crate::error::{DashboardError, Result};
 use crate::messages;
@@ -44,48 +44,25 @@ pub fn bar(chart: &BarChart) -> Result<String> {
     let y_max = nice_max(max);
     let layout = Layout::new(lang, y_max, 20);
     let labels: Vec<String> = chart.bars.iter().map(|(l, _)| l.clone()).collect();
-    // Category labels under the bars; sized from their characters (see `text_width`).
-    let x_area = LABEL_PX * 3 + 14;
 
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).map_err(&err)?;
-        let mut cc = ChartBuilder::on(&root)
-            .margin_top(layout.top)
-            .margin_bottom(layout.bottom)
-            .margin_right(layout.right)
-            .x_label_area_size(x_area)
-            .y_label_area_size(layout.left)
-            .build_cartesian_2d(
-                // x in tenths of a bar slot (integer: see `line`).
-                (0..n as i32 * 10).with_key_points((0..n as i32).map(|i| i * 10 + 5).collect()),
-                0f64..y_max,
-            )
-            .map_err(&err)?;
         let x_fmt = |v: &i32| {
             labels
                 .get((v / 10).max(0) as usize)
                 .cloned()
                 .unwrap_or_default()
         };
-        let y_fmt = |v: &f64| numbers::tick(lang, *v);
-        cc.configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(GRID)
-            .axis_style(AXIS)
-            .y_labels(6)
-            .label_style(style(LABEL_PX, Pos::new(HPos::Center, VPos::Center)))
-            .x_label_formatter(&x_fmt)
-            .y_label_formatter(&y_fmt)
-            .draw()
-            .map_err(&err)?;
-        let plot = {
-            let (xr, yr) = cc.plotting_area().get_pixel_range();
-            (xr.start, yr.start, xr.end, yr.end)
-        };
-        draw_frame(&root, frame, plot)?;
+        let slots = n as i32;
+        let (mut cc, plot) = axes(
+            &root,
+            frame,
+            &layout,
+            (0..slots * 10, (0..slots).map(|i| i * 10 + 5).collect()),
+            y_max,
+            &x_fmt,
+        )?;
 
         let suppressed = messages::text(lang, "common.suppressed")?;
         let no_data = messages::text(lang, "common.no_data")?;

@@ -7,12 +7,13 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    accessible, chart_err, check_id, draw_frame, draw_placeholder, nice_max, style, text_width,
-    Cell, Frame, Layout, AXIS, GRID, HEIGHT, LABEL_PX, SERIES, SMALL_PX, WIDTH,
+    accessible, axes, chart_err, check_id, draw_placeholder, nice_max, style, text_width, Cell,
+    Frame, Layout, HEIGHT, SERIES, SMALL_PX, WIDTH,
 };
+use marsad_indicators::observations::Observation;
+
 use crate::error::{DashboardError, Result};
 use crate::messages;
-use crate::numbers;
 
 /// One line: a name (written at its last point when there are several) and a cell per year.
 /// A year absent from `points` is missing.
@@ -20,6 +21,33 @@ use crate::numbers;
 pub struct Series {
     pub name: String,
     pub points: Vec<(i32, Cell)>,
+}
+
+impl Series {
+    /// A series from the observations of one breakdown cell, one per year, as [`Cell::of`]
+    /// charts them (give [`Observation::public`] ones for the public role). A period that is
+    /// not a year (`2023-Q1`) is an error naming the indicator and the period.
+    pub fn from_observations(name: &str, observations: &[Observation]) -> Result<Series> {
+        let points = observations
+            .iter()
+            .map(|o| {
+                let year = o
+                    .period
+                    .parse::<i32>()
+                    .ok()
+                    .filter(|y| (1900..=2999).contains(y))
+                    .ok_or_else(|| DashboardError::Chart {
+                        id: o.indicator_id.clone(),
+                        message: format!("period '{}' is not a year", o.period),
+                    })?;
+                Ok((year, Cell::of(o)))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Series {
+            name: name.to_string(),
+            points,
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -101,38 +129,16 @@ pub fn line(chart: &LineChart) -> Result<String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).map_err(&err)?;
-        let mut cc = ChartBuilder::on(&root)
-            .margin_top(layout.top)
-            .margin_bottom(layout.bottom)
-            .margin_right(layout.right)
-            .x_label_area_size(LABEL_PX * 3 + 14)
-            .y_label_area_size(layout.left)
-            .build_cartesian_2d(
-                (first * 10 - 5..last * 10 + 5).with_key_points(x_ticks),
-                0f64..y_max,
-            )
-            .map_err(&err)?;
-        // Years plain: `2023`, never grouped.
+        // Years plain: `2023`, never grouped; half a year of room on each side.
         let x_fmt = |v: &i32| format!("{}", v / 10);
-        let y_fmt = |v: &f64| numbers::tick(lang, *v);
-        cc.configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(GRID)
-            .axis_style(AXIS)
-            .y_labels(6)
-            .label_style(style(LABEL_PX, Pos::new(HPos::Center, VPos::Center)))
-            .x_label_formatter(&x_fmt)
-            .y_label_formatter(&y_fmt)
-            .draw()
-            .map_err(&err)?;
-
-        let plot = {
-            let (xr, yr) = cc.plotting_area().get_pixel_range();
-            (xr.start, yr.start, xr.end, yr.end)
-        };
-        draw_frame(&root, frame, plot)?;
+        let (mut cc, plot) = axes(
+            &root,
+            frame,
+            &layout,
+            (first * 10 - 5..last * 10 + 5, x_ticks),
+            y_max,
+            &x_fmt,
+        )?;
 
         // Suppressed years first (under the lines): a hatched band across the plot.
         let suppressed = messages::text(lang, "common.suppressed")?;
@@ -380,6 +386,47 @@ mod tests {
         assert_eq!(polylines(&svg, "#D95F0E").len(), 1);
         assert!(svg.contains(">\nAffaires\n</text>"));
         assert!(svg.contains(">\nPersonnes\n</text>"));
+    }
+
+    #[test]
+    fn series_from_observations_keep_suppressions() {
+        let obs = |period: &str, value: Option<f64>, conf: &str| Observation {
+            indicator_id: "PMP_CASES".into(),
+            indicator_version: 1,
+            indicator_status: "approved".into(),
+            period: period.into(),
+            breakdown: Default::default(),
+            value,
+            numerator: None,
+            denominator: None,
+            unit: "NUMBER".into(),
+            unit_mult: 0,
+            decimals: 0,
+            obs_status: "A".into(),
+            conf_status: conf.into(),
+            lower_bound: None,
+            upper_bound: None,
+            obs_comment: None,
+            snapshot_id: 1,
+            definition_hash: String::new(),
+            engine_version: None,
+            computed_at_micros: 0,
+        };
+        let public: Vec<Observation> = [obs("2022", Some(7.4), "F"), obs("2023", Some(3.0), "C")]
+            .iter()
+            .map(Observation::public)
+            .collect();
+        let s = Series::from_observations("PMP", &public).unwrap();
+        assert_eq!(
+            s.points,
+            [(2022, Cell::Value(7.0)), (2023, Cell::Suppressed)]
+        );
+        assert_eq!(
+            Series::from_observations("PMP", &[obs("2023-Q1", None, "F")])
+                .unwrap_err()
+                .to_string(),
+            "chart 'PMP_CASES': period '2023-Q1' is not a year"
+        );
     }
 
     #[test]

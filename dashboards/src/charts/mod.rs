@@ -26,6 +26,11 @@ pub use line::{line, LineChart, Series};
 
 use std::fmt::Display;
 
+use std::ops::Range;
+
+use plotters::coord::combinators::WithKeyPoints;
+use plotters::coord::types::{RangedCoordf64, RangedCoordi32};
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -182,10 +187,57 @@ impl Layout {
     }
 }
 
+/// A chart's coordinates: x in tenths of a slot (a year, a bar), as integers because plotters
+/// formats only integer ranges with key points of our choosing; y from 0.
+type Plot<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<WithKeyPoints<RangedCoordi32>, RangedCoordf64>>;
+
+/// The axes, grid and frame of a chart on `root`: x over `x` with labels at `x_ticks` written
+/// by `x_fmt`, y from 0 to `y_max` with the locale's tick labels. Returns the chart and its
+/// plotting area in pixels (left, top, right, bottom).
+fn axes<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    frame: &Frame,
+    layout: &Layout,
+    (x, x_ticks): (Range<i32>, Vec<i32>),
+    y_max: f64,
+    x_fmt: &dyn Fn(&i32) -> String,
+) -> Result<(Plot<'a, 'b>, (i32, i32, i32, i32))> {
+    let err = chart_err(frame.id);
+    root.fill(&WHITE).map_err(&err)?;
+    let mut cc = ChartBuilder::on(root)
+        .margin_top(layout.top)
+        .margin_bottom(layout.bottom)
+        .margin_right(layout.right)
+        .x_label_area_size(LABEL_PX * 3 + 14)
+        .y_label_area_size(layout.left)
+        .build_cartesian_2d(x.with_key_points(x_ticks), 0f64..y_max)
+        .map_err(&err)?;
+    let lang = frame.lang;
+    let y_fmt = |v: &f64| crate::numbers::tick(lang, *v);
+    cc.configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .axis_style(AXIS)
+        .y_labels(6)
+        .label_style(style(LABEL_PX, Pos::new(HPos::Center, VPos::Center)))
+        .x_label_formatter(x_fmt)
+        .y_label_formatter(&y_fmt)
+        .draw()
+        .map_err(&err)?;
+    let plot = {
+        let (xr, yr) = cc.plotting_area().get_pixel_range();
+        (xr.start, yr.start, xr.end, yr.end)
+    };
+    draw_frame(root, frame, plot)?;
+    Ok((cc, plot))
+}
+
 /// Title, axis descriptions and source line, drawn on the root at computed positions;
 /// `plot` is the plotting area in pixels (left, top, right, bottom).
 fn draw_frame<DB: DrawingBackend>(
-    root: &DrawingArea<DB, plotters::coord::Shift>,
+    root: &DrawingArea<DB, Shift>,
     frame: &Frame,
     plot: (i32, i32, i32, i32),
 ) -> Result<()> {
@@ -234,7 +286,7 @@ fn draw_frame<DB: DrawingBackend>(
 /// A hatched placeholder over the pixel rectangle (x0, y0)–(x1, y1), outlined, labelled
 /// `label` (vertically, in its middle): the mark of a suppressed value.
 fn draw_placeholder<DB: DrawingBackend>(
-    root: &DrawingArea<DB, plotters::coord::Shift>,
+    root: &DrawingArea<DB, Shift>,
     id: &str,
     lang: Lang,
     (x0, y0, x1, y1): (i32, i32, i32, i32),
