@@ -390,28 +390,7 @@ mod tests {
 
     #[test]
     fn series_from_observations_keep_suppressions() {
-        let obs = |period: &str, value: Option<f64>, conf: &str| Observation {
-            indicator_id: "PMP_CASES".into(),
-            indicator_version: 1,
-            indicator_status: "approved".into(),
-            period: period.into(),
-            breakdown: Default::default(),
-            value,
-            numerator: None,
-            denominator: None,
-            unit: "NUMBER".into(),
-            unit_mult: 0,
-            decimals: 0,
-            obs_status: "A".into(),
-            conf_status: conf.into(),
-            lower_bound: None,
-            upper_bound: None,
-            obs_comment: None,
-            snapshot_id: 1,
-            definition_hash: String::new(),
-            engine_version: None,
-            computed_at_micros: 0,
-        };
+        use crate::charts::tests::observation as obs;
         let public: Vec<Observation> = [obs("2022", Some(7.4), "F"), obs("2023", Some(3.0), "C")]
             .iter()
             .map(Observation::public)

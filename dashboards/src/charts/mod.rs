@@ -387,7 +387,7 @@ pub(crate) fn escape(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -411,22 +411,22 @@ mod tests {
         }
     }
 
-    #[test]
-    fn cells_of_observations() {
-        let obs = Observation {
-            indicator_id: "X".into(),
+    /// A count observation of `PMP_CASES` for a period, with its value and CONF_STATUS.
+    pub(crate) fn observation(period: &str, value: Option<f64>, conf: &str) -> Observation {
+        Observation {
+            indicator_id: "PMP_CASES".into(),
             indicator_version: 1,
             indicator_status: "approved".into(),
-            period: "2023".into(),
+            period: period.into(),
             breakdown: Default::default(),
-            value: Some(12.0),
+            value,
             numerator: None,
             denominator: None,
             unit: "NUMBER".into(),
             unit_mult: 0,
             decimals: 0,
             obs_status: "A".into(),
-            conf_status: "C".into(),
+            conf_status: conf.into(),
             lower_bound: None,
             upper_bound: None,
             obs_comment: None,
@@ -434,15 +434,15 @@ mod tests {
             definition_hash: String::new(),
             engine_version: None,
             computed_at_micros: 0,
-        };
+        }
+    }
+
+    #[test]
+    fn cells_of_observations() {
+        let obs = observation("2023", Some(12.0), "C");
         // The public role sees a suppressed cell, never a zero; an analyst sees the value.
         assert_eq!(Cell::of(&obs.public()), Cell::Suppressed);
         assert_eq!(Cell::of(&obs), Cell::Value(12.0));
-        let missing = Observation {
-            value: None,
-            conf_status: "F".into(),
-            ..obs
-        };
-        assert_eq!(Cell::of(&missing), Cell::Missing);
+        assert_eq!(Cell::of(&observation("2023", None, "F")), Cell::Missing);
     }
 }
