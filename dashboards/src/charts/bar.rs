@@ -6,8 +6,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    accessible, axes, chart_err, check_id, draw_placeholder, nice_max, style, Cell, Frame, Layout,
-    HEIGHT, SERIES, SMALL_PX, WIDTH,
+    accessible, axes, chart_err, check_id, draw_placeholder, style, y_axis_max, Cell, Frame,
+    Layout, HEIGHT, SERIES, SMALL_PX, WIDTH,
 };
 use crate::error::{DashboardError, Result};
 use crate::messages;
@@ -36,12 +36,7 @@ pub fn bar(chart: &BarChart) -> Result<String> {
         });
     }
     let lang = frame.lang;
-    let max = chart
-        .bars
-        .iter()
-        .filter_map(|(_, c)| c.value())
-        .fold(0.0f64, f64::max);
-    let y_max = nice_max(max);
+    let y_max = y_axis_max(id, chart.bars.iter().map(|(_, c)| *c))?;
     let layout = Layout::new(lang, y_max, 20);
     let labels: Vec<String> = chart.bars.iter().map(|(l, _)| l.clone()).collect();
 

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    accessible, axes, chart_err, check_id, draw_placeholder, nice_max, style, text_width, Cell,
+    accessible, axes, chart_err, check_id, draw_placeholder, style, text_width, y_axis_max, Cell,
     Frame, Layout, HEIGHT, SERIES, SMALL_PX, WIDTH,
 };
 use marsad_indicators::observations::Observation;
@@ -98,11 +98,7 @@ pub fn line(chart: &LineChart) -> Result<String> {
             message: "no year to chart".to_string(),
         });
     };
-    let max = by_series
-        .iter()
-        .flat_map(|c| c.values().filter_map(|c| c.value()))
-        .fold(0.0f64, f64::max);
-    let y_max = nice_max(max);
+    let y_max = y_axis_max(id, by_series.iter().flat_map(|c| c.values().copied()))?;
     let lang = frame.lang;
 
     // Room on the right for the series names written at their last point.
@@ -420,6 +416,11 @@ mod tests {
         assert_eq!(
             line(&chart).unwrap_err().to_string(),
             "chart 'pmp-cases': series 'PMP' has the year 2020 twice"
+        );
+        chart.series[0].points = vec![(2020, Cell::Value(-1.0))];
+        assert_eq!(
+            line(&chart).unwrap_err().to_string(),
+            "chart 'pmp-cases': the value -1 is not a count or rate (negative or not finite)"
         );
         chart.frame.id = "1 bad";
         assert_eq!(

@@ -160,6 +160,22 @@ fn nice_max(max: f64) -> f64 {
         .unwrap_or(10.0 * magnitude)
 }
 
+/// The top of the y axis for these cells (which start at 0): an error for a negative or
+/// infinite value, which the axis would clip without a word.
+fn y_axis_max(id: &str, cells: impl Iterator<Item = Cell>) -> Result<f64> {
+    let mut max = 0.0f64;
+    for v in cells.filter_map(Cell::value) {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(DashboardError::Chart {
+                id: id.to_string(),
+                message: format!("the value {v} is not a count or rate (negative or not finite)"),
+            });
+        }
+        max = max.max(v);
+    }
+    Ok(nice_max(max))
+}
+
 /// The margins around the plot: the title band, the source band, and the label areas sized
 /// from the tick labels' characters.
 struct Layout {
