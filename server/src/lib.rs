@@ -11,6 +11,8 @@
 //! ## Layout
 //! - [`access`]: roles, identities, channels; tokens resolved to a role in one place.
 //! - [`audit`]: the audit trail of queries, ingests, computes and token changes.
+//! - [`pg`]: the PostgreSQL protocol (read-only SQL through the one query path).
 
 pub mod access;
 pub mod audit;
+pub mod pg;
