@@ -40,7 +40,7 @@ use datafusion_postgres::pgwire::tokio::process_socket;
 use marsad_warehouse::query::Budget;
 use marsad_warehouse::session::WarehouseSession;
 use marsad_warehouse::Warehouse;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::{Mutex, Semaphore};
 use tokio::task::JoinSet;
@@ -242,8 +242,7 @@ pub async fn serve(
                     tracing::warn!("pg: refused {addr}: {} connections already open", state.config.max_connections);
                     let message = too_many_connections(state.config.max_connections);
                     tasks.spawn(async move {
-                        let _ = socket.write_all(&message).await;
-                        let _ = socket.shutdown().await;
+                        let _ = tokio::time::timeout(REFUSAL_TIMEOUT, refuse(&mut socket, &message)).await;
                     });
                     continue;
                 };
@@ -274,8 +273,34 @@ pub async fn serve(
     Ok(())
 }
 
-/// A FATAL `ErrorResponse` (SQLSTATE 53300) sent before the startup message: libpq reads it as
-/// the answer to its first message and shows the text.
+/// How long a refused client gets to send its startup message before it is cut off.
+const REFUSAL_TIMEOUT: Duration = Duration::from_secs(5);
+/// The request codes of an SSLRequest and a GSSENCRequest (sent before the startup message).
+const SSL_REQUEST: i32 = 80877103;
+const GSSENC_REQUEST: i32 = 80877104;
+
+/// Answer a connection beyond the limit as PostgreSQL does: decline encryption, read the
+/// startup message, send `message` (an ErrorResponse) and close, so the client shows its text.
+async fn refuse(socket: &mut tokio::net::TcpStream, message: &[u8]) -> std::io::Result<()> {
+    loop {
+        let len = socket.read_i32().await?;
+        if !(8..=10_000).contains(&len) {
+            break;
+        }
+        let mut body = vec![0u8; len as usize - 4];
+        socket.read_exact(&mut body).await?;
+        let code = i32::from_be_bytes([body[0], body[1], body[2], body[3]]);
+        if len == 8 && (code == SSL_REQUEST || code == GSSENC_REQUEST) {
+            socket.write_all(b"N").await?;
+            continue;
+        }
+        break;
+    }
+    socket.write_all(message).await?;
+    socket.shutdown().await
+}
+
+/// A FATAL `ErrorResponse` (SQLSTATE 53300).
 fn too_many_connections(limit: usize) -> Vec<u8> {
     let mut body = Vec::new();
     for (field, value) in [
