@@ -284,6 +284,54 @@ fn psql_reads_the_warehouse_and_every_hostile_statement_is_refused() {
     let out = server.psql(ANALYST, &["SHOW TIME ZONE"]);
     assert_eq!(text(&out.stdout), "Etc/UTC\n");
 
+    // What clients ask on connect and for their schema browsers.
+    let out = server.psql(
+        ANALYST,
+        &[
+            "select version()",
+            "select nspname from pg_catalog.pg_namespace where nspname in ('staging', 'survey') order by 1",
+            "\\d staging.survey_evs2025",
+            "\\dv",
+            "SHOW transaction_isolation",
+        ],
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(text(&out.stderr), "", "{stdout}");
+    assert!(stdout.starts_with("Apache DataFusion 55.2.0"), "{stdout}");
+    for line in [
+        "staging",
+        "survey",
+        "poids|double precision|||",
+        "_source_sha256|text||not null|",
+        "public|ncmec_reports|view|postgres",
+        "survey|evs2025|view|postgres",
+        "read committed",
+    ] {
+        assert!(stdout.lines().any(|l| l == line), "{line} in {stdout}");
+    }
+
+    // statement_timeout lowers the time limit of this connection's queries (streaming included).
+    let out = server.psql(
+        ANALYST,
+        &[
+            "SET statement_timeout = '300ms'",
+            "select sum(value) from generate_series(1, 10000000000)",
+            "select 'alive'",
+        ],
+    );
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "ERROR:  {}\n",
+            QueryError::Timeout(Duration::from_millis(300))
+        )
+    );
+    assert!(
+        text(&out.stdout).ends_with("alive\n"),
+        "{}",
+        text(&out.stdout)
+    );
+
     // Wrong and public tokens are refused at login.
     let out = server.psql("not-a-token", &["select 1"]);
     assert!(!out.status.success());
@@ -628,4 +676,20 @@ fn tls_when_a_certificate_is_given() {
         "{stdout}"
     );
     assert!(stdout.ends_with("\n543638\n"), "{stdout}");
+}
+
+#[test]
+fn a_new_snapshot_is_seen_by_the_next_query() {
+    let wh = warehouse();
+    let server = Server::start(&wh, None, PgConfig::default());
+    let count = "select count(*) from staging.pmp_case_table";
+    let out = server.psql(ANALYST, &[count]);
+    assert_eq!(text(&out.stdout), "0\n", "{}", text(&out.stderr));
+    wh.ingest("pmp-case-table", &["pmp/pmp-aese-2021-2024.csv"]);
+    let expected = format!("{}\n", wh.number(count));
+    // The snapshot log is read again at most once a second.
+    std::thread::sleep(Duration::from_millis(1100));
+    let out = server.psql(ANALYST, &[count]);
+    assert_eq!(text(&out.stdout), expected, "{}", text(&out.stderr));
+    assert_ne!(expected, "0\n");
 }

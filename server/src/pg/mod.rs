@@ -19,6 +19,25 @@
 //!   answered per connection without touching the shared context;
 //! - [`Sessions`]: the warehouse session (latest snapshot, `pg_catalog` added), re-opened when a
 //!   newer snapshot exists.
+//!
+//! Wiring it into `marsad serve` (no TLS fallback: a bad certificate is an error at start):
+//!
+//! ```ignore
+//! let tls = match pg::tls::paths(cert, key)? {
+//!     Some((cert, key)) => Some(pg::Tls::load(&cert, &key)?),
+//!     None => None,
+//! };
+//! let state = pg::PgState {
+//!     sessions: pg::Sessions::new(warehouse.clone()),
+//!     budget: budget.clone(), // the same Budget as HTTP: one set of query slots
+//!     auth: Arc::new(tokens.clone()),
+//!     audit: Arc::new(audit.clone()),
+//!     tls,
+//!     config: pg::PgConfig::default(),
+//! };
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:5433").await?;
+//! pg::serve(listener, state, shutdown_signal()).await?;
+//! ```
 
 pub mod auth;
 pub mod handler;
