@@ -454,6 +454,12 @@ impl Raw {
         }
     }
 
+    /// A simple-protocol query.
+    fn simple(&mut self, sql: &str) -> Result<Answer, String> {
+        self.send(b'Q', &cstr(sql));
+        self.until_ready()
+    }
+
     /// Parse, Bind (text parameters), Describe, Execute, Sync.
     fn extended(&mut self, sql: &str, params: &[&str]) -> Result<Answer, String> {
         let mut parse = cstr("");
@@ -573,6 +579,35 @@ fn the_extended_protocol_runs_through_the_same_query_path() {
         );
     }
     assert!(!std::path::Path::new("/tmp/marsad-pg-copy2.csv").exists());
+
+    // Text over the size limit (psql cannot pass 1 MiB as an argument) and expressions nested
+    // past the depth limit: refused before planning, on both protocols.
+    let limits = Budget::default().limits;
+    let long = format!("select 1 {}", " ".repeat(limits.max_sql));
+    let too_long = QueryError::Refused(Refusal::TooLong {
+        bytes: long.len(),
+        limit: limits.max_sql,
+    })
+    .to_string();
+    assert_eq!(c.simple(&long).unwrap().errors, vec![too_long.clone()]);
+    assert_eq!(c.extended(&long, &[]).unwrap().errors, vec![too_long]);
+    let deep = format!(
+        "select {}",
+        (1..=2000)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join("+")
+    );
+    let too_deep = QueryError::Refused(Refusal::TooDeep {
+        limit: limits.max_depth,
+    })
+    .to_string();
+    assert_eq!(c.simple(&deep).unwrap().errors, vec![too_deep.clone()]);
+    assert_eq!(c.extended(&deep, &[]).unwrap().errors, vec![too_deep]);
+    assert_eq!(
+        c.simple("select 'alive'").unwrap().rows,
+        vec![vec![Some("alive".to_string())]]
+    );
 
     // No `postgres` user with an empty password; no wrong token.
     assert!(Raw::connect(server.port, "postgres", "")

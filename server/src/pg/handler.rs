@@ -19,6 +19,9 @@
 //! with parameters (`$1`) is checked with NULL in their place, then planned read-only for their
 //! types; at Execute the bound values are written into the statement as literals and the whole
 //! text runs through the query path.
+//!
+//! Parsed trees are only ever built, walked, printed and dropped on the query runtime's threads
+//! (large stacks): `SELECT 1+1+…` two thousand terms deep overflowed a connection thread.
 
 use std::fmt::Debug;
 use std::ops::ControlFlow;
@@ -31,6 +34,8 @@ use datafusion::common::ParamValues;
 use datafusion::logical_expr::lit;
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::{Expr, Statement, Value, VisitMut, VisitorMut};
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::parser::Parser as SqlParser;
 use datafusion_postgres::arrow_pg::datatypes::df::deserialize_parameters;
 use datafusion_postgres::arrow_pg::datatypes::{
     arrow_schema_to_pg_fields, encode_recordbatch, into_pg_type,
@@ -59,16 +64,18 @@ use super::{server_parameters, PgAudit, PgState};
 use crate::access::{Channel, Identity};
 use crate::audit::AuditEvent;
 
-/// What one piece of SQL text is, before it runs.
+/// What one piece of SQL text is, before it runs. No parsed tree leaves the query runtime: a
+/// tree as deep as the text allows overflows a connection thread's stack when it is walked,
+/// printed or dropped, so only text comes back.
 #[derive(Debug, Clone)]
 enum Step {
     /// Answered on this connection.
     Session(SessionStatement),
-    /// Run through the query path: the text it gets, and the parsed statement if there is one
-    /// (for parameters).
+    /// Run through the query path: the text it gets, and (if it has `$n` parameters) the same
+    /// text with NULL in their place.
     Query {
         sql: String,
-        statement: Option<Box<Statement>>,
+        with_nulls: Option<String>,
     },
 }
 
@@ -85,7 +92,6 @@ enum PreparedKind {
     Session(SessionStatement),
     Query {
         sql: String,
-        statement: Option<Box<Statement>>,
         schema: SchemaRef,
         /// The types of `$1`, `$2`, … in order (`None`: not inferred).
         parameters: Vec<Option<DataType>>,
@@ -95,7 +101,7 @@ enum PreparedKind {
 /// Reads and checks SQL text; shared by both protocols.
 pub struct Parser {
     state: Arc<PgState>,
-    sql: PostgresCompatibilityParser,
+    sql: Arc<PostgresCompatibilityParser>,
 }
 
 /// The query handler of every connection.
@@ -109,7 +115,7 @@ impl PgHandler {
         PgHandler {
             parser: Arc::new(Parser {
                 state,
-                sql: PostgresCompatibilityParser::new(),
+                sql: Arc::new(PostgresCompatibilityParser::new()),
             }),
             server_version: server_parameters().server_version,
         }
@@ -176,35 +182,43 @@ fn show_fields(variable: &str, format: &Format) -> Vec<FieldInfo> {
 }
 
 impl Parser {
-    /// Split `text` into the steps it runs as.
-    fn steps(&self, text: &str) -> Vec<Step> {
+    /// Split `text` into the steps it runs as (on the query runtime, see [`Step`]).
+    async fn steps(&self, text: &str) -> PgWireResult<Vec<Step>> {
         let limits = self.state.budget.limits;
-        let whole = || {
-            vec![Step::Query {
-                sql: text.to_string(),
-                statement: None,
-            }]
-        };
+        let whole = vec![Step::Query {
+            sql: text.to_string(),
+            with_nulls: None,
+        }];
         // The query path refuses these with its own message; do not parse them here.
         if text.len() > limits.max_sql || text.contains('\0') {
-            return whole();
+            return Ok(whole);
         }
-        let Ok(statements) = self.sql.parse(text) else {
-            return whole();
-        };
-        let session: Vec<Option<SessionStatement>> =
-            statements.iter().map(session::classify).collect();
-        if !session.is_empty() && session.iter().all(Option::is_some) {
-            return session.into_iter().flatten().map(Step::Session).collect();
-        }
-        match <[Statement; 1]>::try_from(statements) {
-            Ok([statement]) => vec![Step::Query {
-                sql: statement.to_string(),
-                statement: Some(Box::new(statement)),
-            }],
-            // Several statements (or none): the query path says what is wrong.
-            Err(_) => whole(),
-        }
+        let parser = self.sql.clone();
+        let text = text.to_string();
+        on_query_runtime(move || {
+            let Ok(statements) = parser.parse(&text) else {
+                return whole;
+            };
+            let session: Vec<Option<SessionStatement>> =
+                statements.iter().map(session::classify).collect();
+            if !session.is_empty() && session.iter().all(Option::is_some) {
+                return session.into_iter().flatten().map(Step::Session).collect();
+            }
+            match <[Statement; 1]>::try_from(statements) {
+                Ok([statement]) => {
+                    let mut nulls = statement.clone();
+                    let with_nulls =
+                        (Placeholders::Null.apply(&mut nulls) > 0).then(|| nulls.to_string());
+                    vec![Step::Query {
+                        sql: statement.to_string(),
+                        with_nulls,
+                    }]
+                }
+                // Several statements (or none): the query path says what is wrong.
+                Err(_) => whole,
+            }
+        })
+        .await
     }
 
     /// This connection's budget: the server's, with a shorter time limit if the client SET
@@ -421,7 +435,7 @@ impl SimpleQueryHandler for PgHandler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let mut responses = Vec::new();
-        for step in self.parser.steps(query) {
+        for step in self.parser.steps(query).await? {
             responses.push(match step {
                 Step::Session(s) => self.answer(client, &s, &Format::UnifiedText).await?,
                 Step::Query { sql, .. } => {
@@ -448,7 +462,7 @@ impl QueryParser for Parser {
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
-        let mut steps = self.steps(sql);
+        let mut steps = self.steps(sql).await?;
         if steps.len() > 1 {
             return Err(error(
                 "42601",
@@ -458,32 +472,28 @@ impl QueryParser for Parser {
         let kind = match steps.pop() {
             None => return Ok(None),
             Some(Step::Session(s)) => PreparedKind::Session(s),
-            Some(Step::Query { sql: q, statement }) => {
-                let with_nulls = statement.as_deref().and_then(|s| {
-                    let mut s = s.clone();
-                    (Placeholders::Null.apply(&mut s) > 0).then_some(s)
-                });
-                match (with_nulls, statement) {
-                    (Some(checked), Some(statement)) => {
-                        // Refused (or not) by the query path with NULL for each parameter; then
-                        // planned here, read-only, for the parameters' types.
-                        self.describe(client, sql, &checked.to_string()).await?;
-                        let (schema, parameters) = self.plan_parameters(&statement).await?;
-                        PreparedKind::Query {
-                            sql: q,
-                            statement: Some(statement),
-                            schema,
-                            parameters,
-                        }
-                    }
-                    (_, statement) => PreparedKind::Query {
-                        schema: self.describe(client, sql, &q).await?,
-                        sql: q,
-                        statement,
-                        parameters: vec![],
-                    },
+            Some(Step::Query {
+                sql: q,
+                with_nulls: Some(checked),
+            }) => {
+                // Refused (or not) by the query path with NULL for each parameter; then planned
+                // here, read-only, for the parameters' types.
+                self.describe(client, sql, &checked).await?;
+                let (schema, parameters) = self.plan_parameters(&q).await?;
+                PreparedKind::Query {
+                    sql: q,
+                    schema,
+                    parameters,
                 }
             }
+            Some(Step::Query {
+                sql: q,
+                with_nulls: None,
+            }) => PreparedKind::Query {
+                schema: self.describe(client, sql, &q).await?,
+                sql: q,
+                parameters: vec![],
+            },
         };
         Ok(Some(Prepared {
             text: sql.to_string(),
@@ -523,26 +533,29 @@ impl QueryParser for Parser {
 impl Parser {
     /// Plan a statement with parameters (already accepted by the query path with NULL in their
     /// place) for its columns and its parameters' types; the plan is verified read-only again.
-    async fn plan_parameters(
-        &self,
-        statement: &Statement,
-    ) -> PgWireResult<(SchemaRef, Vec<Option<DataType>>)> {
+    async fn plan_parameters(&self, sql: &str) -> PgWireResult<(SchemaRef, Vec<Option<DataType>>)> {
         let session = self
             .state
             .sessions
             .latest()
             .await
             .map_err(|e| error("58000", e))?;
-        let plan_error =
-            |e: datafusion::error::DataFusionError| error("42000", format!("SQL: {e}"));
-        let plan = session
-            .ctx
-            .state()
-            .statement_to_plan(DfStatement::Statement(Box::new(statement.clone())))
+        let state = session.ctx.state();
+        let sql = sql.to_string();
+        let plan = query::runtime()
+            .spawn(async move {
+                let statement = parse_rewritten(&sql)?;
+                let plan = state
+                    .statement_to_plan(DfStatement::Statement(Box::new(statement)))
+                    .await
+                    .map_err(plan_error)?;
+                read_only().verify_plan(&plan).map_err(plan_error)?;
+                let types = plan.get_parameter_types().map_err(plan_error)?;
+                Ok::<_, PgWireError>((Arc::new(plan.schema().as_arrow().clone()), types))
+            })
             .await
-            .map_err(plan_error)?;
-        read_only().verify_plan(&plan).map_err(plan_error)?;
-        let types = plan.get_parameter_types().map_err(plan_error)?;
+            .map_err(stopped)??;
+        let (schema, types) = plan;
         let mut numbered: Vec<(usize, Option<DataType>)> = types
             .into_iter()
             .map(|(name, t)| {
@@ -564,10 +577,39 @@ impl Parser {
                 "parameters must be numbered $1, $2, … without gaps".into(),
             ));
         }
-        Ok((
-            Arc::new(plan.schema().as_arrow().clone()),
-            numbered.into_iter().map(|(_, t)| t).collect(),
-        ))
+        Ok((schema, numbered.into_iter().map(|(_, t)| t).collect()))
+    }
+}
+
+fn plan_error(e: datafusion::error::DataFusionError) -> PgWireError {
+    error("42000", format!("SQL: {e}"))
+}
+
+fn stopped(e: tokio::task::JoinError) -> PgWireError {
+    error("XX000", format!("internal: the SQL reader stopped: {e}"))
+}
+
+/// Run `f` (parsing, walking or printing a parsed tree) on the query runtime, whose threads
+/// have stacks sized for the deepest text the query path accepts.
+async fn on_query_runtime<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> PgWireResult<T> {
+    query::runtime()
+        .spawn(async move { f() })
+        .await
+        .map_err(stopped)
+}
+
+/// Parse one statement already rewritten by `PostgresCompatibilityParser` (no second rewrite).
+fn parse_rewritten(sql: &str) -> PgWireResult<Statement> {
+    let mut statements = SqlParser::parse_sql(&PostgreSqlDialect {}, sql)
+        .map_err(|e| error("42601", format!("SQL: {e}")))?;
+    match (statements.pop(), statements.is_empty()) {
+        (Some(s), true) => Ok(s),
+        _ => Err(error(
+            "42601",
+            "cannot insert multiple commands into a prepared statement".into(),
+        )),
     }
 }
 
@@ -680,31 +722,31 @@ impl ExtendedQueryHandler for PgHandler {
         match &prepared.kind {
             PreparedKind::Session(s) => self.answer(client, s, format).await,
             PreparedKind::Query {
-                sql,
-                statement,
-                parameters,
-                ..
+                sql, parameters, ..
             } => {
-                let sql = match statement {
-                    Some(statement) if !parameters.is_empty() => {
-                        let types: Vec<Option<&DataType>> =
-                            parameters.iter().map(Option::as_ref).collect();
-                        let values = match deserialize_parameters(portal, &types)? {
-                            ParamValues::List(values) => {
-                                values.into_iter().map(|v| v.value).collect::<Vec<_>>()
-                            }
-                            ParamValues::Map(_) => {
-                                return Err(error(
-                                    "42P02",
-                                    "only numbered parameters ($1, $2, …) are supported".into(),
-                                ))
-                            }
-                        };
-                        let mut statement = (**statement).clone();
+                let sql = if parameters.is_empty() {
+                    sql.clone()
+                } else {
+                    let types: Vec<Option<&DataType>> =
+                        parameters.iter().map(Option::as_ref).collect();
+                    let values = match deserialize_parameters(portal, &types)? {
+                        ParamValues::List(values) => {
+                            values.into_iter().map(|v| v.value).collect::<Vec<_>>()
+                        }
+                        ParamValues::Map(_) => {
+                            return Err(error(
+                                "42P02",
+                                "only numbered parameters ($1, $2, …) are supported".into(),
+                            ))
+                        }
+                    };
+                    let sql = sql.clone();
+                    on_query_runtime(move || {
+                        let mut statement = parse_rewritten(&sql)?;
                         Placeholders::bind(&values, &mut statement)?;
-                        statement.to_string()
-                    }
-                    _ => sql.clone(),
+                        Ok::<_, PgWireError>(statement.to_string())
+                    })
+                    .await??
                 };
                 self.parser.run(client, &prepared.text, &sql, format).await
             }
