@@ -269,6 +269,8 @@ fn psql_reads_the_warehouse_and_every_hostile_statement_is_refused() {
         &[
             "SET TIME ZONE 'Africa/Casablanca'",
             "SHOW TIME ZONE",
+            "SET application_name = 'marsad-test'",
+            "SHOW application_name",
             "BEGIN",
             "select 1",
             "COMMIT",
@@ -277,12 +279,14 @@ fn psql_reads_the_warehouse_and_every_hostile_statement_is_refused() {
     let stdout = text(&out.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(
-        lines.contains(&"Africa/Casablanca") && lines.contains(&"1"),
+        lines.contains(&"Africa/Casablanca")
+            && lines.contains(&"marsad-test")
+            && lines.contains(&"1"),
         "{stdout}\n{}",
         text(&out.stderr)
     );
-    let out = server.psql(ANALYST, &["SHOW TIME ZONE"]);
-    assert_eq!(text(&out.stdout), "Etc/UTC\n");
+    let out = server.psql(ANALYST, &["SHOW TIME ZONE", "SHOW application_name"]);
+    assert_eq!(text(&out.stdout), "Etc/UTC\npsql\n");
 
     // What clients ask on connect and for their schema browsers.
     let out = server.psql(

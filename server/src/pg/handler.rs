@@ -152,7 +152,13 @@ impl PgHandler {
             }
             SessionStatement::SetTransaction => Ok(Response::Execution(Tag::new("SET"))),
             SessionStatement::Show { variable } => {
-                let set = client.metadata().get(&session::key(variable)).cloned();
+                let metadata = client.metadata();
+                // As PostgreSQL: a client's fallback name stands until it sets one.
+                let set = metadata.get(&session::key(variable)).cloned().or_else(|| {
+                    (variable == "application_name")
+                        .then(|| metadata.get("fallback_application_name").cloned())
+                        .flatten()
+                });
                 let value = session::show(variable, set.as_deref(), &self.server_version);
                 let fields = Arc::new(show_fields(variable, format));
                 let mut encoder = DataRowEncoder::new(fields.clone());
@@ -252,6 +258,7 @@ impl Parser {
         let session = match self.state.sessions.latest().await {
             Ok(s) => s,
             Err(e) => {
+                record.outcome = "failed";
                 record.error = Some(e.clone());
                 return Err(error("58000", e));
             }

@@ -22,6 +22,8 @@ const SETTABLE: &[(&str, Option<&str>)] = &[
     ("statement_timeout", None),
     ("timezone", Some("TimeZone")),
     ("client_encoding", Some("client_encoding")),
+    ("intervalstyle", Some("IntervalStyle")),
+    ("bytea_output", Some("bytea_output")),
 ];
 
 /// What SHOW answers for a variable nobody has SET on this connection: the values sent at login
@@ -42,11 +44,9 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("max_identifier_length", "63"),
     ("lc_collate", "C"),
     ("lc_ctype", "C"),
+    ("intervalstyle", "postgres"),
+    ("bytea_output", "hex"),
 ];
-
-/// The prefix of connection metadata keys that hold SET values (kept apart from the startup
-/// parameters pgwire stores there).
-const KEY: &str = "marsad.set.";
 
 /// A statement answered here.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,9 +137,11 @@ fn value_text(expr: &Expr) -> String {
     }
 }
 
-/// The metadata key holding a SET value.
+/// The connection metadata key holding a SET value: the variable's lower-case name, where
+/// pgwire also keeps the startup parameters (`application_name`, …) and where its row encoders
+/// read `datestyle`, `intervalstyle`, `bytea_output` and `extra_float_digits`.
 pub fn key(variable: &str) -> String {
-    format!("{KEY}{variable}")
+    variable.to_string()
 }
 
 /// What SHOW `variable` answers, given what this connection SET (`set`).
