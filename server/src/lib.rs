@@ -13,10 +13,12 @@
 //! - [`audit`]: the audit trail of queries, ingests, computes and token changes.
 //! - [`config`]: the server's settings (flags, environment, `marsad.toml`).
 //! - [`http`]: the HTTP API's router, one file per resource.
+//! - [`pg`]: the PostgreSQL protocol (read-only SQL through the one query path).
 //! - [`serve`]: the listeners, the header-read timeout and graceful shutdown.
 
 pub mod access;
 pub mod audit;
 pub mod config;
 pub mod http;
+pub mod pg;
 pub mod serve;
