@@ -69,7 +69,7 @@ pub async fn compute(
     wh: &Warehouse,
     session: Arc<WarehouseSession>,
     catalog: &Catalog,
-    progress: &dyn Fn(&str),
+    progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Computed> {
     let computed_at = chrono::Utc::now().timestamp_micros();
     // Each indicator runs as its own task, so planning and execution use every core; the

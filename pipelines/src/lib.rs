@@ -21,6 +21,7 @@
 //! - [`output`]: the row-to-batch builder ([`output::Emitter`]) that feeds a [`Sink`].
 //! - [`parallel`]: ordered parallel map, for adapters that read a large file on every core.
 //! - [`pseudonym`]: the keyed hash applied to record-level identifiers at the door.
+//! - [`samples`]: the sample manifest (`data-samples/samples.toml`): each sample's feed and files.
 //! - [`source`]: reading a raw file: its sha256 and encoding in one pass, its bytes or text.
 //! - [`synthetic`]: writers of synthetic feed files (samples, benchmarks) in each agency's shape.
 //! - [`error`]: the crate's error type; every variant names the file and where in it.
@@ -38,6 +39,7 @@ pub mod normalise;
 pub mod output;
 pub mod parallel;
 pub mod pseudonym;
+pub mod samples;
 pub mod source;
 pub mod synthetic;
 #[cfg(test)]

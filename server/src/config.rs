@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use marsad_warehouse::query::settings::{
@@ -71,10 +71,28 @@ pub const QUEUE: Setting = Setting {
            answer is 503 with Retry-After, rather than a long wait that ties up a connection.",
 };
 
+pub const PG_TLS_CERT: Setting = Setting {
+    name: "pg-tls-cert",
+    env: "MARSAD_PG_TLS_CERT",
+    default: "",
+    help: "PEM certificate chain of the PostgreSQL protocol (with pg-tls-key): TLS on. Empty: no \
+           TLS, and then only loopback clients may log in. A certificate or key that cannot be \
+           loaded stops the server from starting; it never falls back to plaintext.",
+};
+
+pub const PG_TLS_KEY: Setting = Setting {
+    name: "pg-tls-key",
+    env: "MARSAD_PG_TLS_KEY",
+    default: "",
+    help: "PEM private key (PKCS#8, PKCS#1 or SEC1) of pg-tls-cert.",
+};
+
 /// The server's own settings, in the order `docs/settings.md` lists them.
 pub const SETTINGS: &[Setting] = &[
     LISTEN,
     PG_LISTEN,
+    PG_TLS_CERT,
+    PG_TLS_KEY,
     BODY_LIMIT,
     UPLOAD_LIMIT,
     HEADER_TIMEOUT,
@@ -110,6 +128,9 @@ pub struct Config {
     pub data_dir: Option<String>,
     pub listen: SocketAddr,
     pub pg_listen: SocketAddr,
+    /// Certificate and key of the PostgreSQL protocol's TLS (`None`: not given).
+    pub pg_tls_cert: Option<PathBuf>,
+    pub pg_tls_key: Option<PathBuf>,
     pub body_limit: usize,
     pub upload_limit: usize,
     pub header_timeout: Duration,
@@ -155,6 +176,8 @@ struct File {
     data_dir: Option<Raw>,
     listen: Option<Raw>,
     pg_listen: Option<Raw>,
+    pg_tls_cert: Option<Raw>,
+    pg_tls_key: Option<Raw>,
     body_limit: Option<Raw>,
     upload_limit: Option<Raw>,
     header_timeout: Option<Raw>,
@@ -177,6 +200,8 @@ impl File {
             (DATA_DIR_KEY, self.data_dir),
             (LISTEN.name, self.listen),
             (PG_LISTEN.name, self.pg_listen),
+            (PG_TLS_CERT.name, self.pg_tls_cert),
+            (PG_TLS_KEY.name, self.pg_tls_key),
             (BODY_LIMIT.name, self.body_limit),
             (UPLOAD_LIMIT.name, self.upload_limit),
             (HEADER_TIMEOUT.name, self.header_timeout),
@@ -253,6 +278,8 @@ impl Config {
             data_dir: from_file.get(DATA_DIR_KEY).cloned(),
             listen: get(&LISTEN, &pick, addr)?,
             pg_listen: get(&PG_LISTEN, &pick, addr)?,
+            pg_tls_cert: get(&PG_TLS_CERT, &pick, optional_path)?,
+            pg_tls_key: get(&PG_TLS_KEY, &pick, optional_path)?,
             body_limit: get(&BODY_LIMIT, &pick, parse_bytes)?,
             upload_limit: get(&UPLOAD_LIMIT, &pick, parse_bytes)?,
             header_timeout: get(&HEADER_TIMEOUT, &pick, parse_duration)?,
@@ -271,6 +298,12 @@ impl Config {
             },
         })
     }
+}
+
+/// A path setting that may be left empty (not given).
+fn optional_path(t: &str) -> Result<Option<PathBuf>, String> {
+    let t = t.trim();
+    Ok((!t.is_empty()).then(|| PathBuf::from(t)))
 }
 
 fn read_file(path: &Path) -> Result<BTreeMap<&'static str, String>, ConfigError> {

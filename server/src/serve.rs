@@ -16,14 +16,16 @@ use tokio::task::JoinSet;
 
 use crate::config::Config;
 use crate::http::{self, AppState};
+use crate::pg::PgState;
 
 /// A running server.
 pub struct Running {
     /// Where the HTTP API listens.
     pub http: SocketAddr,
-    /// Where the PostgreSQL protocol listens (`None` until its listener is started here).
+    /// Where the PostgreSQL protocol listens (`None`: not started).
     pub pg: Option<SocketAddr>,
     task: tokio::task::JoinHandle<()>,
+    pg_task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
@@ -32,13 +34,20 @@ impl Running {
         if let Err(e) = self.task.await {
             tracing::error!("the HTTP accept loop failed: {e}");
         }
+        if let Some(pg) = self.pg_task {
+            if let Err(e) = pg.await {
+                tracing::error!("the PostgreSQL accept loop failed: {e}");
+            }
+        }
     }
 }
 
-/// Bind the listeners of `config` and serve `state` until `shutdown` completes.
+/// Bind the listeners of `config` and serve `state` (and the PostgreSQL protocol with `pg`, when
+/// given) until `shutdown` completes.
 pub async fn serve(
     config: &Config,
     state: AppState,
+    pg: Option<PgState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<Running> {
     let listener = TcpListener::bind(config.listen).await.map_err(|e| {
@@ -47,9 +56,29 @@ pub async fn serve(
     let http_addr = listener.local_addr()?;
     let (stop_tx, stop_rx) = watch::channel(false);
 
-    // The PostgreSQL protocol starts here (task D: `pg::serve(config.pg_listen, state.clone(),
-    // stop_rx.clone())`, returning its bound address into `pg`), stopped by the same signal.
-    let pg = None;
+    // The PostgreSQL protocol, stopped by the same signal as the HTTP API.
+    let (pg, pg_task) = match pg {
+        Some(pg_state) => {
+            let pg_listener = TcpListener::bind(config.pg_listen).await.map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!("cannot listen on {} (pg-listen): {e}", config.pg_listen),
+                )
+            })?;
+            let addr = pg_listener.local_addr()?;
+            let mut stop = stop_rx.clone();
+            let stopped = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            let task = tokio::spawn(async move {
+                if let Err(e) = crate::pg::serve(pg_listener, pg_state, stopped).await {
+                    tracing::error!("the PostgreSQL protocol stopped: {e}");
+                }
+            });
+            (Some(addr), Some(task))
+        }
+        None => (None, None),
+    };
 
     let app = http::router(state);
     let header_timeout = config.header_timeout;
@@ -93,6 +122,7 @@ pub async fn serve(
         http: http_addr,
         pg,
         task,
+        pg_task,
     })
 }
 
@@ -163,7 +193,7 @@ mod tests {
     async fn start(config: Config) -> (Running, tokio::sync::oneshot::Sender<()>) {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (state, _) = state_with(config.clone()).await;
-        let running = serve(&config, state, async move {
+        let running = serve(&config, state, None, async move {
             let _ = rx.await;
         })
         .await

@@ -6,14 +6,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use indicatif::{ProgressBar, ProgressStyle};
 use marsad_pipelines::feeds::FeedContext;
 use marsad_pipelines::pseudonym::{PseudonymKey, KEY_ENV};
-use marsad_pipelines::Feed;
+use marsad_pipelines::{samples, Feed};
 use marsad_warehouse::ingest::{FileOutcome, Progress};
 use marsad_warehouse::{IngestOutcome, IngestRequest, Warehouse};
-use serde::Deserialize;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -114,35 +113,15 @@ pub async fn ingest(
     Ok(result?)
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Manifest {
-    sample: Vec<SampleEntry>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SampleEntry {
-    feed: String,
-    files: Vec<String>,
-}
-
 /// Ingest every entry of `<dir>/samples.toml`, in order, one snapshot per entry.
 pub async fn ingest_samples(
     warehouse: &Warehouse,
     dir: &Path,
     context: &FeedContext,
 ) -> anyhow::Result<Vec<IngestOutcome>> {
-    let manifest_path = dir.join("samples.toml");
-    let text = std::fs::read_to_string(&manifest_path)
-        .with_context(|| format!("cannot read {}", manifest_path.display()))?;
-    let manifest: Manifest = toml::from_str(&text)
-        .with_context(|| format!("{} is not a valid sample manifest", manifest_path.display()))?;
     let mut out = Vec::new();
-    for entry in manifest.sample {
-        let feed = Feed::from_name(&entry.feed)?;
-        let files = entry.files.iter().map(|f| dir.join(f)).collect();
-        out.push(ingest(warehouse, feed, files, context).await?);
+    for sample in samples::read(dir)? {
+        out.push(ingest(warehouse, sample.feed, sample.files, context).await?);
     }
     Ok(out)
 }

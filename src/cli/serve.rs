@@ -1,4 +1,4 @@
-//! `marsad serve`: the HTTP API (and, once wired, the PostgreSQL protocol) over the data
+//! `marsad serve`: the HTTP API and the PostgreSQL protocol over the data
 //! directory. Settings come from flags, the environment and `--config marsad.toml`
 //! (`marsad_server::config`, documented in docs/settings.md). On a missing or empty local data
 //! directory it first loads the samples and computes the indicators, as `marsad demo` does, so
@@ -7,15 +7,18 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context;
 use marsad_indicators::Catalog;
+use marsad_model::Adapter;
 use marsad_pipelines::feeds::FeedContext;
+use marsad_pipelines::Feed;
 use marsad_server::access::Tokens;
 use marsad_server::audit::Audit;
 use marsad_server::config::{self, Config};
 use marsad_server::http::{AppState, AuditSink, Resolver};
-use marsad_server::serve;
+use marsad_server::{pg, serve};
 use marsad_warehouse::location::{DATA_DIR_ENV, DEFAULT_DATA_DIR};
 use marsad_warehouse::query::settings as q;
 use marsad_warehouse::Location;
@@ -32,6 +35,10 @@ pub struct Args {
     listen: Option<String>,
     #[arg(long, help = config::PG_LISTEN.help)]
     pg_listen: Option<String>,
+    #[arg(long, value_name = "PEM", help = config::PG_TLS_CERT.help)]
+    pg_tls_cert: Option<String>,
+    #[arg(long, value_name = "PEM", help = config::PG_TLS_KEY.help)]
+    pg_tls_key: Option<String>,
     #[arg(long, help = config::BODY_LIMIT.help)]
     body_limit: Option<String>,
     #[arg(long, help = config::UPLOAD_LIMIT.help)]
@@ -68,6 +75,8 @@ impl Args {
         [
             (config::LISTEN.name, &self.listen),
             (config::PG_LISTEN.name, &self.pg_listen),
+            (config::PG_TLS_CERT.name, &self.pg_tls_cert),
+            (config::PG_TLS_KEY.name, &self.pg_tls_key),
             (config::BODY_LIMIT.name, &self.body_limit),
             (config::UPLOAD_LIMIT.name, &self.upload_limit),
             (config::HEADER_TIMEOUT.name, &self.header_timeout),
@@ -113,27 +122,40 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
     let audit = Audit::open(warehouse.location())
         .await
         .map_err(|e| anyhow::anyhow!("cannot open the audit table: {e}"))?;
+    // TLS is loaded (and checked) before anything listens: a bad certificate stops the start.
+    let tls = match pg::tls::paths(config.pg_tls_cert.clone(), config.pg_tls_key.clone())? {
+        Some((cert, key)) => Some(pg::Tls::load(&cert, &key)?),
+        None => None,
+    };
     let state = AppState::new(
-        warehouse,
+        warehouse.clone(),
         Catalog::embedded()?,
         config.clone(),
-        Resolver::Tokens(tokens),
+        Resolver::Tokens(tokens.clone()),
         AuditSink::Audit(audit.clone()),
+        Some(adapters()?),
     );
-    let running = serve::serve(&config, state, serve::shutdown_signal()).await?;
+    let pg_state = pg::PgState {
+        sessions: pg::Sessions::new(warehouse),
+        // The same budget as HTTP: one set of query slots for every channel.
+        budget: state.budget.clone(),
+        auth: Arc::new(tokens),
+        audit: Arc::new(audit.clone()),
+        tls,
+        config: pg::PgConfig::default(),
+    };
+    let running = serve::serve(&config, state, Some(pg_state), serve::shutdown_signal()).await?;
     let http = running.http;
     println!("Marsad is serving {data_dir}");
     println!("  health:      http://{http}/healthz");
     println!("  indicators:  http://{http}/api/v1/indicators");
     println!("  OpenAPI:     http://{http}/api/openapi.json");
     let pg = running.pg.unwrap_or(config.pg_listen);
-    if running.pg.is_none() {
-        println!("  PostgreSQL protocol: not started by this build (it will listen on {pg})");
-    }
     println!(
-        "  psql:        psql \"host={} port={} user=analyst dbname=marsad sslmode=disable\" (password: an analyst token)",
+        "  psql:        psql \"host={} port={} user=analyst dbname=marsad sslmode={}\" (password: an analyst token; make one with `marsad tokens create --role analyst --name NAME`)",
         pg.ip(),
-        pg.port()
+        pg.port(),
+        if config.pg_tls_cert.is_some() { "require" } else { "disable" }
     );
     println!("Stop with Ctrl-C or SIGTERM.");
     std::io::stdout().flush().ok();
@@ -144,6 +166,20 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
     }
     println!("stopped");
     Ok(())
+}
+
+/// Every feed's adapter for `POST /api/v1/ingest/{feed}`, with the pseudonymisation key of the
+/// environment (none: record-level feeds are refused with the reason, as `marsad ingest` does).
+fn adapters() -> anyhow::Result<marsad_server::http::Adapters> {
+    let context = FeedContext {
+        key: super::ingest::key_from_env(false)?,
+        reference_date: None,
+    };
+    Ok(Arc::new(move |name: &str| {
+        Feed::from_name(name)
+            .ok()
+            .map(|f| Arc::new(f.adapter(context.clone())) as Arc<dyn Adapter>)
+    }))
 }
 
 /// A local data directory that does not exist or holds nothing (an object store: never).

@@ -10,6 +10,7 @@
 pub mod format;
 pub mod health;
 pub mod indicators;
+pub mod ingest;
 pub mod observations;
 pub mod openapi;
 pub mod problem;
@@ -83,6 +84,10 @@ impl AuditSink {
     }
 }
 
+/// The feed adapters a server may ingest with, by feed name, handed in by the caller (the CLI
+/// takes them from marsad-pipelines; the server does not depend on it).
+pub type Adapters = Arc<dyn Fn(&str) -> Option<Arc<dyn marsad_model::Adapter>> + Send + Sync>;
+
 /// What every handler reads. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -93,6 +98,8 @@ pub struct Inner {
     pub config: Config,
     pub resolver: Resolver,
     pub audit: AuditSink,
+    /// The adapters `POST /api/v1/ingest/{feed}` uses (`None`: ingest not offered).
+    pub adapters: Option<Adapters>,
     /// The query budget (its slots are the running queries).
     pub budget: Budget,
     /// Running + waiting SQL requests (concurrency + queue permits); none left → 503.
@@ -115,6 +122,7 @@ impl AppState {
         config: Config,
         resolver: Resolver,
         audit: AuditSink,
+        adapters: Option<Adapters>,
     ) -> Self {
         let budget = Budget::new(config.limits).spill_under(warehouse.location());
         let admission = Arc::new(Semaphore::new(config.limits.concurrency + config.queue));
@@ -124,6 +132,7 @@ impl AppState {
             config,
             resolver,
             audit,
+            adapters,
             budget,
             admission,
             observations: Mutex::new(HashMap::new()),
@@ -196,7 +205,7 @@ pub fn router(state: AppState) -> Router {
     let compress = DefaultPredicate::new()
         .and(NotForContentType::const_new(format::PARQUET))
         .and(NotForContentType::const_new(format::ARROW));
-    Router::new()
+    let api = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/openapi.json", get(openapi::openapi_json))
@@ -209,10 +218,17 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/snapshots", get(snapshots::list))
         .route("/api/v1/snapshots/{id}", get(snapshots::show))
         .route("/api/v1/sql", post(sql::sql))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(RequestBodyLimitLayer::new(body_limit));
+    // Uploads have their own, larger limit (and are streamed to disk, never held in memory).
+    let upload_limit = state.config.upload_limit;
+    let uploads = Router::new()
+        .route("/api/v1/ingest/{feed}", post(ingest::ingest))
+        .layer(DefaultBodyLimit::max(upload_limit))
+        .layer(RequestBodyLimitLayer::new(upload_limit));
+    api.merge(uploads)
         .fallback(|| async { Problem::not_found("no such resource") })
         .layer(middleware::from_fn_with_state(state.clone(), identify))
-        .layer(DefaultBodyLimit::max(body_limit))
-        .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(middleware::map_response(problem::normalise))
         .layer(CompressionLayer::new().compress_when(compress))
         .layer(cors)

@@ -20,6 +20,7 @@ use super::problem::Problem;
         super::snapshots::list,
         super::snapshots::show,
         super::sql::sql,
+        super::ingest::ingest,
     ),
     modifiers(&Bearer)
 )]

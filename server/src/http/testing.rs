@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Request, StatusCode};
 use marsad_indicators::{engine, Catalog};
-use marsad_pipelines::feeds::{Feed, FeedContext};
+use marsad_pipelines::feeds::FeedContext;
 use marsad_pipelines::pseudonym::PseudonymKey;
+use marsad_pipelines::samples;
 use marsad_warehouse::ingest::IngestRequest;
 use marsad_warehouse::{Location, Warehouse};
 use tower::ServiceExt;
@@ -21,17 +22,6 @@ use crate::config::Config;
 
 pub const ANALYST: &str = "marsad_analyst-test-token";
 pub const STEWARD: &str = "marsad_steward-test-token";
-
-#[derive(serde::Deserialize)]
-struct Manifest {
-    sample: Vec<Entry>,
-}
-
-#[derive(serde::Deserialize)]
-struct Entry {
-    feed: String,
-    files: Vec<String>,
-}
 
 /// The demo warehouse (data-samples/samples.toml, then the indicators), built once.
 pub fn demo_dir() -> &'static str {
@@ -53,8 +43,6 @@ pub fn demo_dir() -> &'static str {
 
 async fn load(path: &str) {
     let samples = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../data-samples"));
-    let manifest: Manifest =
-        toml::from_str(&std::fs::read_to_string(samples.join("samples.toml")).unwrap()).unwrap();
     let wh = Warehouse::create_or_open(Location::parse(path).unwrap())
         .await
         .unwrap();
@@ -62,10 +50,10 @@ async fn load(path: &str) {
         key: Some(PseudonymKey::new(b"server-unit-test-key-0123456789").unwrap()),
         reference_date: None,
     };
-    for e in manifest.sample {
+    for sample in samples::read(&samples).unwrap() {
         wh.ingest(IngestRequest {
-            adapter: Arc::new(Feed::from_name(&e.feed).unwrap().adapter(context.clone())),
-            files: e.files.iter().map(|f| samples.join(f)).collect(),
+            adapter: Arc::new(sample.feed.adapter(context.clone())),
+            files: sample.files,
             reference_date: None,
             progress: None,
         })
@@ -83,8 +71,34 @@ pub async fn state_with(config: Config) -> (AppState, Arc<Mutex<Vec<AuditEvent>>
     let wh = Warehouse::open(Location::parse(demo_dir()).unwrap())
         .await
         .unwrap();
+    state_over(wh, config)
+}
+
+/// A state over a new, empty warehouse of its own (for tests that change it).
+pub async fn empty_state() -> (tempfile::TempDir, AppState, Arc<Mutex<Vec<AuditEvent>>>) {
+    let dir = tempfile::tempdir().unwrap();
+    let location = Location::parse(&dir.path().join("data").display().to_string()).unwrap();
+    let wh = Warehouse::create_or_open(location).await.unwrap();
+    let (state, events) = state_over(wh, Config::default());
+    (dir, state, events)
+}
+
+fn state_over(wh: Warehouse, config: Config) -> (AppState, Arc<Mutex<Vec<AuditEvent>>>) {
     let events = Arc::new(Mutex::new(Vec::new()));
-    let tokens = vec![
+    let state = AppState::new(
+        wh,
+        Catalog::embedded().unwrap(),
+        config,
+        resolver(),
+        AuditSink::Memory(events.clone()),
+        Some(adapters()),
+    );
+    (state, events)
+}
+
+/// The tests' fixed tokens: an analyst and a steward.
+pub fn resolver() -> Resolver {
+    Resolver::Fixed(vec![
         (
             ANALYST.to_string(),
             Identity {
@@ -99,15 +113,20 @@ pub async fn state_with(config: Config) -> (AppState, Arc<Mutex<Vec<AuditEvent>>
                 role: Role::Steward,
             },
         ),
-    ];
-    let state = AppState::new(
-        wh,
-        Catalog::embedded().unwrap(),
-        config,
-        Resolver::Fixed(tokens),
-        AuditSink::Memory(events.clone()),
-    );
-    (state, events)
+    ])
+}
+
+/// Every feed's adapter, with the tests' pseudonymisation key.
+pub fn adapters() -> super::Adapters {
+    let context = FeedContext {
+        key: Some(PseudonymKey::new(b"server-unit-test-key-0123456789").unwrap()),
+        reference_date: None,
+    };
+    Arc::new(move |name: &str| {
+        marsad_pipelines::Feed::from_name(name)
+            .ok()
+            .map(|f| Arc::new(f.adapter(context.clone())) as Arc<dyn marsad_model::Adapter>)
+    })
 }
 
 pub async fn state() -> (AppState, Arc<Mutex<Vec<AuditEvent>>>) {
@@ -132,6 +151,22 @@ pub fn get(uri: &str, token: Option<&str>, headers: &[(&str, &str)]) -> Request<
         b = b.header(*k, *v);
     }
     b.body(Body::empty()).unwrap()
+}
+
+/// `POST /api/v1/ingest/{feed}?name=…` with `bytes` as the raw body.
+pub fn upload(feed: &str, name: &str, bytes: Vec<u8>, token: Option<&str>) -> Request<Body> {
+    let mut b = Request::post(format!("/api/v1/ingest/{feed}?name={name}"))
+        .header("content-type", "application/octet-stream");
+    if let Some(t) = token {
+        b = b.header("authorization", format!("Bearer {t}"));
+    }
+    b.body(Body::from(bytes)).unwrap()
+}
+
+/// A sample file's bytes.
+pub fn sample(path: &str) -> Vec<u8> {
+    std::fs::read(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../data-samples")).join(path))
+        .unwrap()
 }
 
 /// `POST /api/v1/sql` with a text body.

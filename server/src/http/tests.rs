@@ -6,7 +6,9 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use serde_json::{json, Value};
 
-use super::testing::{call, get, json, sql, state, state_with, ANALYST};
+use super::testing::{
+    call, empty_state, get, json, sample, sql, state, state_with, upload, ANALYST, STEWARD,
+};
 use crate::config::Config;
 
 const OBS: &str = "/api/v1/indicators/NCMEC_MA_REPORTS/observations";
@@ -588,4 +590,151 @@ async fn an_unread_answer_is_abandoned_at_the_deadline() {
     }
     let read = axum::body::to_bytes(response.into_body(), usize::MAX).await;
     assert!(read.is_err());
+}
+
+#[tokio::test]
+async fn a_steward_ingests_an_upload_as_one_snapshot() {
+    let (_dir, state, events) = empty_state().await;
+    let pdf = sample("ncmec/ncmec-by-country-2023.pdf");
+    // Only stewards ingest; nothing is read from a refused request.
+    let (s, _, b) = call(
+        &state,
+        upload("ncmec-country-table", "n.pdf", pdf.clone(), None),
+    )
+    .await;
+    assert_eq!(problem(401, &b)["detail"], "ingest needs a steward's token");
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _, _) = call(
+        &state,
+        upload("ncmec-country-table", "n.pdf", pdf.clone(), Some(ANALYST)),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _, b) = call(
+        &state,
+        upload("no-such-feed", "n.pdf", pdf.clone(), Some(STEWARD)),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(
+        problem(404, &b)["detail"],
+        "there is no feed `no-such-feed` (`marsad feeds` lists them)"
+    );
+    let before = state.warehouse.snapshots().await.unwrap().len();
+
+    let name = "ncmec-by-country-2023.pdf";
+    let (s, _, b) = call(
+        &state,
+        upload("ncmec-country-table", name, pdf.clone(), Some(STEWARD)),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    let report = json(&b);
+    assert_eq!(report["feed"], "ncmec-country-table");
+    let id = report["snapshot_id"].as_i64().unwrap();
+    assert_eq!(state.warehouse.latest().await.unwrap().id, id);
+    assert_eq!(state.warehouse.snapshots().await.unwrap().len(), before + 1);
+    assert_eq!(report["files"][0]["outcome"], "ingested");
+    assert_eq!(report["files"][0]["report"]["file_name"], name);
+    // The indicators of the new snapshot are computed: the public reads Morocco's 2023 figure.
+    let (s, _, b) = call(&state, get(OBS, None, &[])).await;
+    assert_eq!(s, StatusCode::OK);
+    let rows = json(&b);
+    let y2023: Vec<&Value> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["period"] == "2023")
+        .collect();
+    assert_eq!(y2023.len(), 1, "{rows}");
+    assert_eq!(y2023[0]["value"], 543638.0);
+
+    // The same file again changes nothing and says so.
+    let (s, _, b) = call(
+        &state,
+        upload("ncmec-country-table", name, pdf, Some(STEWARD)),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(json(&b)["snapshot_id"], Value::Null);
+    assert_eq!(json(&b)["files"][0]["outcome"], "already_ingested");
+    let audited: Vec<(String, String)> = events
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|e| (e.action.clone(), e.outcome.clone()))
+        .collect();
+    assert!(audited.contains(&("ingest:ncmec-country-table".into(), "ok".into())));
+    assert!(audited.contains(&("ingest:no-such-feed".into(), "refused".into())));
+}
+
+#[tokio::test]
+async fn a_refused_upload_is_a_422_naming_the_file_and_changes_nothing() {
+    let (_dir, state, _) = empty_state().await;
+    let before = state.warehouse.snapshots().await.unwrap();
+    let bytes = b"this is not a pdf at all".to_vec();
+    let (s, h, b) = call(
+        &state,
+        upload("ncmec-country-table", "broken.pdf", bytes, Some(STEWARD)),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(h[header::CONTENT_TYPE], "application/problem+json");
+    let p = problem(422, &b);
+    let detail = p["detail"].as_str().unwrap();
+    assert!(detail.starts_with("broken.pdf"), "{detail}");
+    assert!(
+        detail.ends_with("nothing was written, the warehouse is unchanged"),
+        "{detail}"
+    );
+    assert!(
+        !detail.contains("/tmp") && !detail.contains(".tmp"),
+        "{detail}"
+    );
+    assert_eq!(state.warehouse.snapshots().await.unwrap(), before);
+    // No name, no upload; a name with a path keeps only its last part.
+    let (s, _, b) = call(
+        &state,
+        Request::post("/api/v1/ingest/ncmec-country-table")
+            .header("authorization", format!("Bearer {STEWARD}"))
+            .body(Body::from("x"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        problem(400, &b)["detail"],
+        "give the file's name as `?name=` (its extension says its format)"
+    );
+}
+
+#[tokio::test]
+async fn an_upload_over_the_limit_is_a_413() {
+    let (_dir, state, _) = empty_state().await;
+    let before = state.warehouse.snapshots().await.unwrap();
+    let config = Config {
+        upload_limit: 1000,
+        ..state.config.clone()
+    };
+    let state = super::AppState::new(
+        state.warehouse.clone(),
+        state.catalog.clone(),
+        config,
+        super::testing::resolver(),
+        super::AuditSink::Memory(Default::default()),
+        Some(super::testing::adapters()),
+    );
+    let (s, _, b) = call(
+        &state,
+        upload(
+            "ncmec-country-table",
+            "big.csv",
+            vec![b'a'; 5000],
+            Some(STEWARD),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+    problem(413, &b);
+    assert_eq!(state.warehouse.snapshots().await.unwrap(), before);
 }
