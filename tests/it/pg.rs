@@ -20,6 +20,7 @@ use crate::helpers::TestWarehouse;
 
 const ANALYST: &str = "marsad_analyst_token";
 const PUBLIC: &str = "marsad_public_token";
+const STEWARD: &str = "marsad_steward_token";
 
 struct FixedTokens;
 
@@ -29,6 +30,7 @@ impl PgAuth for FixedTokens {
         let role = match password {
             ANALYST => Role::Analyst,
             PUBLIC => Role::Public,
+            STEWARD => Role::Steward,
             _ => return Err(AuthError::Refused),
         };
         Ok(Identity {
@@ -731,4 +733,29 @@ fn a_new_snapshot_is_seen_by_the_next_query() {
     let out = server.psql(ANALYST, &[count]);
     assert_eq!(text(&out.stdout), expected, "{}", text(&out.stderr));
     assert_ne!(expected, "0\n");
+}
+
+#[test]
+fn each_role_reads_what_its_sql_session_holds() {
+    let wh = warehouse();
+    let server = Server::start(&wh, None, PgConfig::default());
+    let audit = "select count(*) >= 0 from audit.events";
+    // A steward reads the audit trail; an analyst's session has no such table.
+    let out = server.psql(STEWARD, &[audit]);
+    assert_eq!(text(&out.stdout), "t\n", "{}", text(&out.stderr));
+    let out = server.psql(ANALYST, &[audit]);
+    assert_eq!(text(&out.stdout), "");
+    assert!(
+        text(&out.stderr).contains("audit.events"),
+        "{}",
+        text(&out.stderr)
+    );
+    // The token table is in no session.
+    let out = server.psql(STEWARD, &["select count(*) from service.tokens"]);
+    assert_eq!(text(&out.stdout), "");
+    assert!(
+        text(&out.stderr).contains("service.tokens"),
+        "{}",
+        text(&out.stderr)
+    );
 }

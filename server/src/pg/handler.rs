@@ -61,7 +61,7 @@ use tokio::time::Instant;
 
 use super::session::{self, SessionStatement};
 use super::{server_parameters, PgAudit, PgState};
-use crate::access::{Channel, Identity};
+use crate::access::{Channel, Identity, Role};
 use crate::audit::AuditEvent;
 
 /// What one piece of SQL text is, before it runs. No parsed tree leaves the query runtime: a
@@ -249,13 +249,10 @@ impl Parser {
         text: &str,
         sql: &str,
     ) -> PgWireResult<(QueryStream, Record)> {
-        let identity = client
-            .session_extensions()
-            .get::<Identity>()
-            .map(|i| (*i).clone())
-            .ok_or_else(|| error("28000", "the connection has not logged in".into()))?;
+        let identity = identity_of(client)?;
+        let role = identity.role;
         let mut record = Record::new(self.state.audit.clone(), identity, text);
-        let session = match self.state.sessions.latest().await {
+        let session = match self.state.sessions.latest(role).await {
             Ok(s) => s,
             Err(e) => {
                 record.outcome = "failed";
@@ -306,6 +303,20 @@ impl Parser {
         record.audited = true;
         Ok(stream.schema())
     }
+}
+
+/// Who this connection logged in as.
+fn identity_of<C: ClientInfo>(client: &C) -> PgWireResult<Identity> {
+    client
+        .session_extensions()
+        .get::<Identity>()
+        .map(|i| (*i).clone())
+        .ok_or_else(|| error("28000", "the connection has not logged in".into()))
+}
+
+/// The role this connection logged in with.
+fn role_of<C: ClientInfo>(client: &C) -> PgWireResult<Role> {
+    Ok(identity_of(client)?.role)
 }
 
 /// The audit of one statement, recorded when dropped: a client that goes away mid-answer is
@@ -486,7 +497,7 @@ impl QueryParser for Parser {
                 // Refused (or not) by the query path with NULL for each parameter; then planned
                 // here, read-only, for the parameters' types.
                 self.describe(client, sql, &checked).await?;
-                let (schema, parameters) = self.plan_parameters(&q).await?;
+                let (schema, parameters) = self.plan_parameters(role_of(client)?, &q).await?;
                 PreparedKind::Query {
                     sql: q,
                     schema,
@@ -540,11 +551,15 @@ impl QueryParser for Parser {
 impl Parser {
     /// Plan a statement with parameters (already accepted by the query path with NULL in their
     /// place) for its columns and its parameters' types; the plan is verified read-only again.
-    async fn plan_parameters(&self, sql: &str) -> PgWireResult<(SchemaRef, Vec<Option<DataType>>)> {
+    async fn plan_parameters(
+        &self,
+        role: Role,
+        sql: &str,
+    ) -> PgWireResult<(SchemaRef, Vec<Option<DataType>>)> {
         let session = self
             .state
             .sessions
-            .latest()
+            .latest(role)
             .await
             .map_err(|e| error("58000", e))?;
         let state = session.ctx.state();

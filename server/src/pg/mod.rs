@@ -44,6 +44,7 @@ pub mod handler;
 pub mod session;
 pub mod tls;
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,6 +69,7 @@ use tokio::time::Instant;
 pub use auth::PgAuth;
 pub use tls::Tls;
 
+use crate::access::{sql_session, Role};
 use crate::audit::{Audit, AuditEvent};
 
 /// The catalog the warehouse's tables live in (`marsad_warehouse::session`'s default).
@@ -126,25 +128,28 @@ pub enum PgError {
     Io(#[from] std::io::Error),
 }
 
-/// The warehouse session queries run on: the latest snapshot with `pg_catalog` and the
-/// PostgreSQL functions clients call on connect, re-opened when a newer snapshot is committed.
+/// The warehouse sessions queries run on, one per role (what a role reads is decided by
+/// [`crate::access::sql_session`], as on every channel): the latest snapshot with `pg_catalog`
+/// and the PostgreSQL functions clients call on connect, re-opened when a newer snapshot is
+/// committed.
 pub struct Sessions {
     warehouse: Warehouse,
-    current: Mutex<Option<(Instant, Arc<WarehouseSession>)>>,
+    current: Mutex<HashMap<Role, (Instant, Arc<WarehouseSession>)>>,
 }
 
 impl Sessions {
     pub fn new(warehouse: Warehouse) -> Self {
         Sessions {
             warehouse,
-            current: Mutex::new(None),
+            current: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The session over the latest snapshot (the snapshot log is read at most once a second).
-    pub async fn latest(&self) -> Result<Arc<WarehouseSession>, String> {
+    /// `role`'s session over the latest snapshot (the snapshot log is read at most once a
+    /// second).
+    pub async fn latest(&self, role: Role) -> Result<Arc<WarehouseSession>, String> {
         let mut current = self.current.lock().await;
-        if let Some((checked, session)) = current.as_mut() {
+        if let Some((checked, session)) = current.get_mut(&role) {
             if checked.elapsed() < SNAPSHOT_CHECK {
                 return Ok(session.clone());
             }
@@ -158,17 +163,16 @@ impl Sessions {
                 return Ok(session.clone());
             }
         }
-        let session = Arc::new(open_session(&self.warehouse).await?);
-        *current = Some((Instant::now(), session.clone()));
+        let session = Arc::new(open_session(&self.warehouse, role).await?);
+        current.insert(role, (Instant::now(), session.clone()));
         Ok(session)
     }
 }
 
-/// Open the latest snapshot and add what PostgreSQL clients read: `pg_catalog` (and the
-/// functions `\dt` calls); the parser dialect is PostgreSQL.
-async fn open_session(warehouse: &Warehouse) -> Result<WarehouseSession, String> {
-    let session = warehouse
-        .session(None)
+/// Open `role`'s session over the latest snapshot and add what PostgreSQL clients read:
+/// `pg_catalog` (and the functions `\dt` calls); the parser dialect is PostgreSQL.
+async fn open_session(warehouse: &Warehouse, role: Role) -> Result<WarehouseSession, String> {
+    let session = sql_session(warehouse, role, None)
         .await
         .map_err(|e| format!("cannot open the warehouse: {e}"))?;
     setup_pg_catalog(&session.ctx, CATALOG, EmptyContextProvider)
