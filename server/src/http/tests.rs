@@ -738,3 +738,96 @@ async fn an_upload_over_the_limit_is_a_413() {
     problem(413, &b);
     assert_eq!(state.warehouse.snapshots().await.unwrap(), before);
 }
+
+/// 26 hostile statements over HTTP, each refused (400) or stopped within its limit (422, or a
+/// 200 whose streamed answer ends with the reason), never a 5xx; the router answers a normal
+/// query between each, and no file appears where a statement tried to write one.
+#[tokio::test]
+async fn hostile_statements_over_http_are_refused_or_stopped() {
+    let mut config = Config::default();
+    config.limits.timeout = std::time::Duration::from_secs(3);
+    config.limits.max_rows = 1000;
+    config.limits.memory = 64 << 20;
+    config.limits.max_value = 1 << 20;
+    config.body_limit = 4 << 20;
+    let (state, events) = state_with(config).await;
+    let out = std::env::temp_dir().join(format!("marsad-hostile-{}", std::process::id()));
+    let out = out.display();
+    let big = format!("select 1 where 1 = 1{}", " and 1 = 1".repeat(120_000));
+    let deep = format!("select {}1{}", "(".repeat(500), ")".repeat(500));
+    let hostile: Vec<(String, &str)> = vec![
+        ("select * from read_csv('/etc/passwd')".into(), "file read"),
+        ("select * from read_parquet('/etc/x.parquet')".into(), "file read"),
+        ("select * from '/etc/passwd.csv'".into(), "file as table"),
+        ("select * from 'https://example.org/x.csv'".into(), "URL as table"),
+        (format!("copy (select 1) to '{out}.csv'"), "COPY TO"),
+        (format!("create external table t stored as csv location '{out}'"), "external table"),
+        ("create table t (a int)".into(), "DDL"),
+        ("create view v as select 1".into(), "DDL"),
+        ("drop table ncmec_reports".into(), "DDL"),
+        ("insert into ncmec_reports select * from ncmec_reports".into(), "DML"),
+        ("update staging.emc_reports set year = 0".into(), "DML"),
+        ("delete from staging.emc_reports".into(), "DML"),
+        ("truncate staging.emc_reports".into(), "DML"),
+        ("set datafusion.execution.batch_size = 1".into(), "SET"),
+        ("set datafusion.runtime.memory_limit = '100G'".into(), "SET"),
+        ("reset datafusion.execution.batch_size".into(), "RESET"),
+        ("prepare p as select 1".into(), "PREPARE"),
+        ("execute p".into(), "EXECUTE"),
+        ("select 1; drop table ncmec_reports".into(), "two statements"),
+        ("select repeat('x', 1000000000)".into(), "huge value"),
+        (
+            "select max(a.report_token || b.report_token || c.report_token) from staging.ncmec_referrals a, staging.ncmec_referrals b, staging.ncmec_referrals c".into(),
+            "cross join explosion",
+        ),
+        ("with recursive r(n) as (select 1 union all select n + 1 from r) select n from r".into(), "unbounded recursion"),
+        (big, "SQL over max-sql"),
+        (deep, "nesting over max-depth"),
+        ("select 1\0".into(), "NUL byte"),
+        ("select * from service.tokens".into(), "token table"),
+    ];
+    assert_eq!(hostile.len(), 26);
+    for (statement, what) in &hostile {
+        let (s, h, b) = call(&state, sql(statement, Some(ANALYST), "text/csv")).await;
+        let body = String::from_utf8_lossy(&b);
+        match s {
+            StatusCode::BAD_REQUEST
+            | StatusCode::UNPROCESSABLE_ENTITY
+            | StatusCode::PAYLOAD_TOO_LARGE => {
+                assert_eq!(
+                    h[header::CONTENT_TYPE],
+                    "application/problem+json",
+                    "{what}"
+                );
+                let p = problem(s.as_u16(), &b);
+                assert!(!p["detail"].as_str().unwrap().is_empty(), "{what}");
+            }
+            // A streamed answer stopped by a limit says so in its last line.
+            StatusCode::OK => assert!(
+                body.lines().last().is_some_and(|l| l.starts_with("# ")),
+                "{what}: an answer that was not stopped: {body:.200}"
+            ),
+            other => panic!("{what}: status {other}: {body:.300}"),
+        }
+        // The server keeps answering.
+        let (s, _, b) = call(&state, sql("select 41 + 1 as x", Some(ANALYST), "text/csv")).await;
+        assert_eq!(
+            (s, &b[..]),
+            (StatusCode::OK, &b"x\n42\n"[..]),
+            "after {what}"
+        );
+    }
+    for ext in ["", ".csv"] {
+        assert!(
+            !std::path::Path::new(&format!("{out}{ext}")).exists(),
+            "a hostile statement wrote {out}{ext}"
+        );
+    }
+    let refused = events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e.action == "sql" && e.outcome != "ok")
+        .count();
+    assert!(refused >= 20, "every refusal is audited ({refused})");
+}
