@@ -9,7 +9,7 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::helpers::{TestWarehouse, TEST_KEY};
+use crate::helpers::{sample, TestWarehouse, TEST_KEY};
 
 /// A plain HTTP/1.1 GET: (status, body).
 fn get(addr: SocketAddr, path: &str) -> (u16, Vec<u8>) {
@@ -47,15 +47,20 @@ impl Drop for Server {
     }
 }
 
-#[test]
-fn serve_loads_answers_and_stops_on_sigterm() {
-    let wh = TestWarehouse::new();
+/// Start `marsad serve` on `wh` (free ports) with extra environment `env`; wait until it prints
+/// its address (loading the samples first on an empty data directory). Returns the server, the
+/// lines it printed before the address, the rest of its output, and the address.
+fn start(
+    wh: &TestWarehouse,
+    env: &[(&str, &str)],
+) -> (Server, Vec<String>, mpsc::Receiver<String>, SocketAddr) {
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("marsad"))
         .args(["--data-dir", &wh.path, "serve", "--listen", "127.0.0.1:0"])
         .args(["--pg-listen", "127.0.0.1:0"])
         .env("MARSAD_PSEUDONYM_KEY", TEST_KEY)
         .env_remove("MARSAD_DATA_DIR")
         .env_remove("MARSAD_LISTEN")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -88,6 +93,13 @@ fn serve_loads_answers_and_stops_on_sigterm() {
         }
         lines.push(line);
     };
+    (server, lines, rx, addr)
+}
+
+#[test]
+fn serve_loads_answers_and_stops_on_sigterm() {
+    let wh = TestWarehouse::new();
+    let (mut server, lines, rx, addr) = start(&wh, &[]);
     assert!(
         lines[0].ends_with(
             "holds no warehouse: loading the samples and computing the indicators first"
@@ -155,5 +167,64 @@ fn serve_loads_answers_and_stops_on_sigterm() {
     assert!(
         TcpStream::connect(addr).is_err(),
         "the port is closed after shutdown"
+    );
+}
+
+/// A server killed in the middle of an upload's ingest (a real abort, after the first table
+/// commit and before the snapshot) leaves the warehouse at its previous snapshot; the next
+/// ingest rolls the orphaned commits back and takes the same file as new, once.
+#[test]
+fn a_server_killed_during_an_upload_leaves_the_previous_snapshot() {
+    let wh = TestWarehouse::new();
+    wh.ingest("ncmec-country-table", &["ncmec/ncmec-by-country-2019.pdf"]);
+    let token = wh
+        .cmd(&["tokens", "create", "--role", "steward", "--name", "steward"])
+        .output()
+        .unwrap();
+    assert!(token.status.success());
+    let token = String::from_utf8(token.stdout).unwrap().trim().to_string();
+    let before = wh.sql("select snapshot_id from registry.snapshots order by 1");
+
+    for failpoint in ["after-first-commit", "before-snapshot"] {
+        let (mut server, _, _, addr) = start(&wh, &[("MARSAD_FAILPOINT", failpoint)]);
+        let pdf = std::fs::read(sample("ncmec/ncmec-by-country-2023.pdf")).unwrap();
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+        write!(
+            s,
+            "POST /api/v1/ingest/ncmec-country-table?name=ncmec-by-country-2023.pdf HTTP/1.1\r\n\
+             Host: {addr}\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/octet-stream\r\nContent-Length: {}\r\n\
+             Connection: close\r\n\r\n",
+            pdf.len()
+        )
+        .unwrap();
+        s.write_all(&pdf).unwrap();
+        let mut answer = Vec::new();
+        let _ = s.read_to_end(&mut answer);
+        assert!(answer.is_empty(), "{failpoint}: the server answered");
+        let status = server.0.wait().unwrap();
+        assert!(!status.success(), "{failpoint}: the server was killed");
+        assert_eq!(
+            wh.sql("select snapshot_id from registry.snapshots order by 1"),
+            before,
+            "{failpoint}: no new snapshot"
+        );
+        assert_eq!(
+            wh.number("select count(*) from ncmec_reports where year = 2023"),
+            0.0,
+            "{failpoint}: nothing of the killed ingest is read"
+        );
+    }
+    // The next ingest recovers, and the file is new to it: one row for Morocco in 2023.
+    let out = wh.ingest("ncmec-country-table", &["ncmec/ncmec-by-country-2023.pdf"]);
+    assert!(out.contains("snapshot"), "{out}");
+    assert_eq!(
+        wh.number("select count(*) from ncmec_reports where country_code = 'MA' and year = 2023"),
+        1.0
+    );
+    assert_eq!(
+        wh.number("select reports from ncmec_reports where country_code = 'MA' and year = 2023"),
+        543638.0
     );
 }
