@@ -186,7 +186,8 @@ fn a_server_killed_during_an_upload_leaves_the_previous_snapshot() {
     let before = wh.sql("select snapshot_id from registry.snapshots order by 1");
 
     for failpoint in ["after-first-commit", "before-snapshot"] {
-        let (mut server, _, _, addr) = start(&wh, &[("MARSAD_FAILPOINT", failpoint)]);
+        // Its output is read until it ends (a closed pipe would end the server with status 0).
+        let (mut server, _, _output, addr) = start(&wh, &[("MARSAD_FAILPOINT", failpoint)]);
         let pdf = std::fs::read(sample("ncmec/ncmec-by-country-2023.pdf")).unwrap();
         let mut s = TcpStream::connect(addr).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
