@@ -746,8 +746,13 @@ impl Drop for SpillDir {
     }
 }
 
-/// Remove `query-<pid>-*` spill folders whose process is gone (killed mid-query). Only where
-/// `/proc` tells which processes live; elsewhere they stay until removed by hand.
+/// The kinds of working folders under `<data-dir>/.tmp/`, each named `<kind>-<pid>-<…>` after
+/// the process that made it: a query's spill folder, and a server's upload being received.
+pub const WORK_FOLDER_KINDS: &[&str] = &["query", "upload"];
+
+/// Remove the working folders (`query-<pid>-*`, `upload-<pid>-*`) whose process is gone (killed
+/// mid-query or mid-upload). Only where `/proc` tells which processes live; elsewhere they stay
+/// until removed by hand.
 fn remove_stale_spill_dirs(root: &std::path::Path) {
     if !std::path::Path::new("/proc/self").exists() {
         return;
@@ -759,8 +764,9 @@ fn remove_stale_spill_dirs(root: &std::path::Path) {
         let name = entry.file_name();
         let Some(pid) = name
             .to_str()
-            .and_then(|n| n.strip_prefix("query-"))
-            .and_then(|n| n.split('-').next())
+            .and_then(|n| n.split_once('-'))
+            .filter(|(kind, _)| WORK_FOLDER_KINDS.contains(kind))
+            .and_then(|(_, rest)| rest.split('-').next())
             .and_then(|p| p.parse::<u32>().ok())
         else {
             continue;
@@ -774,6 +780,39 @@ fn remove_stale_spill_dirs(root: &std::path::Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn working_folders_of_dead_processes_are_swept() {
+        let root = tempfile::tempdir().unwrap();
+        let me = std::process::id();
+        // No process has this id (Linux's pid_max is at most 2^22).
+        let dead = 999_999_999u32;
+        let names = [
+            format!("query-{dead}-1"),
+            format!("upload-{dead}-abc"),
+            format!("query-{me}-2"),
+            format!("upload-{me}-def"),
+            "other-1-2".to_string(),
+            "notes".to_string(),
+        ];
+        for n in &names {
+            std::fs::create_dir_all(root.path().join(n)).unwrap();
+        }
+        remove_stale_spill_dirs(root.path());
+        let mut left: Vec<String> = std::fs::read_dir(root.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        let mut expected = vec![
+            format!("query-{me}-2"),
+            format!("upload-{me}-def"),
+            "other-1-2".to_string(),
+            "notes".to_string(),
+        ];
+        expected.sort();
+        assert_eq!(left, expected);
+    }
 
     fn refusal(sql: &str) -> Option<Refusal> {
         match parse(sql, &Limits::default()) {

@@ -125,15 +125,18 @@ async fn run(
 }
 
 /// A private folder for one upload: under the data directory's `.tmp/` when it is local (the
-/// same disk as the archive), else the system's temporary folder. Removed when dropped.
+/// same disk as the archive), else the system's temporary folder. Removed when dropped (and,
+/// after a kill, by the sweep of `marsad_warehouse::query`'s working folders).
 fn upload_folder(state: &AppState) -> Result<tempfile::TempDir, Problem> {
     let base = match state.warehouse.location().local_dir() {
         Some(dir) => dir.join(marsad_warehouse::query::SPILL_FOLDER),
         None => std::env::temp_dir(),
     };
     std::fs::create_dir_all(&base).map_err(Problem::internal)?;
+    // `upload-<pid>-…`: if this process is killed mid-upload, the next query's sweep of stale
+    // working folders removes what it left.
     tempfile::Builder::new()
-        .prefix("upload-")
+        .prefix(&format!("upload-{}-", std::process::id()))
         .tempdir_in(&base)
         .map_err(Problem::internal)
 }
