@@ -18,14 +18,16 @@
 //!   the answer is cut and [`QueryStream::truncated`] says why;
 //! - **concurrency**: a semaphore of `concurrency` slots shared by clones of the budget.
 //!
-//! Every limit is a setting ([`settings`]), documented in `docs/settings.md`.
+//! Every limit is a setting ([`settings`]), documented in `docs/settings.md`. The spill and
+//! upload folders under `.tmp/`, and their sweep, are [`work_folders`]; the functions that grow
+//! outside any pool are [`checked`].
 
 pub mod checked;
 pub mod settings;
+pub mod work_folders;
 
 use std::ops::ControlFlow;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -49,6 +51,9 @@ use tokio::time::Instant;
 
 pub use checked::ValueTooLarge;
 pub use settings::{Limits, Setting, SETTINGS};
+use work_folders::remove_stale_spill_dirs;
+pub(crate) use work_folders::SpillDir;
+pub use work_folders::SPILL_FOLDER;
 
 use crate::location::Location;
 use crate::session::{read_only, WarehouseSession};
@@ -74,8 +79,6 @@ const FILE_FUNCTIONS: &[&str] = &[
 const FILE_EXTENSIONS: &[&str] = &[
     ".csv", ".parquet", ".json", ".ndjson", ".avro", ".arrow", ".tsv",
 ];
-/// The folder, inside a local data directory, where queries spill.
-pub const SPILL_FOLDER: &str = ".tmp";
 
 /// The limits a query runs under, and the slots it shares with the other queries of this
 /// budget (clones share them).
@@ -717,102 +720,9 @@ fn statement_label(statement: &Statement) -> String {
     }
 }
 
-/// A query's own spill folder, `<data-dir>/.tmp/query-<pid>-<n>`, removed when the query's
-/// stream is dropped (even if a cancelled operator still holds a file: its data is unlinked).
-/// A spill folder of this process under the data directory, removed when dropped (and, if the
-/// process is killed, by the next query's stale-folder sweep).
-pub(crate) struct SpillDir {
-    pub(crate) path: PathBuf,
-}
-
-impl SpillDir {
-    pub(crate) fn create(root: &std::path::Path) -> Result<Self, QueryError> {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path = root.join(format!("query-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&path).map_err(|e| {
-            QueryError::Internal(format!(
-                "cannot create the spill folder {}: {e}",
-                path.display()
-            ))
-        })?;
-        Ok(SpillDir { path })
-    }
-}
-
-impl Drop for SpillDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
-    }
-}
-
-/// The kinds of working folders under `<data-dir>/.tmp/`, each named `<kind>-<pid>-<…>` after
-/// the process that made it: a query's spill folder, and a server's upload being received.
-pub const WORK_FOLDER_KINDS: &[&str] = &["query", "upload"];
-
-/// Remove the working folders (`query-<pid>-*`, `upload-<pid>-*`) whose process is gone (killed
-/// mid-query or mid-upload). Only where `/proc` tells which processes live; elsewhere they stay
-/// until removed by hand.
-fn remove_stale_spill_dirs(root: &std::path::Path) {
-    if !std::path::Path::new("/proc/self").exists() {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(root) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|n| n.split_once('-'))
-            .filter(|(kind, _)| WORK_FOLDER_KINDS.contains(kind))
-            .and_then(|(_, rest)| rest.split('-').next())
-            .and_then(|p| p.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn working_folders_of_dead_processes_are_swept() {
-        let root = tempfile::tempdir().unwrap();
-        let me = std::process::id();
-        // No process has this id (Linux's pid_max is at most 2^22).
-        let dead = 999_999_999u32;
-        let names = [
-            format!("query-{dead}-1"),
-            format!("upload-{dead}-abc"),
-            format!("query-{me}-2"),
-            format!("upload-{me}-def"),
-            "other-1-2".to_string(),
-            "notes".to_string(),
-        ];
-        for n in &names {
-            std::fs::create_dir_all(root.path().join(n)).unwrap();
-        }
-        remove_stale_spill_dirs(root.path());
-        let mut left: Vec<String> = std::fs::read_dir(root.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        left.sort();
-        let mut expected = vec![
-            format!("query-{me}-2"),
-            format!("upload-{me}-def"),
-            "other-1-2".to_string(),
-            "notes".to_string(),
-        ];
-        expected.sort();
-        assert_eq!(left, expected);
-    }
 
     fn refusal(sql: &str) -> Option<Refusal> {
         match parse(sql, &Limits::default()) {

@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use futures::{Stream, StreamExt};
 use marsad_indicators::engine;
+use marsad_warehouse::query::work_folders;
 use marsad_warehouse::{IngestOutcome, IngestRequest, WarehouseError};
 use tokio::io::AsyncWriteExt;
 
@@ -129,14 +130,14 @@ async fn run(
 /// after a kill, by the sweep of `marsad_warehouse::query`'s working folders).
 fn upload_folder(state: &AppState) -> Result<tempfile::TempDir, Problem> {
     let base = match state.warehouse.location().local_dir() {
-        Some(dir) => dir.join(marsad_warehouse::query::SPILL_FOLDER),
+        Some(dir) => dir.join(work_folders::SPILL_FOLDER),
         None => std::env::temp_dir(),
     };
     std::fs::create_dir_all(&base).map_err(Problem::internal)?;
     // `upload-<pid>-…`: if this process is killed mid-upload, the next query's sweep of stale
     // working folders removes what it left.
     tempfile::Builder::new()
-        .prefix(&format!("upload-{}-", std::process::id()))
+        .prefix(&work_folders::prefix(work_folders::UPLOAD))
         .tempdir_in(&base)
         .map_err(Problem::internal)
 }
