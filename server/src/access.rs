@@ -86,6 +86,64 @@ pub async fn sql_session(
     Ok(session)
 }
 
+/// How a channel finishes a session before its first query (the PostgreSQL protocol adds
+/// `pg_catalog` and its dialect).
+pub type Prepare = fn(&marsad_warehouse::session::WarehouseSession) -> Result<(), String>;
+
+/// Sessions opened by [`sql_session`], kept by (role, snapshot): a snapshot never changes, so
+/// its session serves every later query of that role instead of opening every table again.
+/// The last [`SessionCache::KEEP`] are kept.
+pub struct SessionCache {
+    warehouse: marsad_warehouse::Warehouse,
+    prepare: Option<Prepare>,
+    open: tokio::sync::Mutex<Vec<(Role, i64, Arc<marsad_warehouse::session::WarehouseSession>)>>,
+}
+
+impl SessionCache {
+    /// Sessions kept (the latest snapshot and a few pinned ones, for each role).
+    pub const KEEP: usize = 8;
+
+    pub fn new(warehouse: marsad_warehouse::Warehouse, prepare: Option<Prepare>) -> Self {
+        SessionCache {
+            warehouse,
+            prepare,
+            open: tokio::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn warehouse(&self) -> &marsad_warehouse::Warehouse {
+        &self.warehouse
+    }
+
+    /// `role`'s session over snapshot `snapshot`.
+    pub async fn get(
+        &self,
+        role: Role,
+        snapshot: i64,
+    ) -> Result<Arc<marsad_warehouse::session::WarehouseSession>, SessionError> {
+        let mut open = self.open.lock().await;
+        if let Some(at) = open
+            .iter()
+            .position(|(r, s, _)| *r == role && *s == snapshot)
+        {
+            let entry = open.remove(at);
+            let session = entry.2.clone();
+            open.push(entry);
+            return Ok(session);
+        }
+        let session = sql_session(&self.warehouse, role, Some(snapshot)).await?;
+        if let Some(prepare) = self.prepare {
+            prepare(&session).map_err(SessionError::Prepare)?;
+        }
+        let session = Arc::new(session);
+        if open.len() == Self::KEEP {
+            open.remove(0);
+        }
+        open.push((role, snapshot, session.clone()));
+        Ok(session)
+    }
+}
+
 /// Why no SQL session was opened.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -93,6 +151,8 @@ pub enum SessionError {
     NoSql(Role),
     #[error(transparent)]
     Warehouse(#[from] marsad_warehouse::WarehouseError),
+    #[error("{0}")]
+    Prepare(String),
 }
 
 impl std::str::FromStr for Role {

@@ -41,7 +41,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::access::{AuthError, Identity, Tokens};
+use crate::access::{AuthError, Identity, SessionCache, Tokens};
 use crate::audit::{Audit, AuditEvent};
 use crate::config::Config;
 use problem::Problem;
@@ -102,6 +102,8 @@ pub struct Inner {
     pub adapters: Option<Adapters>,
     /// The query budget (its slots are the running queries).
     pub budget: Budget,
+    /// SQL sessions by role and snapshot, opened once each.
+    pub sessions: SessionCache,
     /// Running + waiting SQL requests (concurrency + queue permits); none left → 503.
     pub admission: Arc<Semaphore>,
     /// Stored observations by snapshot (a snapshot never changes once written).
@@ -126,6 +128,7 @@ impl AppState {
     ) -> Self {
         let budget = Budget::new(config.limits).spill_under(warehouse.location());
         let admission = Arc::new(Semaphore::new(config.limits.concurrency + config.queue));
+        let sessions = SessionCache::new(warehouse.clone(), None);
         AppState(Arc::new(Inner {
             warehouse,
             catalog,
@@ -133,6 +136,7 @@ impl AppState {
             resolver,
             audit,
             adapters,
+            sessions,
             budget,
             admission,
             observations: Mutex::new(HashMap::new()),

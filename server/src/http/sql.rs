@@ -27,7 +27,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use super::format::Format;
 use super::problem::Problem;
 use super::AppState;
-use crate::access::{sql_session, Channel, Identity};
+use crate::access::{Channel, Identity};
 use crate::audit::AuditEvent;
 
 const OFFERED: &[Format] = &[Format::Json, Format::Csv, Format::Arrow, Format::Parquet];
@@ -100,7 +100,9 @@ pub async fn sql(
     let started = async {
         let snap = state.snapshot(snapshot).await?;
         audit.snapshot = Some(snap.id);
-        let session = sql_session(&state.warehouse, identity.role, Some(snap.id))
+        let session = state
+            .sessions
+            .get(identity.role, snap.id)
             .await
             .map_err(Problem::internal)?;
         query::run(&session, &text, &state.budget)

@@ -44,7 +44,6 @@ pub mod handler;
 pub mod session;
 pub mod tls;
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -69,7 +68,7 @@ use tokio::time::Instant;
 pub use auth::PgAuth;
 pub use tls::Tls;
 
-use crate::access::{sql_session, Role};
+use crate::access::{Role, SessionCache};
 use crate::audit::{Audit, AuditEvent};
 
 /// The catalog the warehouse's tables live in (`marsad_warehouse::session`'s default).
@@ -129,52 +128,51 @@ pub enum PgError {
 }
 
 /// The warehouse sessions queries run on, one per role (what a role reads is decided by
-/// [`crate::access::sql_session`], as on every channel): the latest snapshot with `pg_catalog`
-/// and the PostgreSQL functions clients call on connect, re-opened when a newer snapshot is
-/// committed.
+/// [`crate::access::sql_session`], as on every channel, and kept by [`SessionCache`]): the
+/// latest snapshot with `pg_catalog` and the PostgreSQL functions clients call on connect; a
+/// newer snapshot is looked for at most once a second.
 pub struct Sessions {
-    warehouse: Warehouse,
-    current: Mutex<HashMap<Role, (Instant, Arc<WarehouseSession>)>>,
+    cache: SessionCache,
+    latest: Mutex<Option<(Instant, i64)>>,
 }
 
 impl Sessions {
     pub fn new(warehouse: Warehouse) -> Self {
         Sessions {
-            warehouse,
-            current: Mutex::new(HashMap::new()),
+            cache: SessionCache::new(warehouse, Some(prepare)),
+            latest: Mutex::new(None),
         }
     }
 
-    /// `role`'s session over the latest snapshot (the snapshot log is read at most once a
-    /// second).
+    /// `role`'s session over the latest snapshot.
     pub async fn latest(&self, role: Role) -> Result<Arc<WarehouseSession>, String> {
-        let mut current = self.current.lock().await;
-        if let Some((checked, session)) = current.get_mut(&role) {
-            if checked.elapsed() < SNAPSHOT_CHECK {
-                return Ok(session.clone());
+        let id = {
+            let mut latest = self.latest.lock().await;
+            match *latest {
+                Some((checked, id)) if checked.elapsed() < SNAPSHOT_CHECK => id,
+                _ => {
+                    let id = self
+                        .cache
+                        .warehouse()
+                        .latest()
+                        .await
+                        .map_err(|e| format!("cannot read the snapshot log: {e}"))?
+                        .id;
+                    *latest = Some((Instant::now(), id));
+                    id
+                }
             }
-            let latest = self
-                .warehouse
-                .latest()
-                .await
-                .map_err(|e| format!("cannot read the snapshot log: {e}"))?;
-            if latest.id == session.snapshot.id {
-                *checked = Instant::now();
-                return Ok(session.clone());
-            }
-        }
-        let session = Arc::new(open_session(&self.warehouse, role).await?);
-        current.insert(role, (Instant::now(), session.clone()));
-        Ok(session)
+        };
+        self.cache
+            .get(role, id)
+            .await
+            .map_err(|e| format!("cannot open the warehouse: {e}"))
     }
 }
 
-/// Open `role`'s session over the latest snapshot and add what PostgreSQL clients read:
-/// `pg_catalog` (and the functions `\dt` calls); the parser dialect is PostgreSQL.
-async fn open_session(warehouse: &Warehouse, role: Role) -> Result<WarehouseSession, String> {
-    let session = sql_session(warehouse, role, None)
-        .await
-        .map_err(|e| format!("cannot open the warehouse: {e}"))?;
+/// Add what PostgreSQL clients read: `pg_catalog` (and the functions `\dt` calls); the parser
+/// dialect is PostgreSQL.
+fn prepare(session: &WarehouseSession) -> Result<(), String> {
     setup_pg_catalog(&session.ctx, CATALOG, EmptyContextProvider)
         .map_err(|e| format!("cannot add pg_catalog to the warehouse session: {e}"))?;
     session
@@ -185,7 +183,7 @@ async fn open_session(warehouse: &Warehouse, role: Role) -> Result<WarehouseSess
         .options_mut()
         .sql_parser
         .dialect = Dialect::PostgreSQL;
-    Ok(session)
+    Ok(())
 }
 
 /// The handlers pgwire asks for, one set for every connection (per-connection state lives in
