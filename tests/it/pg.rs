@@ -60,6 +60,15 @@ struct Server {
 
 impl Server {
     fn start(wh: &TestWarehouse, tls: Option<Tls>, config: PgConfig) -> Server {
+        Server::start_with(wh, tls, config, Budget::default())
+    }
+
+    fn start_with(
+        wh: &TestWarehouse,
+        tls: Option<Tls>,
+        config: PgConfig,
+        budget: Budget,
+    ) -> Server {
         let events = Arc::new(Events::default());
         let (port_tx, port_rx) = std::sync::mpsc::channel();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -76,7 +85,7 @@ impl Server {
                     .expect("the test waits");
                 let state = PgState {
                     sessions: Sessions::new(warehouse),
-                    budget: Budget::default(),
+                    budget,
                     auth: Arc::new(FixedTokens),
                     audit,
                     tls,
@@ -392,6 +401,7 @@ struct Raw {
 struct Answer {
     rows: Vec<Vec<Option<String>>>,
     errors: Vec<String>,
+    notices: Vec<String>,
 }
 
 impl Raw {
@@ -455,6 +465,7 @@ impl Raw {
                 b'Z' => return Ok(answer),
                 b'E' => answer.errors.push(error_message(&body)),
                 b'D' => answer.rows.push(data_row(&body)),
+                b'N' => answer.notices.push(error_message(&body)),
                 _ => {}
             }
         }
@@ -522,6 +533,34 @@ fn data_row(body: &[u8]) -> Vec<Option<String>> {
         }
     }
     row
+}
+
+#[test]
+fn a_cut_answer_is_announced_on_both_protocols() {
+    let wh = warehouse();
+    let limits = marsad_warehouse::query::Limits {
+        max_rows: 3,
+        ..Default::default()
+    };
+    let mut server = Server::start_with(&wh, None, PgConfig::default(), Budget::new(limits));
+    let why = "truncated: the answer has more than 3 rows (--max-rows to raise the limit)";
+    let sql = "select region_code from dim_region order by region_code";
+
+    // psql prints the notice after the rows it got.
+    let out = server.psql(ANALYST, &[sql]);
+    assert_eq!(text(&out.stdout), "MA-01\nMA-02\nMA-03\n");
+    assert_eq!(text(&out.stderr), format!("WARNING:  {why}\n"));
+
+    let mut raw = Raw::connect(server.port, "analyst", ANALYST).expect("logs in");
+    for answer in [raw.simple(sql), raw.extended(sql, &[])] {
+        let answer = answer.expect("answers");
+        assert_eq!(answer.rows.len(), 3);
+        assert_eq!(answer.notices, vec![why.to_string()]);
+    }
+    // An answer that fits says nothing, and the warning of the last one is not repeated.
+    let answer = raw.simple("select 1").expect("answers");
+    assert_eq!((answer.rows.len(), answer.notices.len()), (1, 0));
+    server.stop().expect("stops");
 }
 
 #[test]

@@ -42,7 +42,9 @@ use datafusion_postgres::arrow_pg::datatypes::{
 };
 use datafusion_postgres::datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use datafusion_postgres::pgwire::api::portal::{Format, Portal};
-use datafusion_postgres::pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use datafusion_postgres::pgwire::api::query::{
+    send_query_response, ExtendedQueryHandler, SimpleQueryHandler,
+};
 use datafusion_postgres::pgwire::api::results::{
     DataRowEncoder, FieldInfo, QueryResponse, Response, Tag,
 };
@@ -51,6 +53,7 @@ use datafusion_postgres::pgwire::api::store::PortalStore;
 use datafusion_postgres::pgwire::api::{ClientInfo, ClientPortalStore, Type};
 use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use datafusion_postgres::pgwire::messages::data::DataRow;
+use datafusion_postgres::pgwire::messages::extendedquery::Execute;
 use datafusion_postgres::pgwire::messages::startup::ParameterStatus;
 use datafusion_postgres::pgwire::messages::PgWireBackendMessage;
 use datafusion_postgres::pgwire::types::format::FormatOptions;
@@ -287,7 +290,7 @@ impl Parser {
         )?);
         Ok(Response::Query(QueryResponse::new(
             fields.clone(),
-            rows(stream, fields, record),
+            rows(stream, fields, record, Truncation::of(client)),
         )))
     }
 
@@ -395,15 +398,18 @@ fn rows(
     stream: QueryStream,
     fields: Arc<Vec<FieldInfo>>,
     record: Record,
+    truncation: Arc<Truncation>,
 ) -> impl Stream<Item = PgWireResult<DataRow>> + Send + 'static {
     stream::unfold(Some((stream, record)), move |state| {
         let fields = fields.clone();
+        let truncation = truncation.clone();
         async move {
             let (mut stream, mut record) = state?;
             match stream.next().await {
                 None => {
                     record.outcome = "ok";
                     record.error = stream.truncated().map(|t| t.to_string());
+                    truncation.set(record.error.clone());
                     None
                 }
                 Some(Ok(batch)) => {
@@ -420,6 +426,46 @@ fn rows(
         }
     })
     .flatten()
+}
+
+/// Why the last answer on this connection was cut (the row or byte cap), until it is told: the
+/// rows are streamed by pgwire after the handler returns, so the handler leaves the reason here
+/// and sends it as a WARNING notice once the rows are out (before ReadyForQuery), the way
+/// PostgreSQL reports a condition that did not stop a statement. psql prints it under the rows;
+/// libpq-based clients (psycopg) get it as a notice of that result.
+#[derive(Default)]
+struct Truncation(std::sync::Mutex<Option<String>>);
+
+impl Truncation {
+    fn of<C: ClientInfo>(client: &C) -> Arc<Truncation> {
+        client
+            .session_extensions()
+            .get_or_insert_with(Truncation::default)
+    }
+
+    fn set(&self, why: Option<String>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = why;
+    }
+
+    /// Send the reason, if the last answer was cut, and forget it.
+    async fn tell<C>(client: &mut C) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let why = Truncation::of(client)
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(why) = why {
+            let notice = ErrorInfo::new("WARNING".into(), "01000".into(), why);
+            client
+                .feed(PgWireBackendMessage::NoticeResponse(notice.into()))
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 /// A query-path error as PostgreSQL reports one (its message unchanged).
@@ -456,10 +502,21 @@ impl SimpleQueryHandler for PgHandler {
         for step in self.parser.steps(query).await? {
             responses.push(match step {
                 Step::Session(s) => self.answer(client, &s, &Format::UnifiedText).await?,
+                // A query is alone in its text (see `Parser::steps`). Its rows are sent here
+                // rather than returned, so that a truncation notice follows them.
                 Step::Query { sql, .. } => {
-                    self.parser
+                    match self
+                        .parser
                         .run(client, query, &sql, &Format::UnifiedText)
                         .await?
+                    {
+                        Response::Query(results) => {
+                            send_query_response(client, results, true).await?;
+                            Truncation::tell(client).await?;
+                            continue;
+                        }
+                        other => other,
+                    }
                 }
             });
         }
@@ -725,6 +782,18 @@ impl ExtendedQueryHandler for PgHandler {
 
     fn query_parser(&self) -> Arc<Parser> {
         self.parser.clone()
+    }
+
+    /// pgwire's Execute, then the truncation notice if this Execute finished a cut answer.
+    async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        self._on_execute(client, message).await?;
+        Truncation::tell(client).await
     }
 
     async fn do_query<C>(
