@@ -15,6 +15,7 @@
 //! - [`observations`]: the observation row, its table schema, Arrow conversion.
 //! - [`disclosure`]: primary and secondary suppression, and the exact derivability audit.
 //! - [`export`]: the role-based selection and the export files.
+//! - [`lineage`]: where one observation came from: tables, raw files, row positions.
 //! - [`error`]: the crate's error type.
 
 pub mod approval;
@@ -23,6 +24,7 @@ pub mod disclosure;
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod lineage;
 pub mod observations;
 
 pub use catalog::{Catalog, Indicator};

@@ -93,7 +93,12 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
     let sql = read_sql(&args, limits.max_sql)?;
     let warehouse = super::open_warehouse(data_dir).await?;
     let budget = Budget::new(limits).spill_under(warehouse.location());
-    let session = warehouse.session(args.snapshot).await?;
+    // Whoever runs this holds the data directory: a steward, who may read the audit.
+    let session = warehouse
+        .session(args.snapshot)
+        .await?
+        .with_recorded_audit(warehouse.location())
+        .await?;
     let mut stream = query::run(&session, &sql, &budget).await?;
     let schema = stream.schema();
     let mut out = super::output::Stdout::lock();

@@ -187,6 +187,26 @@ fn runaway_queries_stop_at_their_limits() {
         a.stderr
     );
 
+    // A query that panics inside arrow (a string past 2 GiB of offsets) fails with the panic's
+    // message: before, the ended thread read as a complete, empty answer.
+    let a = run(
+        &wh,
+        &[
+            "--format",
+            "csv",
+            "select string_agg(repeat('x', 1000000), ',') from generate_series(1, 5000)",
+        ],
+        None,
+    );
+    assert_eq!((a.code, a.stdout.as_str()), (Some(1), ""));
+    assert!(
+        a.stderr.ends_with(
+            "marsad: internal: the query stopped on an internal error (offset overflow)\n"
+        ),
+        "{}",
+        a.stderr
+    );
+
     // Rows past the cap are cut, and the answer says so.
     let a = run(
         &wh,

@@ -798,3 +798,62 @@ fn each_role_reads_what_its_sql_session_holds() {
         text(&out.stderr)
     );
 }
+
+/// psycopg 3 and pandas (PyPI, installed by tests/python-venv.sh the first time).
+#[test]
+fn psycopg_and_pandas_read_the_warehouse() {
+    let wh = warehouse();
+    let server = Server::start(&wh, None, PgConfig::default());
+    let root = env!("CARGO_MANIFEST_DIR");
+    let venv = Command::new(format!("{root}/tests/python-venv.sh"))
+        .args(["pg-clients", "psycopg[binary]==3.2.* pandas==2.*"])
+        .output()
+        .expect("tests/python-venv.sh runs");
+    assert!(
+        venv.status.success(),
+        "psycopg and pandas could not be installed: {}",
+        text(&venv.stderr)
+    );
+    let python = format!("{}/bin/python", text(&venv.stdout).trim());
+    let out = Command::new(python)
+        .arg(format!("{root}/tests/pg_clients.py"))
+        .args([&server.port.to_string(), ANALYST, SURVEY])
+        .output()
+        .expect("python runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+
+    // The same survey figures as `marsad sql` (its CSV row: p,se).
+    let csv = wh.sql(SURVEY);
+    let expected: Vec<String> = csv
+        .lines()
+        .nth(1)
+        .expect("one row")
+        .split(',')
+        .map(|v| format!("{:?}", v.parse::<f64>().expect("a number")))
+        .collect();
+    assert_eq!(
+        got,
+        serde_json::json!({
+            // Every staging table exists (empty until its feed is ingested).
+            "staging_tables": [
+                "staging.emc_reports",
+                "staging.hcp_population",
+                "staging.hcp_survey_designs",
+                "staging.ncmec_country_reports",
+                "staging.ncmec_referral_counts",
+                "staging.ncmec_referrals",
+                "staging.pmp_case_table",
+                "staging.pmp_cases",
+                "staging.pmp_victims_judged",
+                "staging.survey_evs2025",
+            ],
+            "ncmec_ma_2023": 543638,
+            "survey": [expected],
+            "ddl": refused(Refusal::Ddl { statement: "CREATE TABLE".into() })
+                .trim_start_matches("ERROR:  "),
+            "after_ddl": "alive",
+            "wrong_password": "refused",
+        })
+    );
+}

@@ -229,3 +229,141 @@ fn a_server_killed_during_an_upload_leaves_the_previous_snapshot() {
         543638.0
     );
 }
+
+/// A resident-set figure of `/proc/<pid>/status` (`VmRSS`, `VmHWM`: its peak), in bytes.
+fn memory(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"));
+    let kb: u64 = line[field.len() + 1..]
+        .trim()
+        .trim_end_matches(" kB")
+        .trim()
+        .parse()
+        .unwrap();
+    kb * 1024
+}
+
+/// `POST /api/v1/sql` as `token` (JSON): whether it was stopped — by its status or, once rows
+/// were streamed, by the error or the cut announced at the end of the body.
+fn post_sql_stopped(addr: SocketAddr, token: &str, sql: &str) -> bool {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+    write!(
+        s,
+        "POST /api/v1/sql HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{sql}",
+        sql.len()
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let answer = String::from_utf8_lossy(&raw);
+    let status: u16 = answer[9..12].parse().unwrap();
+    status >= 400 || !answer.contains("\"truncated\":null,\"error\":null}")
+}
+
+/// Memory-hungry statements over HTTP and PostgreSQL against a real `marsad serve` with a
+/// 256 MiB query budget: each is refused or stopped, the server keeps answering, and its peak
+/// resident set stays within the budget plus a margin above what it held before them.
+#[test]
+fn hungry_queries_keep_the_server_within_its_memory_budget() {
+    const BUDGET: u64 = 256 << 20;
+    const MARGIN: u64 = 256 << 20;
+    let wh = TestWarehouse::new();
+    wh.ingest("ncmec-country-table", &["ncmec/ncmec-by-country-2019.pdf"]);
+    let token = wh
+        .cmd(&["tokens", "create", "--role", "analyst", "--name", "rss"])
+        .output()
+        .unwrap();
+    assert!(token.status.success());
+    let token = String::from_utf8(token.stdout).unwrap().trim().to_string();
+    let (server, _, rx, addr) = start(
+        &wh,
+        &[
+            ("MARSAD_QUERY_MEMORY", "256MiB"),
+            ("MARSAD_QUERY_TIMEOUT", "5s"),
+        ],
+    );
+    let pg_port: u16 = loop {
+        let line = rx.recv_timeout(Duration::from_secs(60)).unwrap();
+        if let Some(at) = line.find("port=") {
+            let rest = &line[at + 5..];
+            break rest[..rest.find(' ').unwrap()].parse().unwrap();
+        }
+    };
+    // Warm: one ordinary query on each channel, then the baseline.
+    assert!(!post_sql_stopped(
+        addr,
+        &token,
+        "select count(*) from ncmec_reports"
+    ));
+    let psql = |sql: &str| {
+        std::process::Command::new("psql")
+            .env("PGPASSWORD", &token)
+            .args(["-X", "-w", "-A", "-t", "-d"])
+            .arg(format!(
+                "host=127.0.0.1 port={pg_port} user=analyst dbname=marsad connect_timeout=10"
+            ))
+            .args(["-c", sql])
+            .output()
+            .expect("psql runs (.ci/install-test-tools)")
+    };
+    let warm = psql("select count(*) from ncmec_reports");
+    assert!(
+        warm.status.success(),
+        "{}",
+        String::from_utf8_lossy(&warm.stderr)
+    );
+    let pid = server.0.id();
+    let baseline = memory(pid, "VmRSS:");
+
+    let hungry = [
+        // A cross join that explodes (stopped by the time limit).
+        "select count(*) from ncmec_reports a, ncmec_reports b, ncmec_reports c, ncmec_reports d",
+        // A value of 1 GB (refused by the value limit before it is built).
+        "select repeat('x', 1000000000)",
+        // Aggregates that grow with their input (the memory pool).
+        "select array_agg(g) from generate_series(1, 400000000) as t(g)",
+        "select g, count(*) from generate_series(1, 200000000) as t(g) group by g",
+        "select string_agg(repeat('x', 1000000), ',') from generate_series(1, 5000) as t(g)",
+        // A sort of more rows than the budget holds.
+        "select g from generate_series(1, 300000000) as t(g) order by g desc",
+        // An unbounded recursive CTE.
+        "with recursive r(n) as (select 1 union all select n + 1 from r) select count(*) from r",
+    ];
+    for sql in hungry {
+        assert!(
+            post_sql_stopped(addr, &token, sql),
+            "HTTP answered {sql} whole"
+        );
+        // Refused or stopped (ERROR), or cut at the row cap (WARNING: truncated).
+        let out = psql(sql);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("ERROR") || stderr.contains("WARNING:  truncated"),
+            "PG answered {sql} whole"
+        );
+        // Still answering others.
+        assert_eq!(get(addr, "/healthz").0, 200, "after {sql}");
+    }
+    let peak = memory(pid, "VmHWM:");
+    let mib = |b: u64| b as f64 / (1 << 20) as f64;
+    // Straight to stderr: the figures README quotes (libtest captures println!).
+    let _ = writeln!(
+        std::io::stderr(),
+        "server RSS: {:.0} MiB before the hungry queries, peak {:.0} MiB (budget {:.0} MiB + margin {:.0} MiB)",
+        mib(baseline),
+        mib(peak),
+        mib(BUDGET),
+        mib(MARGIN)
+    );
+    assert!(
+        peak <= baseline + BUDGET + MARGIN,
+        "peak RSS {:.0} MiB over {:.0} MiB before + budget + margin",
+        mib(peak),
+        mib(baseline)
+    );
+}

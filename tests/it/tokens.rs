@@ -121,6 +121,19 @@ async fn create_list_revoke_each_audited() {
         error.contains("a token named `alice` already exists"),
         "{error}"
     );
+    // `marsad sql` (whoever holds the data directory) reads it too.
+    assert_eq!(
+        stdout(
+            &wh,
+            &[
+                "sql",
+                "--format",
+                "csv",
+                "select count(*) as events from audit.events"
+            ]
+        ),
+        "events\n5\n"
+    );
 
     // Nobody writes the audit through SQL; the token table is in no session; an analyst's
     // session has no audit table.

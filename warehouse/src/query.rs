@@ -332,8 +332,12 @@ impl QueryStream {
                 return Some(Err(QueryError::Timeout(self.limits.timeout)));
             }
             Ok(None) => {
+                // The query thread drops its sender after its last batch, or when it panics
+                // (arrow panics on some overflows): a panic must not read as a complete answer.
+                self.rx = None;
+                let ended = (&mut self.task).await;
                 self.stop();
-                return None;
+                return panicked(ended).map(Err);
             }
             Ok(Some(m)) => m,
         };
@@ -441,10 +445,27 @@ pub async fn run(
         Ok(Some(Message::Batch(_))) => Err(QueryError::Internal(
             "the query thread sent rows before its schema".into(),
         )),
-        Ok(None) => Err(QueryError::Internal(
-            "the query thread ended without an answer (it panicked)".into(),
-        )),
+        Ok(None) => {
+            let ended = (&mut stream.task).await;
+            Err(panicked(ended).unwrap_or_else(|| {
+                QueryError::Internal("the query thread ended without an answer".into())
+            }))
+        }
     }
+}
+
+/// The error of a query thread that panicked, with the panic's message.
+fn panicked(ended: Result<(), tokio::task::JoinError>) -> Option<QueryError> {
+    let e = ended.err().filter(|e| e.is_panic())?;
+    let payload = e.into_panic();
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into());
+    Some(QueryError::Internal(format!(
+        "the query stopped on an internal error ({message})"
+    )))
 }
 
 /// Checks on the text itself, before anything parses it.

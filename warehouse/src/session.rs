@@ -85,6 +85,13 @@ impl WarehouseSession {
         crate::service::audit::register(&self.ctx, loc).await?;
         Ok(self)
     }
+
+    /// This session plus `audit.events` if it exists, writing nothing: `marsad sql`, run by
+    /// whoever holds the data directory (a steward), on a directory that may be read-only.
+    pub async fn with_recorded_audit(self, loc: &Location) -> Result<WarehouseSession> {
+        crate::service::audit::register_if_recorded(&self.ctx, loc).await?;
+        Ok(self)
+    }
 }
 
 /// Open a session over `snapshot`.

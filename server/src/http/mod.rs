@@ -11,6 +11,7 @@ pub mod format;
 pub mod health;
 pub mod indicators;
 pub mod ingest;
+pub mod lineage;
 pub mod observations;
 pub mod openapi;
 pub mod problem;
@@ -219,6 +220,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/indicators/{id}/observations",
             get(observations::observations),
         )
+        .route("/api/v1/lineage", get(lineage::lineage))
         .route("/api/v1/snapshots", get(snapshots::list))
         .route("/api/v1/snapshots/{id}", get(snapshots::show))
         .route("/api/v1/sql", post(sql::sql))

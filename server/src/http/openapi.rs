@@ -17,6 +17,7 @@ use super::problem::Problem;
         super::indicators::list,
         super::indicators::show,
         super::observations::observations,
+        super::lineage::lineage,
         super::snapshots::list,
         super::snapshots::show,
         super::sql::sql,

@@ -95,6 +95,20 @@ pub async fn append(loc: &Location, rows: &[AuditRow]) -> Result<Option<i64>> {
 /// recorded, so a steward's query of it plans). Only steward sessions call this.
 pub async fn register(ctx: &SessionContext, loc: &Location) -> Result<()> {
     let table = tables::create(loc, EVENTS, &events_schema()).await?;
+    register_table(ctx, table).await
+}
+
+/// Register `audit.events` if any event was ever recorded, without writing anything (for
+/// `marsad sql`, which must work on a read-only data directory); whether it was.
+pub async fn register_if_recorded(ctx: &SessionContext, loc: &Location) -> Result<bool> {
+    if !tables::exists(loc, EVENTS).await? {
+        return Ok(false);
+    }
+    register_table(ctx, tables::open(loc, EVENTS).await?).await?;
+    Ok(true)
+}
+
+async fn register_table(ctx: &SessionContext, table: deltalake::DeltaTable) -> Result<()> {
     let (schema, name) = EVENTS
         .split_once('.')
         .ok_or_else(|| WarehouseError::Internal(format!("`{EVENTS}` has no schema part")))?;
