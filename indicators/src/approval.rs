@@ -6,6 +6,11 @@
 //! or a setting (see [`crate::catalog`]) — fails, naming what changed, until it gets a new
 //! version and a new approval.
 //!
+//! Approval also needs the metadata a reader relies on: the name, definition, unit label,
+//! notes, numerator, denominator and every caveat in fr, ar and en ([`incomplete`]), and no
+//! term the Luxembourg Guidelines discourage in any of them ([`crate::terminology`]). `check`
+//! reports discouraged terms in every indicator and incomplete metadata in approved ones.
+//!
 //! The record keeps the parts the hash covered, so a later check can say what changed. Records
 //! written before the hash covered views, functions and settings have no parts: when the
 //! indicator's files are unchanged since (its legacy hash still matches), the same version may
@@ -16,6 +21,23 @@ use std::fmt;
 
 use crate::catalog::{Approval, Catalog, Environment, Indicator, Status};
 use crate::error::{IndicatorError, Result};
+use crate::terminology::{self, Terminology};
+
+/// What the metadata of `ind` lacks: every text a reader sees ([`terminology::texts`]) in each
+/// of fr, ar and en, and a unit label. Empty when complete.
+pub fn incomplete(ind: &Indicator) -> Vec<String> {
+    let mut gaps = Vec::new();
+    if ind.def.unit_label.is_none() {
+        gaps.push("unit_label is missing (give it in fr, ar and en)".to_string());
+    }
+    for (field, text) in terminology::texts(ind) {
+        let missing = text.missing();
+        if !missing.is_empty() {
+            gaps.push(format!("{field} lacks {}", missing.join(", ")));
+        }
+    }
+    gaps
+}
 
 /// What `approve` did.
 #[derive(Debug, PartialEq)]
@@ -46,6 +68,15 @@ pub fn approve(indicator: &Indicator, by: &str, reference: &str, at: &str) -> Re
     }
     if indicator.def.status == Status::Retired {
         return refuse("it is retired; a retired indicator is not approved again".into());
+    }
+    let gaps = incomplete(indicator);
+    if !gaps.is_empty() {
+        return refuse(format!("incomplete metadata: {}", gaps.join("; ")));
+    }
+    let terms = terminology::check(Terminology::embedded()?, indicator);
+    if !terms.is_empty() {
+        let found: Vec<String> = terms.iter().map(|f| f.to_string()).collect();
+        return refuse(found.join("; "));
     }
     let parts = indicator.hash_parts();
     let hash = crate::catalog::hash_of_parts(&parts);
@@ -122,14 +153,37 @@ pub fn check(catalog: &Catalog) -> Vec<Problem> {
 /// [`check`] with the views, functions and built-in tables of `env`.
 pub fn check_in(catalog: &Catalog, env: &Environment) -> Vec<Problem> {
     let mut problems = Vec::new();
+    let terms = match Terminology::embedded() {
+        Ok(t) => Some(t),
+        Err(e) => {
+            problems.push(Problem {
+                id: "-".into(),
+                file: "indicators/terminology.toml".into(),
+                detail: e.to_string(),
+            });
+            None
+        }
+    };
     for ind in &catalog.indicators {
-        let parts = ind.hash_parts_in(env);
-        let hash = crate::catalog::hash_of_parts(&parts);
         let problem = |detail: String| Problem {
             id: ind.def.id.clone(),
             file: ind.file.clone(),
             detail,
         };
+        for finding in terms
+            .map(|t| terminology::check(t, ind))
+            .unwrap_or_default()
+        {
+            problems.push(problem(finding.to_string()));
+        }
+        if ind.def.status == Status::Approved {
+            let gaps = incomplete(ind);
+            if !gaps.is_empty() {
+                problems.push(problem(format!("incomplete metadata: {}", gaps.join("; "))));
+            }
+        }
+        let parts = ind.hash_parts_in(env);
+        let hash = crate::catalog::hash_of_parts(&parts);
         let approval = ind.current_approval();
         match (ind.def.status, approval) {
             (Status::Approved, None) => problems.push(problem(format!(

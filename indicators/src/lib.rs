@@ -15,6 +15,7 @@
 //! - [`observations`]: the observation row, its table schema, Arrow conversion.
 //! - [`disclosure`]: primary and secondary suppression, and the exact derivability audit.
 //! - [`export`]: the role-based selection and the export files.
+//! - [`terminology`]: the Luxembourg Guidelines term list and the check of every text.
 //! - [`error`]: the crate's error type.
 
 pub mod approval;
@@ -24,6 +25,7 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod observations;
+pub mod terminology;
 
 pub use catalog::{Catalog, Indicator};
 pub use error::{IndicatorError, Result};
