@@ -66,7 +66,12 @@ fn check_flags_a_planted_term_in_each_language_and_allows_a_quoted_iccs_label() 
         "Affaires {ICCS 030221 \\\"Child pornography\\\"} enregistrées",
     );
     edit(&catalog, "EMC_REPORTS", "دعارة الأطفال: ", "");
-    edit(&catalog, "EMC_REPORTS_SEX_SHARE", "the child prostitute", "the victim");
+    edit(
+        &catalog,
+        "EMC_REPORTS_SEX_SHARE",
+        "the child prostitute",
+        "the victim",
+    );
     assert_success(&check_catalogue(&catalog), "check with a quoted ICCS label");
 }
 
@@ -76,18 +81,21 @@ fn approval_is_refused_on_incomplete_metadata() {
     let catalog = catalogue_copy(dir.path());
     let approve = |id: &str| {
         marsad()
-            .args(["indicators", "approve", id, "--by", "Comité", "--ref", "DEC-7"])
+            .args([
+                "indicators",
+                "approve",
+                id,
+                "--by",
+                "Comité",
+                "--ref",
+                "DEC-7",
+            ])
             .args(["--catalog", catalog.to_str().unwrap()])
             .output()
             .unwrap()
     };
     // The draft, its unit label without Arabic; then a caveat of an approved one without French.
-    edit(
-        &catalog,
-        "DATA_COMPLETENESS",
-        "ar = \"% من السجلات\"\n",
-        "",
-    );
+    edit(&catalog, "DATA_COMPLETENESS", "ar = \"% من السجلات\"\n", "");
     let out = approve("DATA_COMPLETENESS");
     assert!(!out.status.success());
     assert_eq!(
@@ -139,7 +147,8 @@ fn every_offence_code_in_the_warehouse_has_an_iccs_code() {
     let rows: Vec<&str> = csv.lines().skip(1).collect();
     assert!(rows.len() >= 14, "{csv}");
     assert!(
-        rows.iter().all(|r| !r.ends_with(',') && !r.ends_with(",_U")),
+        rows.iter()
+            .all(|r| !r.ends_with(',') && !r.ends_with(",_U")),
         "codes without an ICCS code:\n{csv}"
     );
     // Spot checks: the sample's penal-code articles and NCMEC's CSAM.
