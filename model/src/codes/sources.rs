@@ -150,3 +150,28 @@ pub const SOURCES: [Source; 8] = [
         caveats: &[],
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_caveats_are_complete_and_the_ncmec_ones_say_what_a_report_is() {
+        for source in SOURCES {
+            for c in source.caveats {
+                for (lang, text) in [("fr", c.fr), ("ar", c.ar), ("en", c.en)] {
+                    assert!(!text.trim().is_empty(), "{} {lang}", source.feed);
+                }
+            }
+        }
+        let ncmec = SOURCES
+            .iter()
+            .find(|s| s.feed == "ncmec-country-table")
+            .unwrap();
+        let kinds: Vec<&str> = ncmec.caveats.iter().map(|c| c.kind.as_str()).collect();
+        assert_eq!(kinds, ["unit", "comparability", "coverage"]);
+        assert!(ncmec.caveats[0]
+            .en
+            .contains("it is neither a victim, nor an offender, nor an incident"));
+    }
+}
