@@ -6,6 +6,11 @@
 //! or a setting (see [`crate::catalog`]) — fails, naming what changed, until it gets a new
 //! version and a new approval.
 //!
+//! Approval also needs the metadata a reader relies on: the name, definition, unit label,
+//! notes, numerator, denominator and every caveat in fr, ar and en ([`incomplete`]), and no
+//! term the Luxembourg Guidelines discourage in any of them ([`crate::terminology`]). `check`
+//! reports discouraged terms in every indicator and incomplete metadata in approved ones.
+//!
 //! The record keeps the parts the hash covered, so a later check can say what changed. Records
 //! written before the hash covered views, functions and settings have no parts: when the
 //! indicator's files are unchanged since (its legacy hash still matches), the same version may
@@ -16,6 +21,23 @@ use std::fmt;
 
 use crate::catalog::{Approval, Catalog, Environment, Indicator, Status};
 use crate::error::{IndicatorError, Result};
+use crate::terminology::{self, Terminology};
+
+/// What the metadata of `ind` lacks: every text a reader sees ([`terminology::texts`]) in each
+/// of fr, ar and en, and a unit label. Empty when complete.
+pub fn incomplete(ind: &Indicator) -> Vec<String> {
+    let mut gaps = Vec::new();
+    if ind.def.unit_label.is_none() {
+        gaps.push("unit_label is missing (give it in fr, ar and en)".to_string());
+    }
+    for (field, text) in terminology::texts(ind) {
+        let missing = text.missing();
+        if !missing.is_empty() {
+            gaps.push(format!("{field} lacks {}", missing.join(", ")));
+        }
+    }
+    gaps
+}
 
 /// What `approve` did.
 #[derive(Debug, PartialEq)]
@@ -46,6 +68,15 @@ pub fn approve(indicator: &Indicator, by: &str, reference: &str, at: &str) -> Re
     }
     if indicator.def.status == Status::Retired {
         return refuse("it is retired; a retired indicator is not approved again".into());
+    }
+    let gaps = incomplete(indicator);
+    if !gaps.is_empty() {
+        return refuse(format!("incomplete metadata: {}", gaps.join("; ")));
+    }
+    let terms = terminology::check(Terminology::embedded()?, indicator);
+    if !terms.is_empty() {
+        let found: Vec<String> = terms.iter().map(|f| f.to_string()).collect();
+        return refuse(found.join("; "));
     }
     let parts = indicator.hash_parts();
     let hash = crate::catalog::hash_of_parts(&parts);
@@ -122,14 +153,37 @@ pub fn check(catalog: &Catalog) -> Vec<Problem> {
 /// [`check`] with the views, functions and built-in tables of `env`.
 pub fn check_in(catalog: &Catalog, env: &Environment) -> Vec<Problem> {
     let mut problems = Vec::new();
+    let terms = match Terminology::embedded() {
+        Ok(t) => Some(t),
+        Err(e) => {
+            problems.push(Problem {
+                id: "-".into(),
+                file: "indicators/terminology.toml".into(),
+                detail: e.to_string(),
+            });
+            None
+        }
+    };
     for ind in &catalog.indicators {
-        let parts = ind.hash_parts_in(env);
-        let hash = crate::catalog::hash_of_parts(&parts);
         let problem = |detail: String| Problem {
             id: ind.def.id.clone(),
             file: ind.file.clone(),
             detail,
         };
+        for finding in terms
+            .map(|t| terminology::check(t, ind))
+            .unwrap_or_default()
+        {
+            problems.push(problem(finding.to_string()));
+        }
+        if ind.def.status == Status::Approved {
+            let gaps = incomplete(ind);
+            if !gaps.is_empty() {
+                problems.push(problem(format!("incomplete metadata: {}", gaps.join("; "))));
+            }
+        }
+        let parts = ind.hash_parts_in(env);
+        let hash = crate::catalog::hash_of_parts(&parts);
         let approval = ind.current_approval();
         match (ind.def.status, approval) {
             (Status::Approved, None) => problems.push(problem(format!(
@@ -626,6 +680,139 @@ mod tests {
             err.to_string()
                 .contains("a `[survey]` section, but the SQL calls no survey aggregate"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn approval_is_refused_while_a_text_lacks_a_language() {
+        let (_dir, catalog_dir) = checkout();
+        // A language left out of the file loads (a draft may be incomplete) and blocks approval.
+        let toml = catalog_dir.join("EMC_REPORTS_AGE_SHARE.toml");
+        let text = std::fs::read_to_string(&toml).unwrap();
+        let text = text.replacen("ar = \"توزيع التبليغات حسب عمر الضحية\"\n", "", 1);
+        std::fs::write(&toml, text).unwrap();
+        let catalog = Catalog::from_dir(&catalog_dir).unwrap();
+        let ind = catalog.get("EMC_REPORTS_AGE_SHARE").unwrap();
+        assert_eq!(ind.def.name.ar, "");
+        let approve = |ind: &Indicator| {
+            approve(ind, "Comité", "DEC-9", "2026-12-01T00:00:00Z")
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            approve(ind),
+            "indicator EMC_REPORTS_AGE_SHARE: cannot approve: incomplete metadata: name lacks ar"
+        );
+        // `check` says the same of an approved indicator.
+        let problems = check(&catalog);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].detail, "incomplete metadata: name lacks ar");
+
+        // Each language of each kind of text: definition (fr), a caveat (en), the unit label
+        // (ar, then missing altogether).
+        let catalog = Catalog::from_dir(&catalog_dir).unwrap();
+        let base = catalog.get("PMP_AESE_CASES").unwrap();
+        let mut ind = base.clone();
+        ind.def.definition.fr = "  ".into();
+        assert_eq!(
+            approve(&ind),
+            "indicator PMP_AESE_CASES: cannot approve: incomplete metadata: definition lacks fr"
+        );
+        let mut ind = base.clone();
+        ind.def.caveats[0].text.en.clear();
+        assert_eq!(
+            approve(&ind),
+            "indicator PMP_AESE_CASES: cannot approve: incomplete metadata: caveats[0] lacks en"
+        );
+        let mut ind = base.clone();
+        ind.def.unit_label.as_mut().unwrap().ar.clear();
+        ind.def.name.fr.clear();
+        assert_eq!(
+            approve(&ind),
+            "indicator PMP_AESE_CASES: cannot approve: incomplete metadata: name lacks fr; unit_label lacks ar"
+        );
+        let mut ind = base.clone();
+        ind.def.unit_label = None;
+        assert_eq!(
+            approve(&ind),
+            "indicator PMP_AESE_CASES: cannot approve: incomplete metadata: unit_label is missing (give it in fr, ar and en)"
+        );
+        // Complete, it is approved (its hash is unchanged: nothing to record).
+        assert_eq!(
+            super::approve(base, "Comité", "DEC-9", "2026-12-01T00:00:00Z").unwrap(),
+            Approved::AlreadyApproved { version: 1 }
+        );
+    }
+
+    #[test]
+    fn a_discouraged_term_fails_check_and_approval_in_each_language() {
+        let (_dir, catalog_dir) = checkout();
+        let catalog = Catalog::from_dir(&catalog_dir).unwrap();
+        let base = catalog.get("PMP_AESE_CASES").unwrap();
+        let refused = |ind: &Indicator| {
+            approve(ind, "Comité", "DEC-9", "2026-12-01T00:00:00Z")
+                .unwrap_err()
+                .to_string()
+        };
+        let mut ind = base.clone();
+        ind.def
+            .definition
+            .fr
+            .push_str(" Y compris la pédopornographie.");
+        assert_eq!(
+            refused(&ind),
+            "indicator PMP_AESE_CASES: cannot approve: definition (fr): discouraged term \"pédopornographie\"; use \"matériel d'abus sexuel sur enfants\" (Luxembourg Guidelines)"
+        );
+        let mut ind = base.clone();
+        ind.def.name.ar = "قضايا دعارة الأطفال".into();
+        assert_eq!(
+            refused(&ind),
+            "indicator PMP_AESE_CASES: cannot approve: name (ar): discouraged term \"دعارة الأطفال\"; use \"الاستغلال الجنسي للأطفال\" (Luxembourg Guidelines)"
+        );
+        let mut ind = base.clone();
+        ind.def.caveats[0].text.en = "Cases of child pornography only.".into();
+        assert_eq!(
+            refused(&ind),
+            "indicator PMP_AESE_CASES: cannot approve: caveats[0] (en): discouraged term \"child pornography\"; use \"child sexual abuse material\" (Luxembourg Guidelines)"
+        );
+        // The ICCS label, quoted as such, is allowed.
+        let mut ind = base.clone();
+        ind.def.caveats[0].text.en =
+            "Cases under article 503-2, {ICCS 030221 \"Child pornography\"}.".into();
+        assert_eq!(
+            approve(&ind, "Comité", "DEC-9", "2026-12-01T00:00:00Z").unwrap(),
+            Approved::AlreadyApproved { version: 1 }
+        );
+
+        // `check` flags a term in a file, a draft's too, naming the preferred term.
+        let toml = catalog_dir.join("DATA_COMPLETENESS.toml");
+        let text = std::fs::read_to_string(&toml).unwrap();
+        let planted = text.replacen("[name]\nfr = \"", "[name]\nfr = \"Tourisme sexuel : ", 1);
+        assert_ne!(planted, text);
+        std::fs::write(&toml, planted).unwrap();
+        let problems = check(&Catalog::from_dir(&catalog_dir).unwrap());
+        assert_eq!(
+            problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+            [format!(
+                "DATA_COMPLETENESS ({}): name (fr): discouraged term \"tourisme sexuel\"; use \"exploitation sexuelle des enfants dans le contexte des voyages et du tourisme\" (Luxembourg Guidelines)",
+                toml.display()
+            )]
+        );
+    }
+
+    #[test]
+    fn caveats_and_unit_labels_are_outside_the_definition_hash() {
+        let catalog = Catalog::embedded().unwrap();
+        let ind = catalog.get("PMP_AESE_CASES").unwrap();
+        assert_eq!(ind.def.caveats.len(), 1);
+        let mut edited = ind.clone();
+        edited.def.caveats.clear();
+        edited.def.unit_label = None;
+        assert_eq!(edited.definition_hash(), ind.definition_hash());
+        // The shipped approvals still match (the caveats were added after them).
+        assert_eq!(
+            ind.current_approval().unwrap().definition_hash,
+            ind.definition_hash()
         );
     }
 }

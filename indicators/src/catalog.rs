@@ -16,9 +16,19 @@
 //!   the `survey.*` design views);
 //! - `setting lonely_psu`: its `[survey]` setting, when it calls a survey aggregate or sets one.
 //!
-//! Names, notes, status and approval records are left out (they may be edited without changing
-//! a figure); so are tables of data (`staging.*`…), which the snapshot id of each observation
-//! pins. The parts are kept in each approval record, so `check` can say what changed.
+//! Names, notes, unit labels, caveats, status and approval records are left out (they may be
+//! edited without changing a figure); so are tables of data (`staging.*`…), which the snapshot
+//! id of each observation pins. The parts are kept in each approval record, so `check` can say
+//! what changed.
+//!
+//! **Caveats** (`[[caveats]]`: a kind, the periods they concern, a text in fr, ar and en) say
+//! what the numbers mean and do not: they are shown with the figures (API, pages, the
+//! exports' COMMENT_TS and footnote columns), together with the caveats of the indicator's
+//! sources (`marsad_model::codes::sources`). They are kept out of the definition hash on
+//! purpose: invariant 8 covers what decides the numbers, and a caveat decides none, so adding or
+//! rewording one neither changes an approved hash nor needs a new version. Their wording is held
+//! to the same rules as names and definitions (complete in three languages, no discouraged
+//! term: [`crate::terminology`], [`crate::approval`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
@@ -37,13 +47,72 @@ use crate::error::{IndicatorError, Result};
 
 include!(concat!(env!("OUT_DIR"), "/catalog.rs"));
 
-/// Text in the three languages of Marsad.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// Text in the three languages of Marsad. A language left out of a file reads as empty, so a
+/// draft may be incomplete; approval refuses it ([`Text::missing`]).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Text {
+    #[serde(default)]
     pub fr: String,
+    #[serde(default)]
     pub ar: String,
+    #[serde(default)]
     pub en: String,
+}
+
+/// The languages of Marsad, in the order texts give them.
+pub const LANGUAGES: [&str; 3] = ["fr", "ar", "en"];
+
+impl Text {
+    /// The text in `lang` (one of [`LANGUAGES`]; anything else: English).
+    pub fn get(&self, lang: &str) -> &str {
+        match lang {
+            "fr" => &self.fr,
+            "ar" => &self.ar,
+            _ => &self.en,
+        }
+    }
+
+    /// (language, text) in the order of [`LANGUAGES`].
+    pub fn by_language(&self) -> [(&'static str, &str); 3] {
+        [("fr", &self.fr), ("ar", &self.ar), ("en", &self.en)]
+    }
+
+    /// The languages whose text is empty or blank.
+    pub fn missing(&self) -> Vec<&'static str> {
+        self.by_language()
+            .into_iter()
+            .filter(|(_, t)| t.trim().is_empty())
+            .map(|(lang, _)| lang)
+            .collect()
+    }
+}
+
+pub use marsad_model::codes::sources::CaveatKind;
+
+/// A caveat: what the figures mean and do not (see the module documentation). `periods` empty:
+/// every period. `source` is the feed a caveat comes from when it is a source's
+/// ([`Indicator::caveats`]); catalogue files do not set it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Caveat {
+    pub kind: CaveatKind,
+    #[serde(default)]
+    pub periods: Vec<String>,
+    pub text: Text,
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+impl Caveat {
+    /// Whether it concerns `period` (a year, or a change's `first/last`: either end).
+    pub fn applies_to(&self, period: &str) -> bool {
+        self.periods.is_empty()
+            || self
+                .periods
+                .iter()
+                .any(|p| p == period || period.split('/').any(|end| end == p))
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -382,7 +451,13 @@ pub struct Definition {
     pub definition: Text,
     #[serde(default)]
     pub notes: Option<Text>,
+    /// What the figures say and do not say ([`Caveat`]); outside the definition hash.
+    #[serde(default)]
+    pub caveats: Vec<Caveat>,
     pub unit: Unit,
+    /// What is counted, in words ("reports", "cases per 10,000 reports"); outside the hash.
+    #[serde(default)]
+    pub unit_label: Option<Text>,
     /// SDMX UNIT_MULT: the value is in units of 10^unit_mult.
     #[serde(default)]
     pub unit_mult: i32,
@@ -432,6 +507,39 @@ impl Indicator {
         Dimension::BREAKDOWNS
             .into_iter()
             .filter(|d| self.def.dimensions.contains(d))
+            .collect()
+    }
+
+    /// Its caveats and those of its sources (`source` names the feed), its own first: what
+    /// the API, the pages and the exports show beside its figures.
+    pub fn caveats(&self) -> Vec<Caveat> {
+        let mut all = self.def.caveats.clone();
+        for feed in &self.def.sources {
+            let Some(source) = marsad_model::codes::sources::SOURCES
+                .iter()
+                .find(|s| s.feed == feed)
+            else {
+                continue;
+            };
+            all.extend(source.caveats.iter().map(|c| Caveat {
+                kind: c.kind,
+                periods: c.periods.iter().map(|p| p.to_string()).collect(),
+                text: Text {
+                    fr: c.fr.to_string(),
+                    ar: c.ar.to_string(),
+                    en: c.en.to_string(),
+                },
+                source: Some(feed.clone()),
+            }));
+        }
+        all
+    }
+
+    /// The caveats ([`Indicator::caveats`]) that concern `period`.
+    pub fn caveats_for(&self, period: &str) -> Vec<Caveat> {
+        self.caveats()
+            .into_iter()
+            .filter(|c| c.applies_to(period))
             .collect()
     }
 

@@ -4,6 +4,10 @@
 //! approved indicators only, computed by their approved definition, with suppressed cells
 //! shown as suppressed (OBS_STATUS `Q`, no figure); **analysts** get every indicator computed,
 //! unsuppressed, with the disclosure decision still visible in CONF_STATUS.
+//!
+//! Caveats travel with the figures as footnotes: the SDMX-CSV file's last column, `COMMENT_TS`,
+//! holds those of each observation's indicator and sources that concern its period (English),
+//! and `indicators.csv` ends with `caveats_fr`, `caveats_ar` and `caveats_en`.
 
 use std::fs::File;
 use std::io::Write;
@@ -13,10 +17,11 @@ use parquet::arrow::ArrowWriter;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::catalog::{Catalog, Dimension, Status};
+use crate::catalog::{Catalog, Caveat, Dimension, Status};
 use crate::disclosure;
 use crate::error::{IndicatorError, Result};
 use crate::observations::{self, Observation};
+use crate::terminology::{self, Terminology};
 
 /// SDMX dataflow the observations belong to (agency, id, version).
 pub const DATAFLOW: &str = "MA_ONC:AESE_INDICATORS(1.0)";
@@ -282,6 +287,53 @@ pub fn to_json(obs: &[Observation]) -> Value {
 
 /// Observations as SDMX-CSV 1.0: DATAFLOW, one column per dimension, OBS_VALUE, attributes.
 pub fn to_sdmx_csv(obs: &[Observation]) -> Result<Vec<u8>> {
+    sdmx_csv(obs, None)
+}
+
+/// [`to_sdmx_csv`] with the caveats of each observation's indicator and sources that concern
+/// its period ([`crate::catalog::Indicator::caveats_for`]) in a last column, `COMMENT_TS`
+/// (SDMX's series-level comment; COMMENT_OBS stays the observation's own note), in English as
+/// [`footnote`] writes them. An observation of an indicator `catalog` does not hold is an error.
+pub fn to_sdmx_csv_with_caveats(catalog: &Catalog, obs: &[Observation]) -> Result<Vec<u8>> {
+    sdmx_csv(obs, Some(catalog))
+}
+
+/// The caveats `caveats` in `lang`, as one export cell: `kind: text`, joined by ` | `, with
+/// classification marks rendered ([`terminology::render`]).
+pub fn footnote(terms: &Terminology, caveats: &[Caveat], lang: &str) -> String {
+    caveats
+        .iter()
+        .map(|c| {
+            format!(
+                "{}: {}",
+                c.kind.as_str(),
+                terminology::render(terms, c.text.get(lang), lang)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+fn sdmx_csv(obs: &[Observation], catalog: Option<&Catalog>) -> Result<Vec<u8>> {
+    let file = "observations.sdmx.csv";
+    // One indicator's caveats per period, looked up once.
+    let mut notes: std::collections::HashMap<(&str, &str), String> = Default::default();
+    if let Some(catalog) = catalog {
+        let terms = Terminology::embedded()?;
+        for o in obs {
+            let key = (o.indicator_id.as_str(), o.period.as_str());
+            if notes.contains_key(&key) {
+                continue;
+            }
+            let ind = catalog.get(&o.indicator_id).map_err(|e| {
+                IndicatorError::export(
+                    Path::new(file),
+                    format!("caveats of {}: {e}", o.indicator_id),
+                )
+            })?;
+            notes.insert(key, footnote(terms, &ind.caveats_for(&o.period), "en"));
+        }
+    }
     let mut header = vec!["DATAFLOW", "INDICATOR", "TIME_PERIOD"];
     header.extend(Dimension::BREAKDOWNS.iter().map(|d| d.sdmx()));
     header.extend([
@@ -295,6 +347,9 @@ pub fn to_sdmx_csv(obs: &[Observation]) -> Result<Vec<u8>> {
         "UPPER_BOUND",
         "COMMENT_OBS",
     ]);
+    if catalog.is_some() {
+        header.push("COMMENT_TS");
+    }
     let rows = obs.iter().map(|o| {
         let mut r = vec![
             DATAFLOW.to_string(),
@@ -304,9 +359,13 @@ pub fn to_sdmx_csv(obs: &[Observation]) -> Result<Vec<u8>> {
         r.extend(o.breakdown.iter().cloned());
         r.push(number(o.rounded_value()));
         r.extend(attributes(o));
+        if catalog.is_some() {
+            let key = (o.indicator_id.as_str(), o.period.as_str());
+            r.push(notes.get(&key).cloned().unwrap_or_default());
+        }
         r
     });
-    csv_bytes("observations.sdmx.csv", header, rows)
+    csv_bytes(file, header, rows)
 }
 
 /// Observations as Parquet (the observations schema, values rounded as published).
@@ -331,6 +390,7 @@ pub fn to_parquet(obs: &[Observation]) -> Result<Vec<u8>> {
 
 /// The catalogue's metadata, one row per indicator present in `obs` (CSV).
 pub fn indicators_csv(catalog: &Catalog, obs: &[Observation]) -> Result<Vec<u8>> {
+    let terms = Terminology::embedded()?;
     let mut rows = Vec::new();
     for ind in &catalog.indicators {
         if !obs.iter().any(|o| o.indicator_id == ind.def.id) {
@@ -341,7 +401,7 @@ pub fn indicators_csv(catalog: &Catalog, obs: &[Observation]) -> Result<Vec<u8>>
             t.as_ref().map(|t| f(t).clone()).unwrap_or_default()
         };
         let approval = ind.current_approval();
-        rows.push(vec![
+        let mut row = vec![
             d.id.clone(),
             d.version.to_string(),
             d.status.as_str().to_string(),
@@ -369,7 +429,24 @@ pub fn indicators_csv(catalog: &Catalog, obs: &[Observation]) -> Result<Vec<u8>>
             approval.map(|a| a.reference.clone()).unwrap_or_default(),
             approval.map(|a| a.at.clone()).unwrap_or_default(),
             ind.definition_hash(),
-        ]);
+        ];
+        // Footnotes: every caveat of the indicator and its sources, with the periods each
+        // concerns, in each language.
+        let caveats = ind.caveats();
+        for lang in crate::catalog::LANGUAGES {
+            let cells: Vec<String> = caveats
+                .iter()
+                .map(|c| {
+                    let note = footnote(terms, std::slice::from_ref(c), lang);
+                    match c.periods.as_slice() {
+                        [] => note,
+                        periods => format!("{note} [{}]", periods.join(", ")),
+                    }
+                })
+                .collect();
+            row.push(cells.join(" | "));
+        }
+        rows.push(row);
     }
     csv_bytes(
         "indicators.csv",
@@ -417,6 +494,21 @@ const INDICATOR_COLUMNS: &[Column] = &[
         "definition_hash",
         "string",
         "SHA-256 of the definition and SQL",
+    ),
+    (
+        "caveats_fr",
+        "string",
+        "Caveats of the indicator and its sources (French): kind: text [periods], joined by ' | '",
+    ),
+    (
+        "caveats_ar",
+        "string",
+        "Caveats of the indicator and its sources (Arabic): kind: text [periods], joined by ' | '",
+    ),
+    (
+        "caveats_en",
+        "string",
+        "Caveats of the indicator and its sources (English): kind: text [periods], joined by ' | '",
     ),
 ];
 
@@ -478,7 +570,7 @@ pub fn write_all(
             "observations-sdmx",
             "observations.sdmx.csv",
             "csv",
-            to_sdmx_csv(obs)?,
+            to_sdmx_csv_with_caveats(catalog, obs)?,
             &[],
         ),
         Resource::new(
@@ -567,4 +659,112 @@ pub fn write_all(
         .map_err(|e| IndicatorError::export(&path, e))?;
     written.push(path);
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn observation(id: &str, period: &str, value: f64) -> Observation {
+        Observation {
+            indicator_id: id.into(),
+            indicator_version: 1,
+            indicator_status: "approved".into(),
+            period: period.into(),
+            breakdown: ["MA", "_Z", "_Z", "_Z", "_Z"].map(String::from),
+            value: Some(value),
+            numerator: Some(value),
+            denominator: None,
+            unit: "NUMBER".into(),
+            unit_mult: 0,
+            decimals: 0,
+            obs_status: "A".into(),
+            conf_status: "F".into(),
+            lower_bound: None,
+            upper_bound: None,
+            obs_comment: None,
+            snapshot_id: 1,
+            definition_hash: "h".into(),
+            engine_version: None,
+            computed_at_micros: 0,
+        }
+    }
+
+    #[test]
+    fn sdmx_csv_carries_the_caveats_of_each_period_in_a_last_column() {
+        let catalog = Catalog::embedded().unwrap();
+        let obs = [
+            observation("PMP_AESE_CASES", "2022", 43.0),
+            observation("PMP_AESE_CASES", "2023", 109.0),
+        ];
+        let plain = String::from_utf8(to_sdmx_csv(&obs).unwrap()).unwrap();
+        let with = String::from_utf8(to_sdmx_csv_with_caveats(&catalog, &obs).unwrap()).unwrap();
+        let (plain, with): (Vec<&str>, Vec<&str>) =
+            (plain.lines().collect(), with.lines().collect());
+        // The columns of the plain file, in their order, then COMMENT_TS.
+        assert_eq!(with[0], format!("{},COMMENT_TS", plain[0]));
+        assert_eq!(with[1], format!("{},", plain[1]), "2022: no caveat");
+        assert_eq!(
+            with[2],
+            format!(
+                "{},\"comparability: In 2023 the published components of the case table (persons prosecuted, under investigation, under instruction, closed, referred for incompetence) add up to 108, not to the 109 cases published; the figures are kept as published.\"",
+                plain[2]
+            )
+        );
+        // An indicator the catalogue does not hold is named.
+        let err = to_sdmx_csv_with_caveats(&catalog, &[observation("NOPE", "2023", 1.0)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("export `observations.sdmx.csv`: caveats of NOPE: no indicator `NOPE`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn indicators_csv_ends_with_the_caveats_in_three_languages() {
+        let catalog = Catalog::embedded().unwrap();
+        let bytes = indicators_csv(
+            &catalog,
+            &[observation("EMC_REPORTS_MINORS_SHARE", "2021", 1.0)],
+        )
+        .unwrap();
+        let mut reader = csv::Reader::from_reader(bytes.as_slice());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(
+            &header[header.len() - 4..],
+            ["definition_hash", "caveats_fr", "caveats_ar", "caveats_en"]
+        );
+        let row = reader.records().next().unwrap().unwrap();
+        assert_eq!(
+            &row[header.len() - 1],
+            "coverage: 12.5% of the 2021 reports (8 of 64) give no victim age: they are in the denominator but not among minors, so the share of minors is a lower bound. [2021] | break: 2021 is the first year of the national reporting portal: its figures do not compare with those of later years. [2021]"
+        );
+        assert!(row[header.len() - 3]
+            .starts_with("coverage: 12,5 % des signalements de 2021 (8 sur 64)"));
+        assert!(row[header.len() - 2].starts_with("coverage: 12,5% من تبليغات سنة 2021"));
+    }
+
+    #[test]
+    fn a_footnote_renders_a_quoted_classification_label() {
+        let terms = Terminology::embedded().unwrap();
+        let caveat = Caveat {
+            kind: crate::catalog::CaveatKind::Comparability,
+            periods: vec![],
+            text: crate::catalog::Text {
+                fr: "Classées en {ICCS 030221 \"Child pornography\"}.".into(),
+                ar: "x".into(),
+                en: "Classified as {ICCS 030221 \"Child pornography\"}.".into(),
+            },
+            source: None,
+        };
+        assert_eq!(
+            footnote(terms, std::slice::from_ref(&caveat), "en"),
+            "comparability: Classified as ICCS 030221 \"Child pornography\" (preferred term: child sexual abuse material)."
+        );
+        assert_eq!(
+            footnote(terms, &[caveat], "fr"),
+            "comparability: Classées en CICS 030221 « Child pornography » (terme recommandé : matériel d'abus sexuel sur enfants)."
+        );
+    }
 }

@@ -16,6 +16,7 @@
 //! - [`disclosure`]: primary and secondary suppression, and the exact derivability audit.
 //! - [`export`]: the role-based selection and the export files.
 //! - [`lineage`]: where one observation came from: tables, raw files, row positions.
+//! - [`terminology`]: the Luxembourg Guidelines term list and the check of every text.
 //! - [`error`]: the crate's error type.
 
 pub mod approval;
@@ -26,6 +27,7 @@ pub mod error;
 pub mod export;
 pub mod lineage;
 pub mod observations;
+pub mod terminology;
 
 pub use catalog::{Catalog, Indicator};
 pub use error::{IndicatorError, Result};

@@ -474,10 +474,11 @@ fn exports_come_with_a_datapackage_and_sdmx_csv() {
     let mut lines = sdmx.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "DATAFLOW,INDICATOR,TIME_PERIOD,REF_AREA,SEX,AGE,SOURCE_DETAIL,VARIABLE,OBS_VALUE,UNIT_MEASURE,UNIT_MULT,DECIMALS,OBS_STATUS,CONF_STATUS,LOWER_BOUND,UPPER_BOUND,COMMENT_OBS"
+        "DATAFLOW,INDICATOR,TIME_PERIOD,REF_AREA,SEX,AGE,SOURCE_DETAIL,VARIABLE,OBS_VALUE,UNIT_MEASURE,UNIT_MULT,DECIMALS,OBS_STATUS,CONF_STATUS,LOWER_BOUND,UPPER_BOUND,COMMENT_OBS,COMMENT_TS"
     );
-    assert!(sdmx.contains("\nMA_ONC:AESE_INDICATORS(1.0),NCMEC_MA_REPORTS,2023,MA,_Z,_Z,_Z,_Z,543638,NUMBER,0,0,A,F,,,\n"));
-    assert!(sdmx.contains("\nMA_ONC:AESE_INDICATORS(1.0),PMP_CASES_BY_REGION,2021,MA-02,_Z,_Z,_Z,_Z,,NUMBER,0,0,Q,C,,,\n"));
+    // COMMENT_TS: the caveats of the indicator and its sources (metadata::).
+    assert!(sdmx.contains("\nMA_ONC:AESE_INDICATORS(1.0),NCMEC_MA_REPORTS,2023,MA,_Z,_Z,_Z,_Z,543638,NUMBER,0,0,A,F,,,,\"unit: A CyberTipline report is made to NCMEC"));
+    assert!(sdmx.contains("\nMA_ONC:AESE_INDICATORS(1.0),PMP_CASES_BY_REGION,2021,MA-02,_Z,_Z,_Z,_Z,,NUMBER,0,0,Q,C,,,,\n"));
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("observations.json")).unwrap()).unwrap();
     assert_eq!(json.as_array().unwrap().len(), rows(&dir).len());

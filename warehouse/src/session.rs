@@ -19,7 +19,7 @@ use datafusion::prelude::{DataFrame, SQLOptions, SessionConfig, SessionContext};
 use marsad_model::codes::periods::{FIRST_YEAR, LAST_YEAR};
 use marsad_model::codes::regions::REGIONS;
 use marsad_model::codes::sources::SOURCES;
-use marsad_model::codes::{ages, countries, offences, sex};
+use marsad_model::codes::{ages, countries, iccs, offences, sex};
 
 use crate::derived::DERIVED_TABLES;
 use crate::error::{Result, WarehouseError};
@@ -194,7 +194,8 @@ pub async fn plan_on_top(ctx: &SessionContext) -> Result<()> {
 /// to the same lists):
 /// `dim_region` (ISO 3166-2:MA), `dim_source` (the feed registry), `dim_sex` (SDMX codes),
 /// `dim_age_band` (the standard bands, in order, plus `_U`), `dim_country` (ISO 3166-1 and
-/// NCMEC's extra codes), `dim_offence` (NCMEC incident types, EMC categories) and `dim_period`
+/// NCMEC's extra codes), `dim_offence` (NCMEC incident types, EMC categories, penal-code
+/// articles, each with its ICCS code) and `dim_period`
 /// (years).
 fn register_dimensions(ctx: &SessionContext) -> Result<()> {
     for dim in dimension_tables() {
@@ -295,18 +296,21 @@ fn dimension_tables() -> Vec<DimensionTable> {
         rows: owned(countries),
     });
 
-    // Offences and report categories as each source classifies them; first label as the name.
+    // Offences and report categories as each source classifies them; first label as the name;
+    // the ICCS code of the crosswalk (a model test holds that every code has one; an unmapped
+    // code would show `_U`, unknown, never a guess).
     let offences: Vec<Vec<&str>> = offences::BY_SOURCE
         .into_iter()
         .flat_map(|(feed, codes)| {
             codes.iter().map(move |(code, labels)| {
-                vec![feed, *code, labels.first().copied().unwrap_or(code)]
+                let iccs = iccs::mapping(feed, code).map_or(sex::UNKNOWN, |m| m.iccs);
+                vec![feed, *code, labels.first().copied().unwrap_or(code), iccs]
             })
         })
         .collect();
     tables.push(DimensionTable {
         name: "dim_offence",
-        columns: vec!["source", "offence_code", "label"],
+        columns: vec!["source", "offence_code", "label", "iccs_code"],
         rows: owned(offences),
     });
 

@@ -3,6 +3,7 @@
 
 pub mod ages;
 pub mod countries;
+pub mod iccs;
 pub mod offences;
 pub mod periods;
 pub mod regions;

@@ -1,6 +1,7 @@
 //! Offences and report categories as each source classifies them: `dim_offence`'s rows (the
 //! first label is the name) and the lists the NCMEC referral and EMC report adapters map labels
-//! to (compared exactly first, then after folding).
+//! to (compared exactly first, then after folding), and the penal-code articles the public
+//! prosecution's case export cites. Each is mapped to ICCS in [`crate::codes::iccs`].
 
 /// NCMEC's incident types: (code, the labels NCMEC has used for it, current label first).
 pub const INCIDENT_TYPES: &[(&str, &[&str])] = &[
@@ -125,14 +126,41 @@ pub const CATEGORIES: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Articles of the Moroccan penal code that AESE cases of the `pmp-cases` export cite, as the
+/// adapter normalises them (`503-1`, `503-1-2`): (article, what it punishes, in French).
+pub const PENAL_CODE_ARTICLES: &[(&str, &[&str])] = &[
+    (
+        "447-1",
+        &["Captation, enregistrement ou diffusion de paroles ou d'images privées sans consentement"],
+    ),
+    ("484", &["Attentat à la pudeur sans violence sur un mineur"]),
+    ("485", &["Attentat à la pudeur avec violence"]),
+    (
+        "497",
+        &["Excitation, facilitation ou favorisation de la débauche ou de la corruption de mineurs"],
+    ),
+    ("498", &["Proxénétisme"]),
+    ("503-1", &["Harcèlement sexuel par abus d'autorité"]),
+    (
+        "503-1-1",
+        &["Harcèlement sexuel dans l'espace public ou par messages, y compris électroniques"],
+    ),
+    ("503-1-2", &["Harcèlement sexuel aggravé (auteur ayant autorité, victime mineure)"]),
+    (
+        "503-2",
+        &["Provocation, incitation ou facilitation de l'exploitation d'enfants dans du matériel d'abus sexuel"],
+    ),
+];
+
 /// A code list: (code, labels), the first label the name.
 pub type Codes = &'static [(&'static str, &'static [&'static str])];
 
 /// The offence lists by the feed (`dim_source`'s `feed`) that classifies them, as `dim_offence`
 /// lists them.
-pub const BY_SOURCE: [(&str, Codes); 2] = [
+pub const BY_SOURCE: [(&str, Codes); 3] = [
     ("ncmec-referrals", INCIDENT_TYPES),
     ("emc-reports", CATEGORIES),
+    ("pmp-cases", PENAL_CODE_ARTICLES),
 ];
 
 #[cfg(test)]

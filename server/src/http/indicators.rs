@@ -1,5 +1,6 @@
 //! `/api/v1/indicators` (the catalogue, filtered by MNR sector and capacity, status, source) and
-//! `/api/v1/indicators/{id}` (one indicator's metadata in French, Arabic and English). The
+//! `/api/v1/indicators/{id}` (one indicator's metadata in French, Arabic and English, with its
+//! caveats and its sources' in `caveats`: kind, periods, text, and `source` for a source's). The
 //! public sees the indicators `indicators export --role public` writes (those with published
 //! observations on the latest snapshot); analysts see the whole catalogue.
 
@@ -9,7 +10,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use marsad_indicators::catalog::Caveat;
 use marsad_indicators::export;
+use marsad_indicators::terminology::{self, Terminology};
 use marsad_indicators::Indicator;
 use serde_json::{json, Value};
 
@@ -81,7 +84,7 @@ pub async fn list(
 #[utoipa::path(get, path = "/api/v1/indicators/{id}", tag = "indicators",
     params(("id" = String, Path, description = "Indicator id, e.g. NCMEC_MA_REPORTS")),
     responses(
-        (status = 200, description = "The indicator's definition (names, definitions and notes in fr, ar, en), its definition hash", content_type = "application/json"),
+        (status = 200, description = "The indicator's definition (names, definitions, notes, unit label in fr, ar, en), its caveats and its sources' (kind, periods, text in fr, ar, en, source), its definition hash", content_type = "application/json"),
         (status = 404, description = "No such indicator, or not published (public)", content_type = "application/problem+json")))]
 pub async fn show(
     State(state): State<AppState>,
@@ -90,8 +93,33 @@ pub async fn show(
 ) -> Result<Response, Problem> {
     let ind = find(&state, &identity, &id).await?;
     let mut body = serde_json::to_value(&ind.def).map_err(Problem::internal)?;
+    let terms = Terminology::embedded().map_err(Problem::internal)?;
     if let Value::Object(map) = &mut body {
         map.insert("definition_hash".into(), json!(ind.definition_hash()));
+        // Texts as readers see them: a quoted classification label with the preferred term
+        // beside it (`terminology::render`).
+        for (field, text) in [
+            ("name", Some(&ind.def.name)),
+            ("definition", Some(&ind.def.definition)),
+            ("notes", ind.def.notes.as_ref()),
+            ("numerator", ind.def.numerator.as_ref()),
+            ("denominator", ind.def.denominator.as_ref()),
+            ("unit_label", ind.def.unit_label.as_ref()),
+        ] {
+            if let Some(text) = text {
+                map.insert(field.into(), json!(terminology::render_text(terms, text)));
+            }
+        }
+        // Its own caveats and its sources' (those carry `source`).
+        let caveats: Vec<Caveat> = ind
+            .caveats()
+            .into_iter()
+            .map(|c| Caveat {
+                text: terminology::render_text(terms, &c.text),
+                ..c
+            })
+            .collect();
+        map.insert("caveats".into(), json!(caveats));
     }
     let mut r = Json(body).into_response();
     r.headers_mut()
@@ -142,6 +170,7 @@ fn summary(i: &Indicator) -> Value {
         "version": d.version,
         "status": d.status.as_str(),
         "unit": d.unit.code(),
+        "unit_label": d.unit_label,
         "name": d.name,
         "mnr": d.mnr,
         "sdg": d.sdg,

@@ -946,4 +946,71 @@ async fn lineage_of_one_observation() {
         let (s, _, b) = call(&state, get(&format!("/api/v1/lineage?{q}"), None, &[])).await;
         assert_eq!((s, problem(status.as_u16(), &b)["detail"].as_str().unwrap()), (status, detail));
     }
+
+async fn an_indicator_carries_its_caveats_and_its_sources() {
+    let (state, _) = state().await;
+    let (s, _, b) = call(
+        &state,
+        get("/api/v1/indicators/EMC_REPORTS_MINORS_SHARE", None, &[]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let ind = json(&b);
+    assert_eq!(
+        ind["unit_label"],
+        json!({"fr": "% des signalements de l'année", "ar": "% من تبليغات السنة", "en": "% of the year's reports"})
+    );
+    // Its own caveat first, then its source's (which names the feed).
+    assert_eq!(
+        ind["caveats"],
+        json!([
+            {
+                "kind": "coverage",
+                "periods": ["2021"],
+                "text": {
+                    "fr": "12,5 % des signalements de 2021 (8 sur 64) n'indiquent pas l'âge de la victime : ils sont au dénominateur mais pas parmi les mineurs, et la part des mineurs est donc un minimum.",
+                    "ar": "12,5% من تبليغات سنة 2021 (8 من أصل 64) لا تذكر عمر الضحية: تُحتسب في المقام دون القاصرين، فنسبة القاصرين حد أدنى.",
+                    "en": "12.5% of the 2021 reports (8 of 64) give no victim age: they are in the denominator but not among minors, so the share of minors is a lower bound."
+                }
+            },
+            {
+                "kind": "break",
+                "periods": ["2021"],
+                "text": {
+                    "fr": "2021 est la première année du portail national de signalement : ses chiffres ne se comparent pas à ceux des années suivantes.",
+                    "ar": "سنة 2021 هي السنة الأولى لبوابة التبليغ الوطنية: لا تقارن أرقامها بأرقام السنوات اللاحقة.",
+                    "en": "2021 is the first year of the national reporting portal: its figures do not compare with those of later years."
+                },
+                "source": "emc-reports"
+            }
+        ])
+    );
+    let (_, _, b) = call(
+        &state,
+        get("/api/v1/indicators/NCMEC_MA_REPORTS", None, &[]),
+    )
+    .await;
+    let kinds: Vec<(String, String)> = json(&b)["caveats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap().to_string(),
+                c["source"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("unit".into(), "ncmec-country-table".into()),
+            ("comparability".into(), "ncmec-country-table".into()),
+            ("coverage".into(), "ncmec-country-table".into()),
+        ]
+    );
+    assert!(json(&b)["caveats"][0]["text"]["en"]
+        .as_str()
+        .unwrap()
+        .starts_with("A CyberTipline report is made to NCMEC, mostly by online service providers: it is neither a victim"));
 }
