@@ -1,4 +1,5 @@
-//! Tables that describe the service, not the data: the access tokens (`service.tokens`) and the
+//! Tables that describe the service, not the data: the access tokens (`service.tokens`), the
+//! releases (`service.releases`, see [`releases`]) and the
 //! audit trail (`audit.events`). They live under the data directory like every other table but
 //! outside the snapshot log (design.md, "Data model"): a snapshot pins the data a figure came
 //! from, while a revoked token must stay revoked and an audit row stay written whatever snapshot
@@ -14,6 +15,7 @@
 //! the one query path refuses DML, so nobody writes either table through SQL.
 
 pub mod audit;
+pub mod releases;
 pub mod tokens;
 
 use arrow::array::RecordBatch;
