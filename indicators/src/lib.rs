@@ -15,6 +15,7 @@
 //! - [`observations`]: the observation row, its table schema, Arrow conversion.
 //! - [`disclosure`]: primary and secondary suppression, and the exact derivability audit.
 //! - [`export`]: the role-based selection and the export files.
+//! - [`releases`]: named releases, embargo, vintages (`as_of`), revisions, release notes.
 //! - [`error`]: the crate's error type.
 
 pub mod approval;
@@ -24,6 +25,7 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod observations;
+pub mod releases;
 
 pub use catalog::{Catalog, Indicator};
 pub use error::{IndicatorError, Result};

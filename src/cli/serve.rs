@@ -195,7 +195,8 @@ fn is_missing_or_empty(data_dir: &str) -> anyhow::Result<bool> {
     Ok(entries.next().is_none())
 }
 
-/// What `marsad demo` loads: every sample, then the indicators of the latest snapshot.
+/// What `marsad demo` loads: every sample, then the indicators of the latest snapshot, then a
+/// first release of them.
 async fn load_samples(data_dir: &str) -> anyhow::Result<()> {
     let warehouse = super::create_or_open_warehouse(data_dir).await?;
     let context = FeedContext {
@@ -203,5 +204,7 @@ async fn load_samples(data_dir: &str) -> anyhow::Result<()> {
         reference_date: None,
     };
     super::ingest::ingest_samples(&warehouse, &super::samples_dir(), &context).await?;
-    super::indicators::compute_if_missing(&warehouse).await
+    super::indicators::compute_if_missing(&warehouse).await?;
+    // The public sees releases only: the samples get a first one, so the demo answers.
+    super::release::first_release_of_samples(&warehouse).await
 }
