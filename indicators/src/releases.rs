@@ -255,7 +255,8 @@ pub async fn create(wh: &Warehouse, catalog: &Catalog, req: NewRelease) -> Resul
         notes_fr: notes.fr,
         notes_ar: notes.ar,
         notes_en: notes.en,
-        created_at: req.now,
+        // As stored (microseconds), so the row returned is the row read back.
+        created_at: DateTime::from_timestamp_micros(req.now.timestamp_micros()).unwrap_or(req.now),
         created_by: req.created_by.clone(),
     };
     let released = released_batch(&req.name, &public)?;

@@ -155,7 +155,8 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
                                 "\nas published by release {} (snapshot {}, public from {})",
                                 r.name,
                                 r.snapshot_id,
-                                r.published_at().to_rfc3339()
+                                r.published_at()
+                                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
                             );
                             releases::observations(&warehouse, &r.name)
                                 .await?

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use marsad_indicators::releases::{self, NewRelease};
 use marsad_indicators::Catalog;
 use marsad_warehouse::Warehouse;
@@ -92,7 +92,7 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
                 r.snapshot_id,
                 created.observations,
                 created.revisions.len(),
-                r.published_at().to_rfc3339()
+                r.published_at().to_rfc3339_opts(SecondsFormat::Secs, true)
             );
             println!();
             print!("{}", notes_in(r, &lang));
@@ -132,10 +132,10 @@ async fn list(warehouse: &Warehouse) -> anyhow::Result<()> {
             "{}\t{}\t{}\t{}\t{}\t{}",
             r.name,
             r.snapshot_id,
-            r.published_at().to_rfc3339(),
+            r.published_at().to_rfc3339_opts(SecondsFormat::Secs, true),
             if r.is_public(now) { "public" } else { "embargoed" },
             r.created_by,
-            r.created_at.to_rfc3339()
+            r.created_at.to_rfc3339_opts(SecondsFormat::Secs, true)
         );
     }
     Ok(())
