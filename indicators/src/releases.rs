@@ -747,6 +747,114 @@ mod tests {
         );
     }
 
+    fn obs(id: &str, version: i64, period: &str, value: f64, conf: &str) -> Observation {
+        Observation {
+            indicator_id: id.into(),
+            indicator_version: version,
+            indicator_status: "approved".into(),
+            period: period.into(),
+            breakdown: ["MA", "_Z", "_Z", "_Z", "_Z"].map(String::from),
+            value: Some(value),
+            numerator: None,
+            denominator: None,
+            unit: "NUMBER".into(),
+            unit_mult: 0,
+            decimals: 0,
+            obs_status: "A".into(),
+            conf_status: conf.into(),
+            lower_bound: None,
+            upper_bound: None,
+            obs_comment: None,
+            snapshot_id: 1,
+            definition_hash: format!("hash-v{version}"),
+            engine_version: Some("0.1.0".into()),
+            computed_at_micros: 0,
+        }
+    }
+
+    /// Each cause is found from what differs: files of a source feed, the definition hash, the
+    /// disclosure statuses; unchanged values are no revision. The notes list new and retired
+    /// indicators, new periods, revised values with their causes, and breaks.
+    #[test]
+    fn revisions_have_their_cause_and_the_notes_say_what_changed() {
+        let catalog = Catalog::embedded().unwrap();
+        let previous = vec![
+            obs("PMP_AESE_CASES", 1, "2023", 109.0, "F"),
+            obs("PMP_AESE_CASES", 1, "2024", 84.0, "F"),
+            obs("EMC_REPORTS", 1, "2024", 574.0, "F"),
+            obs("PMP_VICTIMS_JUDGED", 1, "2023", 9357.0, "F"),
+        ];
+        let mut suppressed = obs("EMC_REPORTS", 1, "2024", 574.0, "C").public();
+        suppressed.snapshot_id = 2;
+        let current = vec![
+            obs("PMP_AESE_CASES", 2, "2023", 109.0, "F"),
+            obs("PMP_AESE_CASES", 2, "2024", 85.0, "F"),
+            obs("PMP_AESE_CASES", 2, "2025", 90.0, "F"),
+            suppressed,
+            obs("NCMEC_MA_REPORTS", 1, "2023", 543638.0, "F"),
+        ];
+        // No source file changed between the two snapshots.
+        let files = |_: &str, _: i64| BTreeSet::new();
+        let revs = revisions(&catalog, &previous, &current, &files, 1, 2);
+        let got: Vec<(String, Vec<Cause>, String)> = revs
+            .iter()
+            .map(|r| (cell(&r.current), r.causes.clone(), r.detail.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("PMP_AESE_CASES 2024".to_string(), vec![Cause::Definition], "v1 → v2".to_string()),
+                (
+                    "EMC_REPORTS 2024".to_string(),
+                    vec![Cause::Disclosure],
+                    "OBS_STATUS A → Q, CONF_STATUS F → C".to_string()
+                ),
+            ]
+        );
+        // 2023 kept its figure under the new definition: not a revision.
+        let text = notes(
+            &catalog,
+            "R2",
+            2,
+            Some(("R1", 1)),
+            Some(&previous),
+            &current,
+            &revs,
+            Some("  Steward text.  "),
+        );
+        let names = |id: &str| catalog.get(id).unwrap().def.name.en.clone();
+        assert_eq!(
+            text.en,
+            format!(
+                "Release R2 (snapshot 2), previous release R1 (snapshot 1)
+
+New indicators (1):
+- NCMEC_MA_REPORTS: {}
+
+Retired indicators (1):
+- PMP_VICTIMS_JUDGED: {}
+
+New periods (1):
+- PMP_AESE_CASES 2025
+
+Revised values (2):
+- PMP_AESE_CASES 2024: 84 → 85 (new definition version: v1 → v2)
+- EMC_REPORTS 2024: 574 → suppressed (new disclosure outcome: OBS_STATUS A → Q, CONF_STATUS F → C)
+
+Breaks in series (1):
+- PMP_AESE_CASES: new definition (v1 → v2)
+
+Steward's notes:
+Steward text.
+",
+                names("NCMEC_MA_REPORTS"),
+                names("PMP_VICTIMS_JUDGED")
+            )
+        );
+        assert!(text.fr.contains("- PMP_AESE_CASES 2024: 84 → 85 (nouvelle version de la définition: v1 → v2)\n"));
+        assert!(text.ar.contains("- EMC_REPORTS 2024: 574 → suppressed (قرار جديد بشأن السرية: OBS_STATUS A → Q, CONF_STATUS F → C)\n"));
+    }
+
     #[test]
     fn release_names_are_plain() {
         assert!(check_name("2026-Q1").is_ok());
