@@ -28,9 +28,7 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use chrono::{DateTime, NaiveDate, Utc};
-use marsad_warehouse::service::releases::{
-    self as store, ReleaseRow, RELEASED, RELEASE_COLUMN,
-};
+use marsad_warehouse::service::releases::{self as store, ReleaseRow, RELEASED, RELEASE_COLUMN};
 use marsad_warehouse::snapshots::{ints, scan, strings};
 use marsad_warehouse::tables::{self, RAW_FILES};
 use marsad_warehouse::Warehouse;
@@ -77,7 +75,7 @@ pub fn parse_as_of(text: &str) -> std::result::Result<DateTime<Utc>, String> {
 pub async fn observations(wh: &Warehouse, name: &str) -> Result<Vec<Observation>> {
     let batches = store::rows_of(wh.location(), RELEASED, name).await?;
     let mut obs = observations::from_batches(&batches)?;
-    obs.sort_by(|a, b| key(a).cmp(&key(b)));
+    obs.sort_by_key(key);
     Ok(obs)
 }
 
@@ -200,7 +198,9 @@ pub async fn create(wh: &Warehouse, catalog: &Catalog, req: NewRelease) -> Resul
     check_name(&req.name).map_err(&refuse)?;
     let existing = list(wh).await?;
     if existing.iter().any(|r| r.name == req.name) {
-        return Err(refuse(store::ReleaseRefused::Exists(req.name.clone()).to_string()));
+        return Err(refuse(
+            store::ReleaseRefused::Exists(req.name.clone()).to_string(),
+        ));
     }
     let snapshot = wh.snapshot(Some(req.snapshot_id)).await?;
     let session = wh.session(Some(snapshot.id)).await?;
@@ -217,9 +217,11 @@ pub async fn create(wh: &Warehouse, catalog: &Catalog, req: NewRelease) -> Resul
             snapshot.id
         )));
     }
-    public.sort_by(|a, b| key(a).cmp(&key(b)));
+    public.sort_by_key(key);
 
-    let previous = existing.iter().max_by_key(|r| (r.created_at, r.name.clone()));
+    let previous = existing
+        .iter()
+        .max_by_key(|r| (r.created_at, r.name.clone()));
     let (previous_obs, revisions) = match previous {
         Some(prev) => {
             let prev_obs = observations(wh, &prev.name).await?;
@@ -298,7 +300,11 @@ fn check_name(name: &str) -> std::result::Result<(), String> {
 /// The key of an observation across releases: indicator, period, breakdown (not the version:
 /// a new definition revises the same cell).
 fn key(o: &Observation) -> (String, String, [String; 5]) {
-    (o.indicator_id.clone(), o.period.clone(), o.breakdown.clone())
+    (
+        o.indicator_id.clone(),
+        o.period.clone(),
+        o.breakdown.clone(),
+    )
 }
 
 /// The raw files of the warehouse: feed → (snapshot that added it, name, sha256).
@@ -331,9 +337,7 @@ async fn source_files(wh: &Warehouse) -> Result<SourceFiles> {
             ints(&batch, "snapshot_id")?,
         );
         for i in 0..batch.num_rows() {
-            if let (Some(f), Some(n), Some(h), Some(s)) =
-                (&feed[i], &name[i], &sha[i], snap[i])
-            {
+            if let (Some(f), Some(n), Some(h), Some(s)) = (&feed[i], &name[i], &sha[i], snap[i]) {
                 out.entry(f.clone())
                     .or_default()
                     .push((s, n.clone(), h.clone()));
@@ -803,7 +807,11 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("PMP_AESE_CASES 2024".to_string(), vec![Cause::Definition], "v1 → v2".to_string()),
+                (
+                    "PMP_AESE_CASES 2024".to_string(),
+                    vec![Cause::Definition],
+                    "v1 → v2".to_string()
+                ),
                 (
                     "EMC_REPORTS 2024".to_string(),
                     vec![Cause::Disclosure],
@@ -851,7 +859,9 @@ Steward text.
                 names("PMP_VICTIMS_JUDGED")
             )
         );
-        assert!(text.fr.contains("- PMP_AESE_CASES 2024: 84 → 85 (nouvelle version de la définition: v1 → v2)\n"));
+        assert!(text.fr.contains(
+            "- PMP_AESE_CASES 2024: 84 → 85 (nouvelle version de la définition: v1 → v2)\n"
+        ));
         assert!(text.ar.contains("- EMC_REPORTS 2024: 574 → suppressed (قرار جديد بشأن السرية: OBS_STATUS A → Q, CONF_STATUS F → C)\n"));
     }
 

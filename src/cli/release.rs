@@ -101,10 +101,9 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
         Command::List => list(&warehouse).await,
         Command::Notes { name, lang } => {
             let all = releases::list(&warehouse).await?;
-            let r = all
-                .iter()
-                .find(|r| r.name == name)
-                .with_context(|| format!("there is no release `{name}` (see `marsad release list`)"))?;
+            let r = all.iter().find(|r| r.name == name).with_context(|| {
+                format!("there is no release `{name}` (see `marsad release list`)")
+            })?;
             print!("{}", notes_in(r, &lang));
             Ok(())
         }
@@ -133,7 +132,11 @@ async fn list(warehouse: &Warehouse) -> anyhow::Result<()> {
             r.name,
             r.snapshot_id,
             r.published_at().to_rfc3339_opts(SecondsFormat::Secs, true),
-            if r.is_public(now) { "public" } else { "embargoed" },
+            if r.is_public(now) {
+                "public"
+            } else {
+                "embargoed"
+            },
             r.created_by,
             r.created_at.to_rfc3339_opts(SecondsFormat::Secs, true)
         );
@@ -155,11 +158,25 @@ pub async fn first_release_of_samples(warehouse: &Warehouse) -> anyhow::Result<(
             name: "samples".into(),
             snapshot_id: snapshot,
             embargo_until: None,
-            steward_notes: Some("Sample data loaded by `marsad serve` (synthetic or public aggregates).".into()),
+            steward_notes: Some(
+                "Sample data loaded by `marsad serve` (synthetic or public aggregates).".into(),
+            ),
             created_by: "marsad serve".into(),
             now: Utc::now(),
         },
     )
     .await?;
+    Ok(())
+}
+
+/// Say at start-up that the public will see no observation yet (and how to publish some).
+pub async fn warn_if_nothing_released(warehouse: &Warehouse) -> anyhow::Result<()> {
+    let all = releases::list(warehouse).await?;
+    if !all.iter().any(|r| r.is_public(Utc::now())) {
+        println!(
+            "no release is public yet: the public sees no observation until one is (`marsad release create --snapshot N --name NAME`; {} under embargo)",
+            all.len()
+        );
+    }
     Ok(())
 }

@@ -116,6 +116,7 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
         load_samples(&data_dir).await?;
     }
     let warehouse = super::open_warehouse(&data_dir).await?;
+    super::release::warn_if_nothing_released(&warehouse).await?;
     let tokens = Tokens::open(warehouse.location())
         .await
         .context("cannot open the token table")?;

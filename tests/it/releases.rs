@@ -46,13 +46,23 @@ fn releases_vintages_revisions_and_notes() {
     let q1 = run(
         &wh,
         &[
-            "release", "create", "--snapshot", "1", "--name", "2026-Q1", "--by", "steward",
-            "--notes", notes.to_str().unwrap(),
+            "release",
+            "create",
+            "--snapshot",
+            "1",
+            "--name",
+            "2026-Q1",
+            "--by",
+            "steward",
+            "--notes",
+            notes.to_str().unwrap(),
         ],
     );
     let (head, notes_q1) = q1.split_once("\n\n").unwrap();
     assert!(
-        head.starts_with("release 2026-Q1 of snapshot 1: 16 observations, 0 revised values; public from "),
+        head.starts_with(
+            "release 2026-Q1 of snapshot 1: 16 observations, 0 revised values; public from "
+        ),
         "{q1}"
     );
     assert_eq!(
@@ -94,9 +104,13 @@ Checked by the indicators committee.
     let corrected = temp_file(
         &dir,
         "pmp-aese-2021-2024-corrected.csv",
-        text.replace("2024;84;13;39;3;19;10", "2024;86;13;39;3;21;10").as_bytes(),
+        text.replace("2024;84;13;39;3;19;10", "2024;86;13;39;3;21;10")
+            .as_bytes(),
     );
-    run(&wh, &["ingest", "pmp-case-table", corrected.to_str().unwrap()]);
+    run(
+        &wh,
+        &["ingest", "pmp-case-table", corrected.to_str().unwrap()],
+    );
     // Its observations are not computed yet: nothing to release.
     assert_eq!(
         refused(&wh, &["release", "create", "--snapshot", "2", "--name", "2026-Q2", "--by", "x"]),
@@ -104,17 +118,43 @@ Checked by the indicators committee.
     );
     run(&wh, &["indicators", "compute"]);
     let between = chrono::Utc::now();
-    let q2 = run(&wh, &["release", "create", "--snapshot", "2", "--name", "2026-Q2", "--by", "steward"]);
-    assert!(q2.starts_with("release 2026-Q2 of snapshot 2: 16 observations, 3 revised values; "), "{q2}");
-    assert!(q2.contains("\nRelease 2026-Q2 (snapshot 2), previous release 2026-Q1 (snapshot 1)\n"), "{q2}");
+    let q2 = run(
+        &wh,
+        &[
+            "release",
+            "create",
+            "--snapshot",
+            "2",
+            "--name",
+            "2026-Q2",
+            "--by",
+            "steward",
+        ],
+    );
+    assert!(
+        q2.starts_with("release 2026-Q2 of snapshot 2: 16 observations, 3 revised values; "),
+        "{q2}"
+    );
+    assert!(
+        q2.contains("\nRelease 2026-Q2 (snapshot 2), previous release 2026-Q1 (snapshot 1)\n"),
+        "{q2}"
+    );
     assert!(q2.contains(REVISED_EN), "{q2}");
     assert!(q2.contains("\nNew indicators (0):\n- none\n"), "{q2}");
     // A third release of the same snapshot, under embargo until 2099.
     let q3 = run(
         &wh,
         &[
-            "release", "create", "--snapshot", "2", "--name", "2026-Q3", "--by", "steward",
-            "--embargo-until", "2099-01-01T09:00:00Z",
+            "release",
+            "create",
+            "--snapshot",
+            "2",
+            "--name",
+            "2026-Q3",
+            "--by",
+            "steward",
+            "--embargo-until",
+            "2099-01-01T09:00:00Z",
         ],
     );
     assert!(q3.starts_with("release 2026-Q3 of snapshot 2: 16 observations, 0 revised values; public from 2099-01-01T09:00:00Z\n"), "{q3}");
@@ -122,18 +162,38 @@ Checked by the indicators committee.
         .lines()
         .map(|l| l.split('\t').take(5).map(String::from).collect())
         .collect();
-    assert_eq!(list[0], ["name", "snapshot", "public_from", "state", "created_by"]);
+    assert_eq!(
+        list[0],
+        ["name", "snapshot", "public_from", "state", "created_by"]
+    );
     assert_eq!(list[1][..2], ["2026-Q1", "1"]);
     assert_eq!(list[1][3..], ["public", "steward"]);
     assert_eq!(list[2][3..], ["public", "steward"]);
-    assert_eq!(list[3][..], ["2026-Q3", "2", "2099-01-01T09:00:00Z", "embargoed", "steward"]);
+    assert_eq!(
+        list[3][..],
+        [
+            "2026-Q3",
+            "2",
+            "2099-01-01T09:00:00Z",
+            "embargoed",
+            "steward"
+        ]
+    );
 
     // The notes in French and Arabic say the same.
     let fr = run(&wh, &["release", "notes", "2026-Q2", "--lang", "fr"]);
-    assert!(fr.starts_with("Publication 2026-Q2 (instantané 2), publication précédente 2026-Q1 (instantané 1)\n"), "{fr}");
+    assert!(
+        fr.starts_with(
+            "Publication 2026-Q2 (instantané 2), publication précédente 2026-Q1 (instantané 1)\n"
+        ),
+        "{fr}"
+    );
     assert!(fr.contains("Valeurs révisées (3):\n- PMP_AESE_CASES 2024: 84 → 86 (fichier source nouveau ou corrigé: pmp-case-table: pmp-aese-2021-2024-corrected.csv (sha256 3de0aedd4b3b))\n"), "{fr}");
     let ar = run(&wh, &["release", "notes", "2026-Q2", "--lang", "ar"]);
-    assert!(ar.starts_with("الإصدار 2026-Q2 (اللقطة 2), الإصدار السابق 2026-Q1 (اللقطة 1)\n"), "{ar}");
+    assert!(
+        ar.starts_with("الإصدار 2026-Q2 (اللقطة 2), الإصدار السابق 2026-Q1 (اللقطة 1)\n"),
+        "{ar}"
+    );
     assert!(ar.contains("قيم منقحة (3):\n- PMP_AESE_CASES 2024: 84 → 86 (ملف مصدر جديد أو مصحَّح: pmp-case-table: pmp-aese-2021-2024-corrected.csv (sha256 3de0aedd4b3b))\n"), "{ar}");
 
     // Revisions, as analysts query them: the previous value and the cause.
@@ -150,15 +210,42 @@ Checked by the indicators committee.
     );
 
     // Vintages: before, between and after the two releases (the third is under embargo).
-    let show = |at: &str| run(&wh, &["indicators", "show", "PMP_AESE_CASES", "--as-of", at]);
+    let show = |at: &str| {
+        run(
+            &wh,
+            &["indicators", "show", "PMP_AESE_CASES", "--as-of", at],
+        )
+    };
     let before = show(&before_first.to_rfc3339());
-    assert!(before.ends_with(&format!("\n(nothing had been released by {})\n", before_first.to_rfc3339())), "{before}");
+    assert!(
+        before.ends_with(&format!(
+            "\n(nothing had been released by {})\n",
+            before_first.to_rfc3339()
+        )),
+        "{before}"
+    );
     let mid = show(&between.to_rfc3339());
-    assert!(mid.contains("\nas published by release 2026-Q1 (snapshot 1, public from "), "{mid}");
-    assert_eq!(shown(&mid), ["period value", "2021 19", "2022 43", "2023 109", "2024 84"]);
+    assert!(
+        mid.contains("\nas published by release 2026-Q1 (snapshot 1, public from "),
+        "{mid}"
+    );
+    assert_eq!(
+        shown(&mid),
+        ["period value", "2021 19", "2022 43", "2023 109", "2024 84"]
+    );
     let today = chrono::Utc::now().date_naive().to_string();
     let after = show(&today);
-    assert!(after.contains("\nas published by release 2026-Q2 (snapshot 2, public from "), "{after}");
-    assert_eq!(shown(&after), ["period value", "2021 19", "2022 43", "2023 109", "2024 86"]);
-    assert_eq!(shown(&show("2100-01-01")), shown(&after), "an embargo is not lifted by asking about the future");
+    assert!(
+        after.contains("\nas published by release 2026-Q2 (snapshot 2, public from "),
+        "{after}"
+    );
+    assert_eq!(
+        shown(&after),
+        ["period value", "2021 19", "2022 43", "2023 109", "2024 86"]
+    );
+    assert_eq!(
+        shown(&show("2100-01-01")),
+        shown(&after),
+        "an embargo is not lifted by asking about the future"
+    );
 }

@@ -29,10 +29,10 @@ use axum::Router;
 use chrono::{DateTime, Utc};
 use marsad_indicators::observations::Observation;
 use marsad_indicators::releases::{self, Release};
-use marsad_indicators::{engine, export};
-use marsad_warehouse::service::releases as release_store;
 use marsad_indicators::Catalog;
+use marsad_indicators::{engine, export};
 use marsad_warehouse::query::Budget;
+use marsad_warehouse::service::releases as release_store;
 use marsad_warehouse::{Snapshot, Warehouse};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
@@ -197,7 +197,11 @@ impl AppState {
 
     /// The release public at `at` (no later than `now`: an embargo is never lifted early by
     /// asking about the future), for every role (404 if nothing was public by then).
-    pub async fn vintage(&self, at: DateTime<Utc>, now: DateTime<Utc>) -> Result<Published, Problem> {
+    pub async fn vintage(
+        &self,
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Published, Problem> {
         let all = self.releases().await?;
         let at = at.min(now);
         releases::as_of(&all, at)
@@ -222,7 +226,11 @@ impl AppState {
         match published {
             Published::Snapshot(s) => {
                 let all = self.observations(s).await?;
-                Ok(Arc::new(export::select(&self.catalog, &all, role.export_role())))
+                Ok(Arc::new(export::select(
+                    &self.catalog,
+                    &all,
+                    role.export_role(),
+                )))
             }
             Published::Release(r) => {
                 let cached = self
@@ -251,7 +259,9 @@ impl AppState {
     /// Every release, re-read when `service.releases` has a new version (a listing, no rows).
     async fn releases(&self) -> Result<Arc<Vec<Release>>, Problem> {
         let loc = self.warehouse.location();
-        let version = release_store::version(loc).await.map_err(Problem::internal)?;
+        let version = release_store::version(loc)
+            .await
+            .map_err(Problem::internal)?;
         {
             let held = self.releases.lock().unwrap_or_else(|e| e.into_inner());
             if held.0 == version {

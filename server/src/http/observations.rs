@@ -100,9 +100,7 @@ pub async fn observations(
         None => None,
     };
     if snapshot_id.is_some() && as_of.is_some() {
-        return Err(Problem::bad_request(
-            "give `snapshot` or `as_of`, not both",
-        ));
+        return Err(Problem::bad_request("give `snapshot` or `as_of`, not both"));
     }
     if snapshot_id.is_some() && identity.role == Role::Public {
         return Err(Problem::forbidden(
@@ -212,7 +210,9 @@ mod tests {
     const OBS: &str = "/api/v1/indicators/PMP_AESE_CASES/observations";
 
     fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     /// Ingest `file` as pmp-case-table, compute, release it as `name` (made at `made`, public
@@ -235,7 +235,9 @@ mod tests {
         .unwrap();
         let session = Arc::new(wh.session(None).await.unwrap());
         let catalog = Catalog::embedded().unwrap();
-        let computed = engine::compute(wh, session, &catalog, &|_| {}).await.unwrap();
+        let computed = engine::compute(wh, session, &catalog, &|_| {})
+            .await
+            .unwrap();
         releases::create(
             wh,
             &catalog,
@@ -256,7 +258,10 @@ mod tests {
     async fn cases_2024(state: &AppState, uri: &str, token: Option<&str>) -> (StatusCode, String) {
         let (s, _, b) = call(state, get(uri, token, &[])).await;
         if s != StatusCode::OK {
-            return (s, json(&b)["detail"].as_str().unwrap_or_default().to_string());
+            return (
+                s,
+                json(&b)["detail"].as_str().unwrap_or_default().to_string(),
+            );
         }
         let rows = json(&b);
         let row = rows
@@ -280,16 +285,31 @@ mod tests {
         let sample = testing::sample("pmp/pmp-aese-2021-2024.csv");
         let first = dir.path().join("pmp-2021-2024.csv");
         std::fs::write(&first, &sample).unwrap();
-        ingest_and_release(&wh, first, "2026-Q1", "2026-01-10T00:00:00Z", "2026-04-01T09:00:00Z")
-            .await;
+        ingest_and_release(
+            &wh,
+            first,
+            "2026-Q1",
+            "2026-01-10T00:00:00Z",
+            "2026-04-01T09:00:00Z",
+        )
+        .await;
         // A corrected table: 2024 has 86 cases (2 more closed), not 84.
         let text = String::from_utf8(sample).unwrap();
         assert!(text.contains("2024;84;13;39;3;19;10"));
         let corrected = dir.path().join("pmp-2021-2024-corrected.csv");
-        std::fs::write(&corrected, text.replace("2024;84;13;39;3;19;10", "2024;86;13;39;3;21;10"))
-            .unwrap();
-        ingest_and_release(&wh, corrected, "2026-Q2", "2026-06-01T00:00:00Z", "2026-07-01T09:00:00Z")
-            .await;
+        std::fs::write(
+            &corrected,
+            text.replace("2024;84;13;39;3;19;10", "2024;86;13;39;3;21;10"),
+        )
+        .unwrap();
+        ingest_and_release(
+            &wh,
+            corrected,
+            "2026-Q2",
+            "2026-06-01T00:00:00Z",
+            "2026-07-01T09:00:00Z",
+        )
+        .await;
 
         let state = AppState::new(
             wh,
@@ -310,10 +330,18 @@ mod tests {
         set("2026-04-01T08:59:59Z");
         assert_eq!(
             cases_2024(&state, OBS, None).await,
-            (StatusCode::NOT_FOUND, "nothing has been released yet".into())
+            (
+                StatusCode::NOT_FOUND,
+                "nothing has been released yet".into()
+            )
         );
-        assert_eq!(cases_2024(&state, &format!("{OBS}?as_of=2026-12-31"), None).await,
-            (StatusCode::NOT_FOUND, "nothing has been released yet".into()));
+        assert_eq!(
+            cases_2024(&state, &format!("{OBS}?as_of=2026-12-31"), None).await,
+            (
+                StatusCode::NOT_FOUND,
+                "nothing has been released yet".into()
+            )
+        );
         // Analysts see the latest snapshot, released or not.
         assert_eq!(cases_2024(&state, OBS, Some(ANALYST)).await, ok("86.0"));
         // The public may not pin a snapshot (that would go around the embargo).
@@ -325,7 +353,10 @@ mod tests {
         set("2026-07-01T08:59:59Z");
         assert_eq!(cases_2024(&state, OBS, None).await, ok("84.0"));
         // Asking about a later date does not lift the second release's embargo.
-        assert_eq!(cases_2024(&state, &format!("{OBS}?as_of=2026-12-31"), None).await, ok("84.0"));
+        assert_eq!(
+            cases_2024(&state, &format!("{OBS}?as_of=2026-12-31"), None).await,
+            ok("84.0")
+        );
         set("2026-07-01T09:00:00Z");
         assert_eq!(cases_2024(&state, OBS, None).await, ok("86.0"));
         // Vintages: before, between and after the two releases.
@@ -336,12 +367,23 @@ mod tests {
                 "nothing had been released by 2026-03-31T23:59:59.999999+00:00".into()
             )
         );
-        assert_eq!(cases_2024(&state, &format!("{OBS}?as_of=2026-05-01"), None).await, ok("84.0"));
         assert_eq!(
-            cases_2024(&state, &format!("{OBS}?as_of=2026-07-01T08:59:59Z"), Some(ANALYST)).await,
+            cases_2024(&state, &format!("{OBS}?as_of=2026-05-01"), None).await,
             ok("84.0")
         );
-        assert_eq!(cases_2024(&state, &format!("{OBS}?as_of=2026-07-02"), None).await, ok("86.0"));
+        assert_eq!(
+            cases_2024(
+                &state,
+                &format!("{OBS}?as_of=2026-07-01T08:59:59Z"),
+                Some(ANALYST)
+            )
+            .await,
+            ok("84.0")
+        );
+        assert_eq!(
+            cases_2024(&state, &format!("{OBS}?as_of=2026-07-02"), None).await,
+            ok("86.0")
+        );
         let (s, _, b) = call(&state, get(&format!("{OBS}?as_of=soon"), None, &[])).await;
         assert_eq!(s, StatusCode::BAD_REQUEST);
         assert_eq!(

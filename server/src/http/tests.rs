@@ -389,7 +389,11 @@ async fn snapshots_list_and_one() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(problem(404, &b)["detail"], "there is no snapshot 999");
     // A pinned snapshot without computed observations (the public sees releases only).
-    let (s, _, b) = call(&state, get(&format!("{OBS}?snapshot=1"), Some(ANALYST), &[])).await;
+    let (s, _, b) = call(
+        &state,
+        get(&format!("{OBS}?snapshot=1"), Some(ANALYST), &[]),
+    )
+    .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(
         problem(404, &b)["detail"],

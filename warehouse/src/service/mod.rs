@@ -24,6 +24,31 @@ use crate::error::Result;
 use crate::location::Location;
 use crate::tables;
 
+/// A row of `table` (at `version`) that Marsad could not have written: what is wrong with it.
+pub(crate) fn bad_row(table: &str, version: i64, what: &str) -> crate::WarehouseError {
+    crate::WarehouseError::Internal(format!(
+        "{table} version {version}: a row has {what} (the table was written by something other \
+         than Marsad)"
+    ))
+}
+
+/// A stored time (microseconds since the epoch, UTC) of a row of `table`; out of range is a
+/// bad row.
+pub(crate) fn row_time(
+    table: &str,
+    version: i64,
+    us: Option<i64>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    use chrono::TimeZone;
+    us.map(|us| {
+        chrono::Utc
+            .timestamp_micros(us)
+            .single()
+            .ok_or_else(|| bad_row(table, version, "a time out of range"))
+    })
+    .transpose()
+}
+
 /// Every row of the newest version of `table`, with that version (`None` when the table does
 /// not exist yet: nothing was ever written to it).
 pub(crate) async fn read_latest(

@@ -100,22 +100,13 @@ pub async fn read(loc: &Location) -> Result<(i64, Vec<ReleaseRow>)> {
             text("steward_notes")?,
         );
         let snapshots = ints(batch, "snapshot_id")?;
-        let (embargo, created) = (micros(batch, "embargo_until")?, micros(batch, "created_at")?);
+        let (embargo, created) = (
+            micros(batch, "embargo_until")?,
+            micros(batch, "created_at")?,
+        );
         for i in 0..batch.num_rows() {
-            let bad = |what: &str| {
-                WarehouseError::Internal(format!(
-                    "{RELEASES} version {version}: a row has {what} (the table was written by \
-                     something other than Marsad)"
-                ))
-            };
-            let time = |us: Option<i64>| -> Result<Option<DateTime<Utc>>> {
-                us.map(|us| {
-                    Utc.timestamp_micros(us)
-                        .single()
-                        .ok_or_else(|| bad("a time out of range"))
-                })
-                .transpose()
-            };
+            let bad = |what: &str| super::bad_row(RELEASES, version, what);
+            let time = |us: Option<i64>| super::row_time(RELEASES, version, us);
             rows.push(ReleaseRow {
                 name: names[i].clone().ok_or_else(|| bad("no name"))?,
                 snapshot_id: snapshots[i].ok_or_else(|| bad("no snapshot_id"))?,
@@ -181,7 +172,9 @@ pub async fn create(
             text(&row.created_by),
         ],
     )?;
-    Ok(Ok(super::append(loc, RELEASES, batch, "add a release to").await?))
+    Ok(Ok(
+        super::append(loc, RELEASES, batch, "add a release to").await?
+    ))
 }
 
 /// Replace the rows of release `name` in `table` by `batches` (one Delta commit; the table is
@@ -204,7 +197,10 @@ async fn replace_release_rows(
         .with_replace_where(col(RELEASE_COLUMN).eq(lit(name)))
         .with_commit_properties(crate::commit::keep_logs(Default::default()))
         .await
-        .map_err(WarehouseError::delta(table, "write the rows of a release to"))?;
+        .map_err(WarehouseError::delta(
+            table,
+            "write the rows of a release to",
+        ))?;
     Ok(())
 }
 

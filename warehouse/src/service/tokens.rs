@@ -68,20 +68,8 @@ pub async fn read(loc: &Location) -> Result<(i64, Vec<TokenRow>)> {
         let expires = micros(batch, "expires_at")?;
         let revoked = micros(batch, "revoked_at")?;
         for i in 0..batch.num_rows() {
-            let bad = |what: &str| {
-                WarehouseError::Internal(format!(
-                    "{TOKENS} version {version}: a row has {what} (the table was written by \
-                     something other than Marsad)"
-                ))
-            };
-            let time = |us: Option<i64>| -> Result<Option<DateTime<Utc>>> {
-                us.map(|us| {
-                    Utc.timestamp_micros(us)
-                        .single()
-                        .ok_or_else(|| bad("a time out of range"))
-                })
-                .transpose()
-            };
+            let bad = |what: &str| super::bad_row(TOKENS, version, what);
+            let time = |us: Option<i64>| super::row_time(TOKENS, version, us);
             rows.push(TokenRow {
                 name: names[i].clone().ok_or_else(|| bad("no name"))?,
                 role: roles[i].clone().ok_or_else(|| bad("no role"))?,
