@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use arrow::array::{Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use datafusion::prelude::{col, lit, SessionContext};
 use deltalake::protocol::SaveMode;
 
@@ -222,6 +222,8 @@ pub async fn rows_of(loc: &Location, table: &str, name: &str) -> Result<Vec<Reco
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeZone;
+
     use super::*;
 
     fn row(name: &str, created: i64) -> ReleaseRow {

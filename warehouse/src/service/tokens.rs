@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use arrow::array::{RecordBatch, StringArray, TimestampMicrosecondArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use datafusion::prelude::{col, lit};
 use datafusion::scalar::ScalarValue;
 
@@ -127,6 +127,8 @@ pub async fn revoke(loc: &Location, name: &str, at: DateTime<Utc>) -> Result<usi
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeZone;
+
     use super::*;
 
     fn row(name: &str) -> TokenRow {
