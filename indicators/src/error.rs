@@ -27,6 +27,9 @@ pub enum IndicatorError {
     /// Writing an export file failed.
     #[error("export `{}`: {detail}", path.display())]
     Export { path: PathBuf, detail: String },
+    /// A release was refused (name taken, nothing computed or nothing public to publish).
+    #[error("release `{name}`: {detail}")]
+    Release { name: String, detail: String },
     /// The warehouse failed (reading a snapshot, writing observations).
     #[error(transparent)]
     Warehouse(#[from] marsad_warehouse::WarehouseError),

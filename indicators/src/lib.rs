@@ -17,6 +17,7 @@
 //! - [`export`]: the role-based selection and the export files.
 //! - [`lineage`]: where one observation came from: tables, raw files, row positions.
 //! - [`terminology`]: the Luxembourg Guidelines term list and the check of every text.
+//! - [`releases`]: named releases, embargo, vintages (`as_of`), revisions, release notes.
 //! - [`error`]: the crate's error type.
 
 pub mod approval;
@@ -27,6 +28,7 @@ pub mod error;
 pub mod export;
 pub mod lineage;
 pub mod observations;
+pub mod releases;
 pub mod terminology;
 
 pub use catalog::{Catalog, Indicator};

@@ -1,5 +1,5 @@
 //! `marsad indicators list|show|compute|approve|check|export`: the catalogue, the engine,
-//! approval and the exports of `marsad-indicators`.
+//! approval and the exports of `marsad-indicators`; `show --as-of` reads a release (a vintage).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 use marsad_indicators::approval::{self, Approved};
 use marsad_indicators::export::{self, Role};
 use marsad_indicators::observations::Observation;
-use marsad_indicators::{engine, Catalog};
+use marsad_indicators::{engine, releases, Catalog};
 use marsad_warehouse::session::WarehouseSession;
 use marsad_warehouse::Warehouse;
 
@@ -48,8 +48,12 @@ enum Command {
     Show {
         id: String,
         /// Snapshot (default: the latest).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "as_of")]
         snapshot: Option<i64>,
+        /// The values exactly as published on this date (`2026-04-01`, by the end of that day
+        /// UTC) or at this RFC 3339 time: the latest release public by then.
+        #[arg(long, value_parser = releases::parse_as_of)]
+        as_of: Option<chrono::DateTime<chrono::Utc>>,
         #[arg(long, value_enum, default_value = "analyst")]
         role: RoleArg,
     },
@@ -126,16 +130,52 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Show { id, snapshot, role } => {
+        Command::Show {
+            id,
+            snapshot,
+            as_of,
+            role,
+        } => {
             let warehouse = super::open_warehouse(data_dir).await?;
             let ind = catalog.get(&id)?;
-            let obs = observations(&warehouse, snapshot).await?;
-            show_definition(ind);
-            let mine: Vec<Observation> = obs
-                .into_iter()
-                .filter(|o| o.indicator_id == ind.def.id)
-                .collect();
-            let visible = export::select(&catalog, &mine, role.into());
+            let visible = match as_of {
+                // A vintage: the release's rows exactly as it published them, for every role.
+                Some(at) => {
+                    let all = releases::list(&warehouse).await?;
+                    let at = at.min(chrono::Utc::now());
+                    match releases::as_of(&all, at) {
+                        None => {
+                            show_definition(ind);
+                            println!("\n(nothing had been released by {})", at.to_rfc3339());
+                            return Ok(());
+                        }
+                        Some(r) => {
+                            show_definition(ind);
+                            println!(
+                                "\nas published by release {} (snapshot {}, public from {})",
+                                r.name,
+                                r.snapshot_id,
+                                r.published_at()
+                                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                            );
+                            releases::observations(&warehouse, &r.name)
+                                .await?
+                                .into_iter()
+                                .filter(|o| o.indicator_id == ind.def.id)
+                                .collect::<Vec<_>>()
+                        }
+                    }
+                }
+                None => {
+                    let obs = observations(&warehouse, snapshot).await?;
+                    show_definition(ind);
+                    let mine: Vec<Observation> = obs
+                        .into_iter()
+                        .filter(|o| o.indicator_id == ind.def.id)
+                        .collect();
+                    export::select(&catalog, &mine, role.into())
+                }
+            };
             if visible.is_empty() {
                 println!("\n(no observations visible to this role)");
             } else {

@@ -7,6 +7,7 @@ mod gen;
 mod indicators;
 mod ingest;
 pub mod output;
+mod release;
 mod serve;
 mod snapshots;
 mod sql;
@@ -56,6 +57,8 @@ pub enum Command {
     Vacuum(vacuum::Args),
     /// Access tokens of `marsad serve`: create (printed once), list, revoke.
     Tokens(tokens::Args),
+    /// Named, immutable releases of a snapshot's public observations (embargo, notes).
+    Release(release::Args),
     /// Serve the HTTP API (and the PostgreSQL protocol) over the warehouse; loads the samples
     /// first into a missing or empty data directory.
     Serve(Box<serve::Args>),
@@ -72,6 +75,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Indicators(args) => indicators::run(&cli.data_dir, args).await,
         Command::Vacuum(args) => vacuum::run(&cli.data_dir, args).await,
         Command::Tokens(args) => tokens::run(&cli.data_dir, args).await,
+        Command::Release(args) => release::run(&cli.data_dir, args).await,
         Command::Serve(args) => serve::run(&cli.data_dir, *args).await,
     }
 }

@@ -116,6 +116,7 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
         load_samples(&data_dir).await?;
     }
     let warehouse = super::open_warehouse(&data_dir).await?;
+    super::release::warn_if_nothing_released(&warehouse).await?;
     let tokens = Tokens::open(warehouse.location())
         .await
         .context("cannot open the token table")?;
@@ -195,7 +196,8 @@ fn is_missing_or_empty(data_dir: &str) -> anyhow::Result<bool> {
     Ok(entries.next().is_none())
 }
 
-/// What `marsad demo` loads: every sample, then the indicators of the latest snapshot.
+/// What `marsad demo` loads: every sample, then the indicators of the latest snapshot, then a
+/// first release of them.
 async fn load_samples(data_dir: &str) -> anyhow::Result<()> {
     let warehouse = super::create_or_open_warehouse(data_dir).await?;
     let context = FeedContext {
@@ -203,5 +205,7 @@ async fn load_samples(data_dir: &str) -> anyhow::Result<()> {
         reference_date: None,
     };
     super::ingest::ingest_samples(&warehouse, &super::samples_dir(), &context).await?;
-    super::indicators::compute_if_missing(&warehouse).await
+    super::indicators::compute_if_missing(&warehouse).await?;
+    // The public sees releases only: the samples get a first one, so the demo answers.
+    super::release::first_release_of_samples(&warehouse).await
 }

@@ -13,6 +13,7 @@ mod indicators; // catalogue → observations → public exports, disclosure, ap
 mod metadata; // caveats, Luxembourg Guidelines terms, complete fr/ar/en metadata, the ICCS crosswalk
 mod pg; // the PostgreSQL protocol: psql and the extended protocol through the one query path
 mod published; // every feed's sample → warehouse reproduces the published figures exactly
+mod releases; // release create/list/notes: immutability, vintages (as_of), revisions, notes
 mod resend; // records sent again: one version per key, new/changed/unchanged, key check, cut census
 mod s3; // the same warehouse on an object store (local S3: moto)
 mod server; // `marsad serve`: loads an empty data directory, answers, exits 0 on SIGTERM

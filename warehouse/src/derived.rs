@@ -17,8 +17,13 @@ use crate::tables;
 
 /// The indicator observations table (schema owned by `marsad-indicators`).
 pub const OBSERVATIONS: &str = "indicators.observations";
-/// Derived tables a session registers when they exist.
-pub const DERIVED_TABLES: &[&str] = &[OBSERVATIONS];
+/// Derived tables a session registers when they exist (the releases' observations and
+/// revisions are written by `service::releases`; analysts query them like the observations).
+pub const DERIVED_TABLES: &[&str] = &[
+    OBSERVATIONS,
+    crate::service::releases::RELEASED,
+    crate::service::releases::REVISIONS,
+];
 
 /// How many times a replacement is tried when another one commits to the table meanwhile.
 const ATTEMPTS: u32 = 5;

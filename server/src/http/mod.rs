@@ -19,7 +19,7 @@ pub mod snapshots;
 pub mod sql;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -27,10 +27,13 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use marsad_indicators::engine;
+use chrono::{DateTime, Utc};
 use marsad_indicators::observations::Observation;
+use marsad_indicators::releases::{self, Release};
 use marsad_indicators::Catalog;
+use marsad_indicators::{engine, export};
 use marsad_warehouse::query::Budget;
+use marsad_warehouse::service::releases as release_store;
 use marsad_warehouse::{Snapshot, Warehouse};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
@@ -42,7 +45,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::access::{AuthError, Identity, SessionCache, Tokens};
+use crate::access::{AuthError, Identity, Role, SessionCache, Tokens};
 use crate::audit::{Audit, AuditEvent};
 use crate::config::Config;
 use problem::Problem;
@@ -109,6 +112,31 @@ pub struct Inner {
     pub admission: Arc<Semaphore>,
     /// Stored observations by snapshot (a snapshot never changes once written).
     observations: Mutex<HashMap<i64, Arc<Vec<Observation>>>>,
+    /// What time it is for embargoes (the system clock; tests set their own).
+    clock: RwLock<Clock>,
+    /// The releases at a version of `service.releases`, and each release's rows (immutable).
+    releases: Mutex<(i64, Arc<Vec<Release>>)>,
+    released: Mutex<HashMap<String, Arc<Vec<Observation>>>>,
+}
+
+/// The time embargoes are judged at.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// What a caller is shown: a release (the public's, or a vintage), or a snapshot (analysts).
+#[derive(Debug, Clone)]
+pub enum Published {
+    Release(Release),
+    Snapshot(Snapshot),
+}
+
+impl Published {
+    /// What an ETag says about it (a release never changes; a snapshot neither).
+    pub fn tag(&self) -> String {
+        match self {
+            Published::Release(r) => format!("release:{}", r.name),
+            Published::Snapshot(s) => format!("snapshot:{}", s.id),
+        }
+    }
 }
 
 impl std::ops::Deref for AppState {
@@ -141,7 +169,110 @@ impl AppState {
             budget,
             admission,
             observations: Mutex::new(HashMap::new()),
+            clock: RwLock::new(Arc::new(Utc::now)),
+            releases: Mutex::new((-1, Arc::new(Vec::new()))),
+            released: Mutex::new(HashMap::new()),
         }))
+    }
+
+    /// Judge embargoes by `clock` from now on (tests).
+    pub fn set_clock(&self, clock: Clock) {
+        *self.clock.write().unwrap_or_else(|e| e.into_inner()) = clock;
+    }
+
+    /// The time by the state's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock.read().unwrap_or_else(|e| e.into_inner()))()
+    }
+
+    /// The one rule of who sees what (design.md, invariant 6), for every channel that shows
+    /// observations: the public sees the latest release whose embargo has passed at `now`
+    /// (404 while nothing has been released); analysts and stewards see the latest snapshot,
+    /// unreleased figures included.
+    pub async fn published(&self, role: Role, now: DateTime<Utc>) -> Result<Published, Problem> {
+        match role {
+            Role::Public => self.vintage(now, now).await,
+            Role::Analyst | Role::Steward => Ok(Published::Snapshot(self.snapshot(None).await?)),
+        }
+    }
+
+    /// The release public at `at` (no later than `now`: an embargo is never lifted early by
+    /// asking about the future), for every role (404 if nothing was public by then).
+    pub async fn vintage(
+        &self,
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Published, Problem> {
+        let all = self.releases().await?;
+        let at = at.min(now);
+        releases::as_of(&all, at)
+            .cloned()
+            .map(Published::Release)
+            .ok_or_else(|| {
+                if all.iter().any(|r| r.is_public(now)) {
+                    Problem::not_found(format!("nothing had been released by {}", at.to_rfc3339()))
+                } else {
+                    Problem::not_found("nothing has been released yet")
+                }
+            })
+    }
+
+    /// The observations of `published` as `role` sees them: a release's rows exactly as it
+    /// published them; a snapshot's through `export::select`.
+    pub async fn published_observations(
+        &self,
+        published: &Published,
+        role: Role,
+    ) -> Result<Arc<Vec<Observation>>, Problem> {
+        match published {
+            Published::Snapshot(s) => {
+                let all = self.observations(s).await?;
+                Ok(Arc::new(export::select(
+                    &self.catalog,
+                    &all,
+                    role.export_role(),
+                )))
+            }
+            Published::Release(r) => {
+                let cached = self
+                    .released
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get(&r.name)
+                    .cloned();
+                if let Some(obs) = cached {
+                    return Ok(obs);
+                }
+                let obs = Arc::new(
+                    releases::observations(&self.warehouse, &r.name)
+                        .await
+                        .map_err(Problem::internal)?,
+                );
+                self.released
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(r.name.clone(), obs.clone());
+                Ok(obs)
+            }
+        }
+    }
+
+    /// Every release, re-read when `service.releases` has a new version (a listing, no rows).
+    async fn releases(&self) -> Result<Arc<Vec<Release>>, Problem> {
+        let loc = self.warehouse.location();
+        let version = release_store::version(loc)
+            .await
+            .map_err(Problem::internal)?;
+        {
+            let held = self.releases.lock().unwrap_or_else(|e| e.into_inner());
+            if held.0 == version {
+                return Ok(held.1.clone());
+            }
+        }
+        let (version, all) = release_store::read(loc).await.map_err(Problem::internal)?;
+        let all = Arc::new(all);
+        *self.releases.lock().unwrap_or_else(|e| e.into_inner()) = (version, all.clone());
+        Ok(all)
     }
 
     /// The snapshot `id` (404 if there is none), or the latest.

@@ -1,8 +1,10 @@
 //! `/api/v1/indicators/{id}/observations`: one indicator's observations as the caller's role
-//! sees them (`export::select`: the public gets exactly what `indicators export --role public`
-//! writes), filtered by period range and any dimension, from the latest snapshot or `snapshot`,
-//! in JSON, CSV, SDMX-CSV, Parquet (the export writers) or an Arrow IPC stream. Answers carry an
-//! ETag over snapshot, definition hash, role and query; `If-None-Match` gets 304.
+//! sees them, decided by [`AppState::published`]: the public gets the latest release whose
+//! embargo has passed (exactly the rows the release published), analysts the latest snapshot
+//! (`export::select`) or `snapshot`; `as_of` gives, to anyone, the release public on that date
+//! (a vintage). Filtered by period range and any dimension, in JSON, CSV, SDMX-CSV, Parquet
+//! (the export writers) or an Arrow IPC stream. Answers carry an ETag over release or
+//! snapshot, definition hash, role and query; `If-None-Match` gets 304.
 
 use std::collections::BTreeMap;
 
@@ -13,12 +15,13 @@ use axum::Extension;
 use marsad_indicators::catalog::Dimension;
 use marsad_indicators::export;
 use marsad_indicators::observations::Observation;
+use marsad_indicators::releases;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::format::Format;
 use super::problem::Problem;
-use super::{cached, etag, AppState};
-use crate::access::Identity;
+use super::{cached, etag, AppState, Published};
+use crate::access::{Identity, Role};
 
 const OFFERED: &[Format] = &[
     Format::Json,
@@ -39,13 +42,15 @@ const OFFERED: &[Format] = &[
         ("age_band" = Option<String>, Query, description = "Age bands, comma-separated"),
         ("source" = Option<String>, Query, description = "Source feeds, comma-separated"),
         ("variable" = Option<String>, Query, description = "Variables, comma-separated"),
-        ("snapshot" = Option<i64>, Query, description = "Snapshot id (default: the latest)"),
+        ("snapshot" = Option<i64>, Query, description = "Snapshot id (analysts; default: the latest)"),
+        ("as_of" = Option<String>, Query, description = "The values as published on this date (2026-04-01) or at this RFC 3339 time: the latest release public by then"),
         ("format" = Option<String>, Query, description = "json, csv, sdmx-csv, parquet or arrow (else the Accept header)")),
     responses(
         (status = 200, description = "Observations (columns of the exports)", content_type = "application/json"),
         (status = 304, description = "Not modified (If-None-Match)"),
         (status = 400, description = "Unknown parameter or bad value", content_type = "application/problem+json"),
-        (status = 404, description = "No such (published) indicator or snapshot", content_type = "application/problem+json"),
+        (status = 403, description = "`snapshot` asked by the public (it sees releases)", content_type = "application/problem+json"),
+        (status = 404, description = "No such (published) indicator, snapshot or release", content_type = "application/problem+json"),
         (status = 406, description = "No acceptable format", content_type = "application/problem+json")))]
 pub async fn observations(
     State(state): State<AppState>,
@@ -59,10 +64,10 @@ pub async fn observations(
         .map(|d| (*d, d.column()))
         .collect();
     let known = |k: &str| {
-        ["format", "snapshot", "from", "to"].contains(&k) || dims.iter().any(|d| d.1 == k)
+        ["format", "snapshot", "as_of", "from", "to"].contains(&k) || dims.iter().any(|d| d.1 == k)
     };
     if let Some(k) = params.keys().find(|k| !known(k)) {
-        let mut names = vec!["from", "to", "snapshot", "format"];
+        let mut names = vec!["from", "to", "snapshot", "as_of", "format"];
         names.extend(dims.iter().map(|d| d.1));
         return Err(Problem::bad_request(format!(
             "unknown parameter `{k}`; expected one of {}",
@@ -88,14 +93,34 @@ pub async fn observations(
         })?),
         None => None,
     };
+    let as_of = match params.get("as_of") {
+        Some(v) => Some(
+            releases::parse_as_of(v).map_err(|e| Problem::bad_request(format!("as_of: {e}")))?,
+        ),
+        None => None,
+    };
+    if snapshot_id.is_some() && as_of.is_some() {
+        return Err(Problem::bad_request("give `snapshot` or `as_of`, not both"));
+    }
+    if snapshot_id.is_some() && identity.role == Role::Public {
+        return Err(Problem::forbidden(
+            "the public sees releases: `snapshot` is for analysts (`as_of` gives an earlier release)",
+        ));
+    }
     let ind = super::indicators::find(&state, &identity, &id).await?;
-    let snapshot = state.snapshot(snapshot_id).await?;
-    let all = state.observations(&snapshot).await?;
-    let role = identity.role.export_role();
+    let now = state.now();
+    let published = match (snapshot_id, as_of) {
+        (Some(id), _) => Published::Snapshot(state.snapshot(Some(id)).await?),
+        (None, Some(at)) => state.vintage(at, now).await?,
+        (None, None) => state.published(identity.role, now).await?,
+    };
+    let visible = state
+        .published_observations(&published, identity.role)
+        .await?;
 
     let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let tag = etag(&[
-        &snapshot.id.to_string(),
+        &published.tag(),
         &ind.definition_hash(),
         identity.role.as_str(),
         format.name(),
@@ -103,9 +128,9 @@ pub async fn observations(
     ]);
     cached(&headers, &identity, tag, || {
         // The role's selection over every observation (suppressed figures of one feed hide
-        // comments of the others), then this indicator's rows.
-        let selected: Vec<Observation> = export::select(&state.catalog, &all, role)
-            .into_iter()
+        // comments of the others, see `export::select`), then this indicator's rows.
+        let selected: Vec<Observation> = visible
+            .iter()
             .filter(|o| o.indicator_id == ind.def.id)
             .filter(|o| from.is_none_or(|f| first_year(&o.period) >= f))
             .filter(|o| to.is_none_or(|t| last_year(&o.period) <= t))
@@ -116,6 +141,7 @@ pub async fn observations(
                         .is_none_or(|list| list.split(',').any(|v| v.trim() == o.dimension(*d)))
                 })
             })
+            .cloned()
             .collect();
         let body = encode(&selected, format)?;
         let mut r = body.into_response();
@@ -162,5 +188,207 @@ fn encode(obs: &[Observation], format: Format) -> Result<Vec<u8>, Problem> {
             w.finish().map_err(Problem::internal)?;
             w.into_inner().map_err(Problem::internal)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use axum::http::StatusCode;
+    use chrono::{DateTime, TimeZone, Utc};
+    use marsad_indicators::releases::{self, NewRelease};
+    use marsad_indicators::{engine, Catalog};
+    use marsad_warehouse::ingest::IngestRequest;
+    use marsad_warehouse::{Location, Warehouse};
+
+    use super::super::testing::{self, call, get, json, ANALYST};
+    use super::super::{AppState, AuditSink};
+    use crate::config::Config;
+
+    const OBS: &str = "/api/v1/indicators/PMP_AESE_CASES/observations";
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    /// Ingest `file` as pmp-case-table, compute, release it as `name` (made at `made`, public
+    /// from `embargo`).
+    async fn ingest_and_release(
+        wh: &Warehouse,
+        file: std::path::PathBuf,
+        name: &str,
+        made: &str,
+        embargo: &str,
+    ) {
+        let adapter = (testing::adapters())("pmp-case-table").unwrap();
+        wh.ingest(IngestRequest {
+            adapter,
+            files: vec![file],
+            reference_date: None,
+            progress: None,
+        })
+        .await
+        .unwrap();
+        let session = Arc::new(wh.session(None).await.unwrap());
+        let catalog = Catalog::embedded().unwrap();
+        let computed = engine::compute(wh, session, &catalog, &|_| {})
+            .await
+            .unwrap();
+        releases::create(
+            wh,
+            &catalog,
+            NewRelease {
+                name: name.into(),
+                snapshot_id: computed.snapshot_id,
+                embargo_until: Some(at(embargo)),
+                steward_notes: None,
+                created_by: "test".into(),
+                now: at(made),
+            },
+        )
+        .await
+        .unwrap();
+    }
+
+    /// The value of 2024 in an answer, and the status.
+    async fn cases_2024(state: &AppState, uri: &str, token: Option<&str>) -> (StatusCode, String) {
+        let (s, _, b) = call(state, get(uri, token, &[])).await;
+        if s != StatusCode::OK {
+            return (
+                s,
+                json(&b)["detail"].as_str().unwrap_or_default().to_string(),
+            );
+        }
+        let rows = json(&b);
+        let row = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["period"] == "2024")
+            .cloned()
+            .unwrap();
+        (s, row["value"].to_string())
+    }
+
+    /// Before its embargo nothing of a release is reachable publicly, after it the release
+    /// appears without a restart (the clock moves, the state stays); analysts see the latest
+    /// snapshot; `as_of` gives the release public on a date, never one still under embargo.
+    #[tokio::test]
+    async fn an_embargoed_release_appears_at_its_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let loc = Location::parse(&dir.path().join("data").display().to_string()).unwrap();
+        let wh = Warehouse::create_or_open(loc).await.unwrap();
+        let sample = testing::sample("pmp/pmp-aese-2021-2024.csv");
+        let first = dir.path().join("pmp-2021-2024.csv");
+        std::fs::write(&first, &sample).unwrap();
+        ingest_and_release(
+            &wh,
+            first,
+            "2026-Q1",
+            "2026-01-10T00:00:00Z",
+            "2026-04-01T09:00:00Z",
+        )
+        .await;
+        // A corrected table: 2024 has 86 cases (2 more closed), not 84.
+        let text = String::from_utf8(sample).unwrap();
+        assert!(text.contains("2024;84;13;39;3;19;10"));
+        let corrected = dir.path().join("pmp-2021-2024-corrected.csv");
+        std::fs::write(
+            &corrected,
+            text.replace("2024;84;13;39;3;19;10", "2024;86;13;39;3;21;10"),
+        )
+        .unwrap();
+        ingest_and_release(
+            &wh,
+            corrected,
+            "2026-Q2",
+            "2026-06-01T00:00:00Z",
+            "2026-07-01T09:00:00Z",
+        )
+        .await;
+
+        let state = AppState::new(
+            wh,
+            Catalog::embedded().unwrap(),
+            Config::default(),
+            testing::resolver(),
+            AuditSink::Memory(Arc::new(Mutex::new(Vec::new()))),
+            None,
+        );
+        let clock = Arc::new(AtomicI64::new(0));
+        let c = clock.clone();
+        state.set_clock(Arc::new(move || {
+            Utc.timestamp_opt(c.load(Ordering::SeqCst), 0).unwrap()
+        }));
+        let set = |t: &str| clock.store(at(t).timestamp(), Ordering::SeqCst);
+        let ok = |v: &str| (StatusCode::OK, v.to_string());
+
+        set("2026-04-01T08:59:59Z");
+        assert_eq!(
+            cases_2024(&state, OBS, None).await,
+            (
+                StatusCode::NOT_FOUND,
+                "nothing has been released yet".into()
+            )
+        );
+        assert_eq!(
+            cases_2024(&state, &format!("{OBS}?as_of=2026-12-31"), None).await,
+            (
+                StatusCode::NOT_FOUND,
+                "nothing has been released yet".into()
+            )
+        );
+        // Analysts see the latest snapshot, released or not.
+        assert_eq!(cases_2024(&state, OBS, Some(ANALYST)).await, ok("86.0"));
+        // The public may not pin a snapshot (that would go around the embargo).
+        let (s, _, _) = call(&state, get(&format!("{OBS}?snapshot=1"), None, &[])).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+
+        set("2026-04-01T09:00:00Z");
+        assert_eq!(cases_2024(&state, OBS, None).await, ok("84.0"));
+        set("2026-07-01T08:59:59Z");
+        assert_eq!(cases_2024(&state, OBS, None).await, ok("84.0"));
+        // Asking about a later date does not lift the second release's embargo.
+        assert_eq!(
+            cases_2024(&state, &format!("{OBS}?as_of=2026-12-31"), None).await,
+            ok("84.0")
+        );
+        set("2026-07-01T09:00:00Z");
+        assert_eq!(cases_2024(&state, OBS, None).await, ok("86.0"));
+        // Vintages: before, between and after the two releases.
+        assert_eq!(
+            cases_2024(&state, &format!("{OBS}?as_of=2026-03-31"), None).await,
+            (
+                StatusCode::NOT_FOUND,
+                "nothing had been released by 2026-03-31T23:59:59.999999+00:00".into()
+            )
+        );
+        assert_eq!(
+            cases_2024(&state, &format!("{OBS}?as_of=2026-05-01"), None).await,
+            ok("84.0")
+        );
+        assert_eq!(
+            cases_2024(
+                &state,
+                &format!("{OBS}?as_of=2026-07-01T08:59:59Z"),
+                Some(ANALYST)
+            )
+            .await,
+            ok("84.0")
+        );
+        assert_eq!(
+            cases_2024(&state, &format!("{OBS}?as_of=2026-07-02"), None).await,
+            ok("86.0")
+        );
+        let (s, _, b) = call(&state, get(&format!("{OBS}?as_of=soon"), None, &[])).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            json(&b)["detail"],
+            "as_of: `soon` is neither a date (2026-04-01) nor an RFC 3339 time (2026-04-01T09:00:00Z)"
+        );
     }
 }

@@ -61,9 +61,34 @@ async fn load(path: &str) {
         .unwrap();
     }
     let session = Arc::new(wh.session(None).await.unwrap());
-    engine::compute(&wh, session, &Catalog::embedded().unwrap(), &|_| {})
+    let computed = engine::compute(&wh, session, &Catalog::embedded().unwrap(), &|_| {})
         .await
         .unwrap();
+    // The public sees releases: the demo's snapshot is released, as `marsad serve` does.
+    release(&wh, "samples", computed.snapshot_id, None).await;
+}
+
+/// Release `snapshot` as `name`, made a day before now, public from `embargo` if given.
+pub async fn release(
+    wh: &Warehouse,
+    name: &str,
+    snapshot: i64,
+    embargo: Option<chrono::DateTime<chrono::Utc>>,
+) {
+    marsad_indicators::releases::create(
+        wh,
+        &Catalog::embedded().unwrap(),
+        marsad_indicators::releases::NewRelease {
+            name: name.into(),
+            snapshot_id: snapshot,
+            embargo_until: embargo,
+            steward_notes: None,
+            created_by: "test".into(),
+            now: chrono::Utc::now() - chrono::Duration::days(1),
+        },
+    )
+    .await
+    .unwrap();
 }
 
 /// A state over the demo warehouse with `config`; the audit events it records.

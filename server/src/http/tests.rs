@@ -388,8 +388,12 @@ async fn snapshots_list_and_one() {
     let (s, _, b) = call(&state, get("/api/v1/snapshots/999", None, &[])).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(problem(404, &b)["detail"], "there is no snapshot 999");
-    // A pinned snapshot without computed observations.
-    let (s, _, b) = call(&state, get(&format!("{OBS}?snapshot=1"), None, &[])).await;
+    // A pinned snapshot without computed observations (the public sees releases only).
+    let (s, _, b) = call(
+        &state,
+        get(&format!("{OBS}?snapshot=1"), Some(ANALYST), &[]),
+    )
+    .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(
         problem(404, &b)["detail"],
@@ -636,8 +640,9 @@ async fn a_steward_ingests_an_upload_as_one_snapshot() {
     assert_eq!(state.warehouse.snapshots().await.unwrap().len(), before + 1);
     assert_eq!(report["files"][0]["outcome"], "ingested");
     assert_eq!(report["files"][0]["report"]["file_name"], name);
-    // The indicators of the new snapshot are computed: the public reads Morocco's 2023 figure.
-    let (s, _, b) = call(&state, get(OBS, None, &[])).await;
+    // The indicators of the new snapshot are computed: an analyst reads Morocco's 2023 figure
+    // (the public waits for a release).
+    let (s, _, b) = call(&state, get(OBS, Some(ANALYST), &[])).await;
     assert_eq!(s, StatusCode::OK);
     let rows = json(&b);
     let y2023: Vec<&Value> = rows

@@ -1,4 +1,5 @@
-//! Tables that describe the service, not the data: the access tokens (`service.tokens`) and the
+//! Tables that describe the service, not the data: the access tokens (`service.tokens`), the
+//! releases (`service.releases`, see [`releases`]) and the
 //! audit trail (`audit.events`). They live under the data directory like every other table but
 //! outside the snapshot log (design.md, "Data model"): a snapshot pins the data a figure came
 //! from, while a revoked token must stay revoked and an audit row stay written whatever snapshot
@@ -14,6 +15,7 @@
 //! the one query path refuses DML, so nobody writes either table through SQL.
 
 pub mod audit;
+pub mod releases;
 pub mod tokens;
 
 use arrow::array::RecordBatch;
@@ -21,6 +23,31 @@ use arrow::array::RecordBatch;
 use crate::error::Result;
 use crate::location::Location;
 use crate::tables;
+
+/// A row of `table` (at `version`) that Marsad could not have written: what is wrong with it.
+pub(crate) fn bad_row(table: &str, version: i64, what: &str) -> crate::WarehouseError {
+    crate::WarehouseError::Internal(format!(
+        "{table} version {version}: a row has {what} (the table was written by something other \
+         than Marsad)"
+    ))
+}
+
+/// A stored time (microseconds since the epoch, UTC) of a row of `table`; out of range is a
+/// bad row.
+pub(crate) fn row_time(
+    table: &str,
+    version: i64,
+    us: Option<i64>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    use chrono::TimeZone;
+    us.map(|us| {
+        chrono::Utc
+            .timestamp_micros(us)
+            .single()
+            .ok_or_else(|| bad_row(table, version, "a time out of range"))
+    })
+    .transpose()
+}
 
 /// Every row of the newest version of `table`, with that version (`None` when the table does
 /// not exist yet: nothing was ever written to it).

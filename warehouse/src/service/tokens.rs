@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use arrow::array::{RecordBatch, StringArray, TimestampMicrosecondArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use datafusion::prelude::{col, lit};
 use datafusion::scalar::ScalarValue;
 
@@ -68,20 +68,8 @@ pub async fn read(loc: &Location) -> Result<(i64, Vec<TokenRow>)> {
         let expires = micros(batch, "expires_at")?;
         let revoked = micros(batch, "revoked_at")?;
         for i in 0..batch.num_rows() {
-            let bad = |what: &str| {
-                WarehouseError::Internal(format!(
-                    "{TOKENS} version {version}: a row has {what} (the table was written by \
-                     something other than Marsad)"
-                ))
-            };
-            let time = |us: Option<i64>| -> Result<Option<DateTime<Utc>>> {
-                us.map(|us| {
-                    Utc.timestamp_micros(us)
-                        .single()
-                        .ok_or_else(|| bad("a time out of range"))
-                })
-                .transpose()
-            };
+            let bad = |what: &str| super::bad_row(TOKENS, version, what);
+            let time = |us: Option<i64>| super::row_time(TOKENS, version, us);
             rows.push(TokenRow {
                 name: names[i].clone().ok_or_else(|| bad("no name"))?,
                 role: roles[i].clone().ok_or_else(|| bad("no role"))?,
@@ -139,6 +127,8 @@ pub async fn revoke(loc: &Location, name: &str, at: DateTime<Utc>) -> Result<usi
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeZone;
+
     use super::*;
 
     fn row(name: &str) -> TokenRow {
