@@ -1,7 +1,7 @@
 //! `/api/v1/lineage`: where one observation came from (`marsad_indicators::lineage`): its
 //! snapshot, definition hash and SQL, the tables it read, the raw files behind it; analysts also
 //! get the positions of its rows in those files. The public may trace only what it sees (an
-//! observation of its export selection) and never gets positions.
+//! observation of the latest release out of embargo) and never gets positions.
 
 use std::collections::BTreeMap;
 
@@ -9,12 +9,11 @@ use axum::extract::{Query, State};
 use axum::Extension;
 use axum::Json;
 use marsad_indicators::catalog::Dimension;
-use marsad_indicators::export;
 use marsad_indicators::lineage;
 use serde_json::{json, Value};
 
 use super::problem::Problem;
-use super::AppState;
+use super::{AppState, Published};
 use crate::access::{Identity, Role};
 
 /// The lineage of one observation.
@@ -63,9 +62,24 @@ pub async fn lineage(
         })?),
         None => None,
     };
+    if snapshot_id.is_some() && identity.role == Role::Public {
+        return Err(Problem::forbidden(
+            "the public sees releases: `snapshot` is for analysts",
+        ));
+    }
     let ind = super::indicators::find(&state, &identity, id).await?;
-    let snapshot = state.snapshot(snapshot_id).await?;
-    let all = state.observations(&snapshot).await?;
+    // What the role sees, by the one rule (the public: the latest release out of embargo).
+    let published = match snapshot_id {
+        Some(id) => Published::Snapshot(state.snapshot(Some(id)).await?),
+        None => state.published(identity.role, state.now()).await?,
+    };
+    let visible = state
+        .published_observations(&published, identity.role)
+        .await?;
+    let snapshot = match &published {
+        Published::Release(r) => r.snapshot_id,
+        Published::Snapshot(s) => s.id,
+    };
     // A dimension not given is the indicator's total (or not applicable).
     let wanted = |d: Dimension| {
         params
@@ -80,8 +94,8 @@ pub async fn lineage(
             })
             .to_string()
     };
-    let obs = export::select(&state.catalog, &all, identity.role.export_role())
-        .into_iter()
+    let obs = visible
+        .iter()
         .find(|o| {
             o.indicator_id == ind.def.id
                 && &o.period == period
@@ -91,13 +105,14 @@ pub async fn lineage(
         })
         .ok_or_else(|| {
             Problem::not_found(format!(
-                "{id} has no observation for period {period} with those dimensions in snapshot {}",
-                snapshot.id
+                "{id} has no observation for period {period} with those dimensions in {}",
+                published.tag().replace(':', " ")
             ))
-        })?;
+        })?
+        .clone();
     let session = state
         .warehouse
-        .session(Some(snapshot.id))
+        .session(Some(snapshot))
         .await
         .map_err(Problem::internal)?;
     let traced = lineage::trace(&session, ind, &obs)

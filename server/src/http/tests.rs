@@ -945,7 +945,7 @@ async fn lineage_of_one_observation() {
         (
             "indicator=NCMEC_MA_REPORTS&period=1999",
             StatusCode::NOT_FOUND,
-            &*format!("NCMEC_MA_REPORTS has no observation for period 1999 with those dimensions in snapshot {latest}"),
+            "NCMEC_MA_REPORTS has no observation for period 1999 with those dimensions in release samples",
         ),
     ] {
         let (s, _, b) = call(&state, get(&format!("/api/v1/lineage?{q}"), None, &[])).await;
