@@ -208,6 +208,14 @@ pub fn data<'a>(
     }
 }
 
+/// The chart cell of a category in a period's row: missing when it has no observation.
+fn cell_of(cells: &BTreeMap<String, &Observation>, category: &str) -> Cell {
+    cells
+        .get(category)
+        .map(|o| Cell::of(o))
+        .unwrap_or(Cell::Missing)
+}
+
 /// What a figure is labelled with.
 pub struct Labels<'a> {
     /// The SVG id prefix, unique on the page.
@@ -252,13 +260,7 @@ pub fn figure(lang: Lang, ind: &Indicator, data: &Data, labels: &Labels) -> Resu
             let points = data
                 .rows
                 .iter()
-                .filter_map(|(p, cells)| {
-                    let y = year(p)?;
-                    Some((
-                        y,
-                        cells.get(*c).map(|o| Cell::of(o)).unwrap_or(Cell::Missing),
-                    ))
-                })
+                .filter_map(|(p, cells)| Some((year(p)?, cell_of(cells, c))))
                 .collect();
             series.push(Series {
                 name: cat_label(c)?,
@@ -279,63 +281,43 @@ pub fn figure(lang: Lang, ind: &Indicator, data: &Data, labels: &Labels) -> Resu
             source: &source,
         };
         (charts::line(&LineChart { frame, series })?, legend)
-    } else if data.breakdown.is_some() && charted.len() > 1 {
-        // Bars of the latest period, one per category.
-        let (period, cells) = data
-            .rows
-            .iter()
-            .next_back()
-            .expect("rows is not empty (checked above)");
-        // Many categories (regions): the bars are labelled by their codes, which the table
-        // beneath names.
-        let mut bars = Vec::new();
-        for c in &charted {
-            bars.push((
-                if charted.len() > 6 {
-                    c.to_string()
-                } else {
-                    cat_label(c)?
-                },
-                cells.get(*c).map(|o| Cell::of(o)).unwrap_or(Cell::Missing),
-            ));
-        }
-        let title = format!("{} — {period}", labels.title);
-        let x_label = match data.breakdown {
-            Some(d) => dimension_name(lang, d)?,
-            None => year_label,
+    } else {
+        // Bars: of the latest period, one per category (a breakdown), or one per period
+        // that is not a year (a change over years).
+        let (title, x_label, bars) = match (data.breakdown, data.rows.iter().next_back()) {
+            (Some(d), Some((period, cells))) if charted.len() > 1 => {
+                // Many categories (regions): the bars are labelled by their codes, which the
+                // table beneath names.
+                let mut bars = Vec::new();
+                for c in &charted {
+                    let name = if charted.len() > 6 {
+                        c.to_string()
+                    } else {
+                        cat_label(c)?
+                    };
+                    bars.push((name, cell_of(cells, c)));
+                }
+                (
+                    format!("{} — {period}", labels.title),
+                    dimension_name(lang, d)?,
+                    bars,
+                )
+            }
+            _ => {
+                let c = charted.first().map(|c| c.as_str()).unwrap_or("");
+                let bars = data
+                    .rows
+                    .iter()
+                    .map(|(p, cells)| (p.clone(), cell_of(cells, c)))
+                    .collect();
+                (labels.title.to_string(), text(lang, "common.period")?, bars)
+            }
         };
         let frame = Frame {
             id: labels.id,
             lang,
             title: &title,
             x_label,
-            y_label: &y_label,
-            source: &source,
-        };
-        let chart = charts::bar(&BarChart {
-            frame,
-            bars,
-            decimals: ind.def.decimals,
-        })?;
-        (chart, Vec::new())
-    } else {
-        // Periods that are not years: one bar each.
-        let c = charted.first().map(|c| c.as_str()).unwrap_or("");
-        let bars = data
-            .rows
-            .iter()
-            .map(|(p, cells)| {
-                (
-                    p.clone(),
-                    cells.get(c).map(|o| Cell::of(o)).unwrap_or(Cell::Missing),
-                )
-            })
-            .collect();
-        let frame = Frame {
-            id: labels.id,
-            lang,
-            title: labels.title,
-            x_label: text(lang, "common.period")?,
             y_label: &y_label,
             source: &source,
         };

@@ -37,9 +37,9 @@ pub fn routes() -> Router<AppState> {
         .route(&format!("/{CSS_FILE}"), get(stylesheet))
         .route("/downloads/{id}/{file}", get(download))
         .route("/{lang}", get(lang_root))
-        .route("/{lang}/", get(overview))
+        .route("/{lang}/", get(page))
         .route("/{lang}/{page}", get(page))
-        .route("/{lang}/indicators/{id}", get(indicator))
+        .route("/{lang}/indicators/{id}", get(page))
 }
 
 /// The snapshot the pages show. The one place that decides it (the latest for now; the
@@ -118,60 +118,31 @@ struct Request {
     uri: String,
 }
 
-async fn overview(
-    State(state): State<AppState>,
-    Extension(identity): Extension<Identity>,
-    Path(lang): Path<String>,
-    Query(params): Query<BTreeMap<String, String>>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Result<Response, Problem> {
-    let request = Request {
-        state,
-        identity,
-        headers,
-        uri: uri.to_string(),
-    };
-    serve_page(request, &lang, Page::Overview, params).await
-}
-
+/// `/{lang}/`, `/{lang}/{page}` and `/{lang}/indicators/{id}`: the page their parameters name.
 async fn page(
     State(state): State<AppState>,
     Extension(identity): Extension<Identity>,
-    Path((lang, page)): Path<(String, String)>,
+    Path(path): Path<HashMap<String, String>>,
     Query(params): Query<BTreeMap<String, String>>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let found = Page::from_path(&page)
-        .filter(|p| !matches!(p, Page::Indicator(_)))
-        .ok_or_else(|| Problem::not_found(format!("no page `{page}`")))?;
+    let lang = path.get("lang").map(String::as_str).unwrap_or_default();
+    let found = match (path.get("page"), path.get("id")) {
+        (_, Some(id)) => Page::from_path(&format!("indicators/{id}"))
+            .ok_or_else(|| Problem::not_found(format!("no indicator `{id}`")))?,
+        (Some(page), None) => Page::from_path(page)
+            .filter(|p| !matches!(p, Page::Indicator(_)))
+            .ok_or_else(|| Problem::not_found(format!("no page `{page}`")))?,
+        (None, None) => Page::Overview,
+    };
     let request = Request {
         state,
         identity,
         headers,
         uri: uri.to_string(),
     };
-    serve_page(request, &lang, found, params).await
-}
-
-async fn indicator(
-    State(state): State<AppState>,
-    Extension(identity): Extension<Identity>,
-    Path((lang, id)): Path<(String, String)>,
-    Query(params): Query<BTreeMap<String, String>>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Result<Response, Problem> {
-    let found = Page::from_path(&format!("indicators/{id}"))
-        .ok_or_else(|| Problem::not_found(format!("no indicator `{id}`")))?;
-    let request = Request {
-        state,
-        identity,
-        headers,
-        uri: uri.to_string(),
-    };
-    serve_page(request, &lang, found, params).await
+    serve_page(request, lang, found, params).await
 }
 
 async fn serve_page(
@@ -333,9 +304,12 @@ struct Key {
     uri: String,
 }
 
+/// The bodies by key, and the keys in the order they came (the oldest is dropped first).
+type Entries = (HashMap<Key, Arc<Vec<u8>>>, VecDeque<Key>);
+
 /// Rendered bodies by key, the oldest dropped past [`CACHE_ENTRIES`].
 struct Cache {
-    entries: Mutex<(HashMap<Key, Arc<Vec<u8>>>, VecDeque<Key>)>,
+    entries: Mutex<Entries>,
 }
 
 fn cache() -> &'static Cache {
