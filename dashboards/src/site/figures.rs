@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use maud::{html, Markup};
 
 use marsad_indicators::catalog::{Dimension, Text};
-use marsad_indicators::observations::{Observation, SUPPRESSED};
+use marsad_indicators::observations::{Observation, FREE, SUPPRESSED};
 use marsad_indicators::Indicator;
 
 use super::layout::svg;
@@ -378,13 +378,21 @@ pub fn figure(lang: Lang, ind: &Indicator, data: &Data, labels: &Labels) -> Resu
 /// Notes a page owes its reader about the figures it shows: suppressed cells, unreliable
 /// estimates, intervals.
 pub fn flags_note(lang: Lang, obs: &[&Observation]) -> Result<Markup> {
-    let suppressed = obs.iter().any(|o| o.obs_status == SUPPRESSED);
+    // Why a value is not published: confidentiality (CONF_STATUS C or D), or, for a survey
+    // estimate whose confidentiality is free, too low a reliability.
+    let suppressed = obs
+        .iter()
+        .any(|o| o.obs_status == SUPPRESSED && o.conf_status != FREE);
+    let unpublished = obs
+        .iter()
+        .any(|o| o.obs_status == SUPPRESSED && o.conf_status == FREE);
     let unreliable = obs.iter().any(|o| o.obs_status == UNRELIABLE);
     let intervals = obs.iter().any(|o| o.lower_bound.is_some());
     Ok(html! {
-        @if suppressed || unreliable || intervals {
+        @if suppressed || unpublished || unreliable || intervals {
             ul class="flags" {
                 @if suppressed { li { (text(lang, "common.suppressed_note")?) } }
+                @if unpublished { li { (text(lang, "common.unpublished_note")?) } }
                 @if unreliable { li { (text(lang, "common.unreliable_note")?) } }
                 @if intervals { li { (text(lang, "common.interval_note")?) } }
             }

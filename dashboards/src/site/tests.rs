@@ -373,3 +373,29 @@ fn the_static_site_links_all_resolve() {
         "{csv}"
     );
 }
+
+#[test]
+fn an_unpublished_estimate_says_why() {
+    let catalog = catalog();
+    let mut obs = fixture("public.parquet");
+    // A survey estimate withheld for low reliability: OBS_STATUS Q, confidentiality free.
+    let male = obs
+        .iter_mut()
+        .find(|o| o.indicator_id == "SDG_16_2_3" && o.breakdown[1] == "M")
+        .unwrap();
+    male.obs_status = "Q".into();
+    male.value = None;
+    male.lower_bound = None;
+    male.upper_bound = None;
+    let site = site(&catalog, &obs, Role::Public);
+    let html = render(&site, Lang::En, &Page::Indicator("SDG_16_2_3".into()));
+    assert!(html.contains(
+        "Not published: a survey estimate too unreliable to publish (coefficient of variation too high or too few respondents)."
+    ));
+    // Not said to be a confidentiality suppression.
+    assert!(!html.contains("value suppressed to protect confidentiality"));
+    let row = html.find("<bdi>2025</bdi>").unwrap();
+    let tds = cells(&html[row..]);
+    assert_eq!(tds[1].1, "suppressed");
+    assert!(tds[1].0.contains("data-suppressed=\"true\""));
+}
