@@ -120,11 +120,18 @@ pub fn cell(lang: Lang, obs: Option<&Observation>) -> Result<Markup> {
                 _ => None,
             };
             let unreliable = o.obs_status == UNRELIABLE;
+            // A figure public outputs suppress, as an analyst sees it: marked with its
+            // CONF_STATUS (C primary, D secondary), so it is not copied out by mistake.
+            let confidential = (o.conf_status != FREE).then_some(o.conf_status.as_str());
             html! {
-                td class="num" data-unreliable=[unreliable.then_some("true")] {
+                td class="num" data-unreliable=[unreliable.then_some("true")]
+                    data-confidential=[confidential] {
                     bdi { (v) }
                     @if let Some(i) = interval { " " span class="interval" { bdi { (i) } } }
                     @if unreliable { " " abbr class="flag" title=(text(lang, "common.unreliable")?) { "U" } }
+                    @if let Some(c) = confidential {
+                        " " abbr class="flag confidential" title=(text(lang, "common.confidential")?) { (c) }
+                    }
                 }
             }
         }

@@ -195,7 +195,11 @@ fn no_suppressed_value_renders_as_zero() {
     let row = regions.find("data-region=\"MA-08\"").unwrap();
     let (attrs, text) = &cells(&regions[row..])[0];
     assert!(!attrs.contains("data-suppressed"));
-    assert_eq!(text, &crate::numbers::observation(Lang::En, o).unwrap());
+    assert!(attrs.contains("data-confidential=\"C\""), "{attrs}");
+    assert_eq!(
+        text,
+        &format!("{} C", crate::numbers::observation(Lang::En, o).unwrap())
+    );
 }
 
 #[test]
