@@ -223,6 +223,11 @@ fn cell_of(cells: &BTreeMap<String, &Observation>, category: &str) -> Cell {
         .unwrap_or(Cell::Missing)
 }
 
+/// The label of a bar among many: a region's number (`MA-01` → `01`), else the code.
+fn short_code(code: &str) -> &str {
+    code.strip_prefix("MA-").unwrap_or(code)
+}
+
 /// What a figure is labelled with.
 pub struct Labels<'a> {
     /// The SVG id prefix, unique on the page.
@@ -298,7 +303,7 @@ pub fn figure(lang: Lang, ind: &Indicator, data: &Data, labels: &Labels) -> Resu
                 let mut bars = Vec::new();
                 for c in &charted {
                     let name = if charted.len() > 6 {
-                        c.to_string()
+                        short_code(c).to_string()
                     } else {
                         cat_label(c)?
                     };
@@ -335,17 +340,43 @@ pub fn figure(lang: Lang, ind: &Indicator, data: &Data, labels: &Labels) -> Resu
         })?;
         (chart, Vec::new())
     };
-    let mut headers = Vec::new();
-    for c in &data.categories {
-        headers.push(cat_label(c)?);
-    }
+    // Many categories (regions): a row each, the periods as columns, each named with the
+    // short code its bar carries; else a row per period.
+    let coded = charted.len() > 6;
+    let corner: String;
+    let mut heads = Vec::new();
     let mut body = Vec::new();
-    for (period, cells) in &data.rows {
-        let mut tds = Vec::new();
+    if coded {
+        corner = match data.breakdown {
+            Some(d) => dimension_name(lang, d)?.to_string(),
+            None => String::new(),
+        };
+        heads.extend(data.rows.keys().cloned());
         for c in &data.categories {
-            tds.push(cell(lang, cells.get(c).copied())?);
+            let mut tds = Vec::new();
+            for cells in data.rows.values() {
+                tds.push(cell(lang, cells.get(c).copied())?);
+            }
+            let name = cat_label(c)?;
+            let head = if charted.iter().any(|x| *x == c) {
+                format!("{name} ({})", short_code(c))
+            } else {
+                name
+            };
+            body.push((head, tds));
         }
-        body.push((period, tds));
+    } else {
+        corner = text(lang, "common.period")?.to_string();
+        for c in &data.categories {
+            heads.push(cat_label(c)?);
+        }
+        for (period, cells) in &data.rows {
+            let mut tds = Vec::new();
+            for c in &data.categories {
+                tds.push(cell(lang, cells.get(c).copied())?);
+            }
+            body.push((period.clone(), tds));
+        }
     }
     let caption = fill(
         lang,
@@ -370,8 +401,8 @@ pub fn figure(lang: Lang, ind: &Indicator, data: &Data, labels: &Labels) -> Resu
                 table class="data" id={ (labels.id) "-table" } {
                     caption { (caption) }
                     thead { tr {
-                        th scope="col" { (text(lang, "common.period")?) }
-                        @for h in &headers { th scope="col" { (h) } }
+                        th scope="col" { (corner) }
+                        @for h in &heads { th scope="col" { bdi { (h) } } }
                     } }
                     tbody { @for (period, tds) in &body {
                         tr { th scope="row" { bdi { (period) } } @for td in tds { (td) } }

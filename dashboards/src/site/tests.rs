@@ -403,3 +403,28 @@ fn an_unpublished_estimate_says_why() {
     assert_eq!(tds[1].1, "suppressed");
     assert!(tds[1].0.contains("data-suppressed=\"true\""));
 }
+
+#[test]
+fn many_categories_are_bars_by_code_and_a_row_each() {
+    let catalog = catalog();
+    let obs = fixture("public.parquet");
+    let site = site(&catalog, &obs, Role::Public);
+    let html = render(
+        &site,
+        Lang::En,
+        &Page::Indicator("PMP_CASES_BY_REGION".into()),
+    );
+    // The bars carry the regions' numbers; the table names each region with its number.
+    assert!(html.contains(">\n01\n</text>"), "{html}");
+    let row = html
+        .find("<bdi>Tanger-Tétouan-Al Hoceima (01)</bdi>")
+        .unwrap();
+    let tds = cells(&html[row..]);
+    // 2021 (suppressed), 2022 (suppressed), 2023: 11, 2024: 8.
+    let texts: Vec<&str> = tds.iter().take(4).map(|(_, t)| t.as_str()).collect();
+    assert_eq!(texts, ["suppressed", "suppressed", "11", "8"]);
+    // The national total is a row of its own, after the regions and the unknown.
+    let national = html.find("<bdi>Morocco (national)</bdi>").unwrap();
+    assert!(national > html.find("<bdi>Unknown region (_U)</bdi>").unwrap());
+    assert_eq!(cells(&html[national..])[3].1, "84");
+}
