@@ -358,7 +358,7 @@ pub fn figure(lang: Lang, ind: &Indicator, data: &Data, labels: &Labels) -> Resu
                 tds.push(cell(lang, cells.get(c).copied())?);
             }
             let name = cat_label(c)?;
-            let head = if charted.iter().any(|x| *x == c) {
+            let head = if charted.contains(&c) {
                 format!("{name} ({})", short_code(c))
             } else {
                 name
