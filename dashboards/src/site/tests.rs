@@ -254,6 +254,10 @@ fn the_selection_is_read_from_the_query_and_kept() {
         html.contains("<option value=\"2022\" selected>2022</option>"),
         "{html}"
     );
+    // The other languages' links keep the selection.
+    assert!(html.contains(
+        "href=\"../../ar/indicators/EMC_REPORTS_SEX_SHARE.html?breakdown=sex&amp;from=2022&amp;to=2023\""
+    ));
     assert_eq!(
         Selection::parse(&q(&[("year", "2022")]))
             .unwrap_err()
