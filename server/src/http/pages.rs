@@ -5,12 +5,13 @@
 //! observations (`export::select`, as every channel does) and `marsad_dashboards::site`
 //! renders them.
 //!
-//! Rendered answers are cached, keyed by (warehouse, snapshot id, catalogue hash, role,
+//! The snapshot is looked up at most once a second. Rendered answers are cached, keyed by (warehouse, snapshot id, catalogue hash, role,
 //! path + query), at most [`CACHE_ENTRIES`] (the oldest go first): a snapshot never changes
 //! once written, so a key never goes stale; a new snapshot or catalogue makes new keys.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
@@ -42,10 +43,33 @@ pub fn routes() -> Router<AppState> {
         .route("/{lang}/indicators/{id}", get(page))
 }
 
+/// How long a known snapshot is trusted before the snapshot log is read again (as the
+/// PostgreSQL channel does): reading the log costs more than answering a cached page.
+const SNAPSHOT_CHECK: Duration = Duration::from_secs(1);
+
 /// The snapshot the pages show. The one place that decides it (the latest for now; the
-/// latest release once releases exist).
+/// latest release once releases exist), looked up at most once a [`SNAPSHOT_CHECK`] per
+/// warehouse.
 async fn snapshot(state: &AppState) -> Result<Snapshot, Problem> {
-    state.snapshot(None).await
+    type Known = Mutex<HashMap<String, (Instant, Snapshot)>>;
+    static KNOWN: OnceLock<Known> = OnceLock::new();
+    let known = KNOWN.get_or_init(Default::default);
+    let warehouse = state.warehouse.location().to_string();
+    let recent = known
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&warehouse)
+        .filter(|(at, _)| at.elapsed() < SNAPSHOT_CHECK)
+        .map(|(_, s)| s.clone());
+    if let Some(s) = recent {
+        return Ok(s);
+    }
+    let s = state.snapshot(None).await?;
+    known
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(warehouse, (Instant::now(), s.clone()));
+    Ok(s)
 }
 
 /// `/`: the language the browser prefers among fr, ar, en (French when none).
