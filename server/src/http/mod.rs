@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod lineage;
 pub mod observations;
 pub mod openapi;
+pub mod pages;
 pub mod problem;
 pub mod snapshots;
 pub mod sql;
@@ -364,6 +365,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(upload_limit))
         .layer(RequestBodyLimitLayer::new(upload_limit));
     api.merge(uploads)
+        .merge(pages::routes())
         .fallback(|| async { Problem::not_found("no such resource") })
         .layer(middleware::from_fn_with_state(state.clone(), identify))
         .layer(middleware::map_response(problem::normalise))
