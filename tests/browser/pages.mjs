@@ -192,7 +192,7 @@ async function crawl(browser, site) {
   const linkedFrom = new Map();
   const queue = [...site.starts];
   const downloads = new Set();
-  let visited = 0;
+  const pages = [];
   let overflow = 0;
 
   const enqueue = (from, href) => {
@@ -220,7 +220,6 @@ async function crawl(browser, site) {
 
   async function visit(url) {
     const label = `${site.name} ${site.label(url)}`;
-    checked.add(label);
     const page = await context.newPage();
     page.on('console', (msg) => {
       if (msg.type() === 'error') fail(label, `console error: ${msg.text()}${msg.location()?.url ? ` (${msg.location().url})` : ''}`);
@@ -231,6 +230,13 @@ async function crawl(browser, site) {
     try {
       const res = await page.goto(url, { waitUntil: 'load', timeout: LOAD_TIMEOUT_MS });
       if (!res) fail(label, 'no response');
+      // A link without a download's extension can still lead to one (CSV from an API path):
+      // checked as a download, not as a page.
+      const type = res?.headers()['content-type'] || '';
+      if (site.name === 'server' ? !type.startsWith('text/html') : !/\.html?$/i.test(new URL(url).pathname)) {
+        downloads.add(url);
+        return;
+      }
       const found = await page.evaluate(`(${inspectPage.toString().replace('ZERO_SOURCE', () => ZERO.toString())})()`);
       found.problems.forEach((p) => fail(label, p));
       const lang = langOf(site, url);
@@ -242,13 +248,14 @@ async function crawl(browser, site) {
       mkdirSync(dirname(shot), { recursive: true });
       await page.screenshot({ path: shot, fullPage: true });
     } catch (e) {
+      // Playwright refuses to navigate to an attachment: a download too.
+      if (/Download is starting/.test(e.message)) { downloads.add(url); return; }
       const from = linkedFrom.get(url);
       fail(label, `could not be checked${from ? ` (linked from ${from})` : ''}: ${e.message.split('\n')[0]}`);
     } finally {
       await page.close();
     }
-    visited++;
-    pagesChecked++;
+    pages.push(label);
   }
 
   // Two pages at a time; done when the queue is empty and no page is still loading (a page in
@@ -274,8 +281,9 @@ async function crawl(browser, site) {
   }
   if (overflow) fail(site.name, `${overflow} links not visited: more than MAX_PAGES=${MAX_PAGES} pages`);
   await context.close();
-  console.log(`${site.name}: ${visited} pages, ${downloads.size} downloads checked`);
-  return visited;
+  pages.forEach((label) => checked.add(label));
+  pagesChecked += pages.length;
+  console.log(`${site.name}: ${pages.length} pages, ${downloads.size} downloads checked`);
 }
 
 // ---------------------------------------------------------------------------------------------
