@@ -1,0 +1,94 @@
+//! The page shell: `<html lang dir>`, head (title, the one stylesheet, no script, no external
+//! font), the navigation between the pages, links to the same page in the other languages, the
+//! "internal" banner of analyst pages, and the footer (snapshot, licence).
+
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+use super::{Page, Site, CSS_FILE};
+use crate::error::Result;
+use crate::lang::Lang;
+use crate::messages::{fill, text};
+use marsad_indicators::export::{Role, LICENCE};
+
+/// The whole page around `body` (the page's `<main>` content).
+pub fn page(site: &Site, lang: Lang, page: &Page, body: Markup) -> Result<String> {
+    let root = page.to_root();
+    let here = |l: Lang| format!("{root}{}/{}", l.code(), page.file());
+    let title = match page {
+        Page::Indicator(id) => site
+            .catalog
+            .get(id)
+            .map(|i| super::figures::text_of(&i.def.name, lang).to_string())
+            .unwrap_or_else(|_| id.clone()),
+        other => text(lang, other.nav_key())?.to_string(),
+    };
+    let site_name = text(lang, "site.name")?;
+    let mut langs = Vec::new();
+    for l in Lang::ALL {
+        langs.push((l, here(l), text(l, "site.language")?));
+    }
+    let mut nav = Vec::new();
+    for p in Page::THEMES {
+        nav.push((
+            format!("{root}{}/{}", lang.code(), p.file()),
+            text(lang, p.nav_key())?,
+            std::mem::discriminant(&p) == std::mem::discriminant(page),
+        ));
+    }
+    let internal = site.role == Role::Analyst;
+    let footer = fill(
+        lang,
+        "footer.snapshot",
+        &[("snapshot", &site.snapshot_id.to_string())],
+    )?;
+    let markup = html! {
+        (DOCTYPE)
+        html lang=(lang.code()) dir=(lang.dir()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — " (text(lang, "site.short_name")?) }
+                link rel="stylesheet" href={ (root) (CSS_FILE) };
+            }
+            body {
+                a class="skip" href="#main" { (text(lang, "nav.skip")?) }
+                header class="site" {
+                    p class="brand" { a href={ (root) (lang.code()) "/index.html" } { (site_name) } }
+                    nav class="pages" aria-label=(text(lang, "nav.label")?) {
+                        ul { @for (href, name, current) in &nav {
+                            li { a href=(href) aria-current=[current.then_some("page")] { (name) } }
+                        } }
+                    }
+                    nav class="langs" aria-label=(text(lang, "nav.languages")?) {
+                        ul { @for (l, href, name) in &langs {
+                            li { a href=(href) lang=(l.code()) hreflang=(l.code())
+                                aria-current=[(*l == lang).then_some("true")] { (name) } }
+                        } }
+                    }
+                }
+                @if internal {
+                    p class="internal-banner" role="note" data-internal="true" {
+                        strong { (text(lang, "common.internal_banner")?) }
+                    }
+                }
+                main id="main" { (body) }
+                footer class="site" {
+                    p { (footer) }
+                    @if !internal {
+                        p { (text(lang, "footer.licence")?) " " a href=(LICENCE.2) rel="license" { (LICENCE.0) } }
+                    }
+                    p class="disclaimer" { (text(lang, "footer.disclosure")?) }
+                }
+            }
+        }
+    };
+    Ok(markup.into_string())
+}
+
+/// Our own SVG (charts, map), spliced unescaped: it is built by `charts` and `map`, whose
+/// every text is escaped there.
+pub fn svg(svg: &str) -> PreEscaped<&str> {
+    // The XML declaration plotters may write is not allowed inside HTML.
+    let start = svg.find("<svg").unwrap_or(0);
+    PreEscaped(&svg[start..])
+}

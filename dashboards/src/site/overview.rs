@@ -1,0 +1,155 @@
+//! The overview: the latest headline figure of each source (PMP cases, EMC reports, NCMEC
+//! reports for Morocco, SDG 16.2.3), its change on the previous year, a sparkline and what the
+//! figure does not say, in one sentence.
+
+use std::fmt::Write as _;
+
+use maud::{html, Markup, PreEscaped};
+
+use marsad_indicators::catalog::Unit;
+
+use super::figures::{self, data, text_of, year};
+use super::{Selection, Site};
+use crate::charts::Cell;
+use crate::error::Result;
+use crate::lang::Lang;
+use crate::messages::{fill, text};
+use crate::numbers;
+
+/// The headline indicators, one per source.
+pub const HEADLINES: [&str; 4] = [
+    "PMP_AESE_CASES",
+    "EMC_REPORTS",
+    "NCMEC_MA_REPORTS",
+    "SDG_16_2_3",
+];
+
+pub fn render(site: &Site, lang: Lang) -> Result<Markup> {
+    let mut cards = Vec::new();
+    for id in HEADLINES {
+        if let Some(card) = card(site, lang, id)? {
+            cards.push(card);
+        }
+    }
+    Ok(html! {
+        h1 { (text(lang, "nav.overview")?) }
+        p class="lead" { (text(lang, "overview.intro")?) }
+        div class="cards" { @for c in cards { (c) } }
+        p { (text(lang, "overview.more")?) }
+    })
+}
+
+fn card(site: &Site, lang: Lang, id: &str) -> Result<Option<Markup>> {
+    let Ok(ind) = site.catalog.get(id) else {
+        return Ok(None);
+    };
+    let d = data(site, ind, None, &Selection::default());
+    let series: Vec<(i32, Cell)> = d
+        .rows
+        .iter()
+        .filter_map(|(p, cells)| Some((year(p)?, Cell::of(cells.get("")?))))
+        .collect();
+    let Some((period, cells)) = d.rows.iter().next_back() else {
+        return Ok(None);
+    };
+    let latest = cells.get("").copied();
+    let value = figures::cell(lang, latest)?;
+    let change = change(lang, ind.def.unit, ind.def.decimals, &series)?;
+    let unit = figures::unit(lang, ind)?;
+    Ok(Some(html! {
+        article class="card" {
+            h2 { a href={ "indicators/" (id) ".html" } { (text_of(&ind.def.name, lang)) } }
+            table class="headline" {
+                tr { th scope="row" { bdi { (period) } } (value) }
+            }
+            p class="unit" { (text(lang, "common.unit")?) " " (unit) }
+            @if let Some(c) = change { p class="change" { (c) } }
+            (sparkline(&series))
+            p class="caveat" { (text(lang, &format!("caveat.{id}")).unwrap_or("")) }
+        }
+    }))
+}
+
+/// The change of the last year on the year before, when both are published: in percent for
+/// counts, in points for percentages, in the unit for rates.
+fn change(lang: Lang, unit: Unit, decimals: u32, series: &[(i32, Cell)]) -> Result<Option<String>> {
+    let [.., (y0, Cell::Value(v0)), (y1, Cell::Value(v1))] = series else {
+        return Ok(None);
+    };
+    if y1 - y0 != 1 {
+        return Ok(None);
+    }
+    let signed = |d: f64, decimals: u32| -> String {
+        let n = numbers::number(lang, d.abs(), decimals).unwrap_or_default();
+        let sign = if d > 0.0 {
+            "+"
+        } else if d < 0.0 {
+            "−"
+        } else {
+            ""
+        };
+        format!("{sign}{n}")
+    };
+    let (key, amount) = match unit {
+        Unit::Count if *v0 != 0.0 => ("overview.change_percent", signed((v1 - v0) / v0 * 100.0, 1)),
+        Unit::Count => return Ok(None),
+        Unit::Percent => ("overview.change_points", signed(v1 - v0, decimals)),
+        _ => ("overview.change_units", signed(v1 - v0, decimals)),
+    };
+    Ok(Some(fill(
+        lang,
+        key,
+        &[("change", &amount), ("year", &y0.to_string())],
+    )?))
+}
+
+/// A small line of the years' values (decorative: the figure and its table are beside it);
+/// a missing or suppressed year breaks it.
+fn sparkline(series: &[(i32, Cell)]) -> Markup {
+    let values: Vec<f64> = series
+        .iter()
+        .filter_map(|(_, c)| match c {
+            Cell::Value(v) => Some(*v),
+            _ => None,
+        })
+        .collect();
+    let (Some(&(first, _)), Some(&(last, _))) = (series.first(), series.last()) else {
+        return html! {};
+    };
+    let max = values.iter().copied().fold(0.0f64, f64::max);
+    if values.len() < 2 || max <= 0.0 {
+        return html! {};
+    }
+    let (w, h) = (120.0, 32.0);
+    let span = (last - first).max(1) as f64;
+    let mut paths = String::new();
+    let mut run: Vec<(f64, f64)> = Vec::new();
+    let mut flush = |run: &mut Vec<(f64, f64)>| {
+        if run.len() > 1 {
+            let pts: Vec<String> = run.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+            let _ = write!(paths, "<polyline points=\"{}\"/>", pts.join(" "));
+        } else if let Some((x, y)) = run.first() {
+            let _ = write!(paths, "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"1.5\"/>");
+        }
+        run.clear();
+    };
+    let mut previous: Option<i32> = None;
+    for (y, c) in series {
+        if previous.is_some_and(|p| y - p != 1) {
+            flush(&mut run);
+        }
+        previous = Some(*y);
+        match c {
+            Cell::Value(v) => run.push((
+                2.0 + (y - first) as f64 / span * (w - 4.0),
+                h - 2.0 - v / max * (h - 4.0),
+            )),
+            _ => flush(&mut run),
+        }
+    }
+    flush(&mut run);
+    html! {
+        svg class="spark" width="120" height="32" viewBox="0 0 120 32" aria-hidden="true"
+            focusable="false" xmlns="http://www.w3.org/2000/svg" { (PreEscaped(paths)) }
+    }
+}

@@ -1,0 +1,375 @@
+//! The pages on the samples' observations (`tests/fixtures/*.parquet`, as `indicators export`
+//! writes them): every page in three languages, exact figures per locale, suppressed cells
+//! never a zero, the analyst banner, and the static site's links.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use marsad_indicators::export::Role;
+use marsad_indicators::observations::{self, Observation};
+use marsad_indicators::Catalog;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use super::*;
+
+fn fixture(name: &str) -> Vec<Observation> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    let file = std::fs::File::open(&path).unwrap();
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let batches: Vec<_> = reader.map(|b| b.unwrap()).collect();
+    observations::from_batches(&batches).unwrap()
+}
+
+fn catalog() -> Catalog {
+    Catalog::embedded().unwrap()
+}
+
+fn site<'a>(catalog: &'a Catalog, obs: &'a [Observation], role: Role) -> Site<'a> {
+    Site {
+        catalog,
+        observations: obs,
+        snapshot_id: 8,
+        role,
+        mode: Mode::Server,
+    }
+}
+
+fn render(site: &Site, lang: Lang, page: &Page) -> String {
+    site.render(lang, page, &Selection::default())
+        .unwrap_or_else(|e| panic!("{lang} {page:?}: {e}"))
+}
+
+/// The text of every `<td …>` cell of a page (tags inside stripped).
+fn cells(html: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<td") {
+        rest = &rest[start..];
+        let open_end = rest.find('>').unwrap();
+        let attrs = rest[3..open_end].to_string();
+        let close = rest.find("</td>").unwrap();
+        let inner = &rest[open_end + 1..close];
+        let mut text = String::new();
+        let mut in_tag = false;
+        for c in inner.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        out.push((attrs, text));
+        rest = &rest[close..];
+    }
+    out
+}
+
+#[test]
+fn every_page_renders_in_three_languages() {
+    let catalog = catalog();
+    let obs = fixture("public.parquet");
+    let site = site(&catalog, &obs, Role::Public);
+    let pages = site.pages();
+    // 5 themes + the 17 approved indicators with observations.
+    assert_eq!(pages.len(), 22, "{pages:?}");
+    assert!(!pages.contains(&Page::Indicator("DATA_COMPLETENESS".into())));
+    for lang in Lang::ALL {
+        for page in &pages {
+            let html = render(&site, lang, page);
+            assert!(html.starts_with("<!DOCTYPE html><html lang=\""), "{html}");
+            assert!(
+                html.contains(&format!("lang=\"{}\" dir=\"{}\"", lang.code(), lang.dir())),
+                "{lang} {page:?}"
+            );
+            assert!(!html.contains("internal-banner"), "{lang} {page:?}");
+            assert!(!html.contains("<script"), "{lang} {page:?}");
+            assert!(!html.contains("http://") || html.contains("http://www.w3.org/2000/svg"));
+            // Every chart is followed by its data table.
+            let mut rest = html.as_str();
+            while let Some(i) = rest.find("role=\"img\"") {
+                rest = &rest[i + 10..];
+                let table = rest.find("<table").unwrap_or(usize::MAX);
+                let next_chart = rest.find("role=\"img\"").unwrap_or(usize::MAX);
+                assert!(
+                    table < next_chart,
+                    "{lang} {page:?}: a chart without its table"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_known_ncmec_value_in_each_locale() {
+    let catalog = catalog();
+    let obs = fixture("public.parquet");
+    let site = site(&catalog, &obs, Role::Public);
+    let page = Page::Indicator("NCMEC_MA_REPORTS".into());
+    // NCMEC CyberTipline reports for Morocco, 2023: 543,638 (data-samples/ncmec).
+    for (lang, text) in [
+        (Lang::Fr, "543.638"),
+        (Lang::Ar, "543.638"),
+        (Lang::En, "543,638"),
+    ] {
+        let html = render(&site, lang, &page);
+        let row = html
+            .find("<bdi>2023</bdi>")
+            .unwrap_or_else(|| panic!("{lang}: no 2023 row"));
+        let td = cells(&html[row..])[0].1.clone();
+        assert_eq!(td, text, "{lang}");
+        // The overview's headline shows the same figure.
+        let overview = render(&site, lang, &Page::Overview);
+        assert!(overview.contains(&format!("<bdi>{text}</bdi>")), "{lang}");
+    }
+    // Arabic pages: right to left, Arabic labels, charts left to right.
+    let ar = render(&site, Lang::Ar, &page);
+    assert!(ar.contains("<html lang=\"ar\" dir=\"rtl\">"));
+    assert!(ar.contains("تبليغات CyberTipline المتعلقة بالمغرب"));
+    assert!(ar.contains("style=\"direction:ltr\""));
+    assert!(ar.contains("التحميلات"));
+    // The 2023 change on 2022 (258,172 → 543,638: +110.6 %).
+    let en = render(&site, Lang::En, &Page::Overview);
+    assert!(en.contains("+110.6% on 2022"), "{en}");
+    let fr = render(&site, Lang::Fr, &Page::Overview);
+    assert!(fr.contains("+110,6\u{a0}% par rapport à 2022"));
+}
+
+#[test]
+fn no_suppressed_value_renders_as_zero() {
+    let catalog = catalog();
+    let public = fixture("public.parquet");
+    let analyst = fixture("analyst.parquet");
+    let site_public = site(&catalog, &public, Role::Public);
+    let suppressed: BTreeSet<(String, String, [String; 5])> = public
+        .iter()
+        .filter(|o| o.obs_status == marsad_indicators::observations::SUPPRESSED)
+        .map(|o| {
+            (
+                o.indicator_id.clone(),
+                o.period.clone(),
+                o.breakdown.clone(),
+            )
+        })
+        .collect();
+    assert!(suppressed.len() > 20, "the samples have suppressed cells");
+    let mut seen = 0;
+    for lang in Lang::ALL {
+        for page in site_public.pages() {
+            let html = render(&site_public, lang, &page);
+            for (attrs, text) in cells(&html) {
+                if attrs.contains("data-suppressed") {
+                    seen += 1;
+                    assert_eq!(
+                        text,
+                        crate::messages::text(lang, "common.suppressed").unwrap()
+                    );
+                }
+                assert!(text.trim() != "0" || !attrs.contains("suppressed"));
+            }
+        }
+    }
+    assert!(seen > 0);
+    // Regions 2024: MA-08 is suppressed for the public, its own figure for an analyst.
+    let regions = render(&site_public, Lang::En, &Page::Regions);
+    let row = regions.find("data-region=\"MA-08\"").unwrap();
+    let (attrs, text) = &cells(&regions[row..])[0];
+    assert!(attrs.contains("data-suppressed=\"true\""), "{attrs}");
+    assert_eq!(text, "suppressed");
+    assert!(regions.contains("fill=\"url(#regions-map-hatch)\""));
+    let o = analyst
+        .iter()
+        .find(|o| {
+            o.indicator_id == "PMP_CASES_BY_REGION"
+                && o.period == "2024"
+                && o.breakdown[0] == "MA-08"
+        })
+        .unwrap();
+    let site_analyst = site(&catalog, &analyst, Role::Analyst);
+    let regions = render(&site_analyst, Lang::En, &Page::Regions);
+    let row = regions.find("data-region=\"MA-08\"").unwrap();
+    let (attrs, text) = &cells(&regions[row..])[0];
+    assert!(!attrs.contains("data-suppressed"));
+    assert_eq!(text, &crate::numbers::observation(Lang::En, o).unwrap());
+}
+
+#[test]
+fn the_analyst_sees_the_internal_banner_and_drafts() {
+    let catalog = catalog();
+    let analyst = fixture("analyst.parquet");
+    let site = site(&catalog, &analyst, Role::Analyst);
+    assert!(site
+        .pages()
+        .contains(&Page::Indicator("DATA_COMPLETENESS".into())));
+    for lang in Lang::ALL {
+        let html = render(&site, lang, &Page::Overview);
+        assert!(html.contains("class=\"internal-banner\""));
+        assert!(html.contains(crate::messages::text(lang, "common.internal_banner").unwrap()));
+    }
+    let draft = render(
+        &site,
+        Lang::Fr,
+        &Page::Indicator("DATA_COMPLETENESS".into()),
+    );
+    assert!(draft.contains("Brouillon"));
+}
+
+#[test]
+fn the_selection_is_read_from_the_query_and_kept() {
+    let catalog = catalog();
+    let obs = fixture("public.parquet");
+    let site = site(&catalog, &obs, Role::Public);
+    let q = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let sel = Selection::parse(&q(&[
+        ("breakdown", "sex"),
+        ("from", "2022"),
+        ("to", "2023"),
+    ]))
+    .unwrap();
+    assert_eq!(sel.breakdown, Some(Dimension::Sex));
+    let html = site
+        .render(
+            Lang::En,
+            &Page::Indicator("EMC_REPORTS_SEX_SHARE".into()),
+            &sel,
+        )
+        .unwrap();
+    assert!(html.contains("<bdi>2022</bdi>") && html.contains("<bdi>2023</bdi>"));
+    assert!(!html.contains("<bdi>2021</bdi>") && !html.contains("<bdi>2024</bdi>"));
+    assert!(
+        html.contains("<option value=\"2022\" selected>2022</option>"),
+        "{html}"
+    );
+    assert_eq!(
+        Selection::parse(&q(&[("year", "2022")]))
+            .unwrap_err()
+            .to_string(),
+        "unknown parameter `year`; expected one of breakdown, from, to"
+    );
+    assert_eq!(
+        Selection::parse(&q(&[("from", "22")]))
+            .unwrap_err()
+            .to_string(),
+        "from: `22` is not a year (e.g. 2023)"
+    );
+    let wrong = Selection::parse(&q(&[("breakdown", "age_band")])).unwrap();
+    assert_eq!(
+        site.render(
+            Lang::En,
+            &Page::Indicator("EMC_REPORTS_SEX_SHARE".into()),
+            &wrong
+        )
+        .unwrap_err()
+        .to_string(),
+        "breakdown: EMC_REPORTS_SEX_SHARE is not broken down by `age_band`; expected one of sex"
+    );
+    assert!(matches!(
+        site.render(
+            Lang::En,
+            &Page::Indicator("DATA_COMPLETENESS".into()),
+            &Selection::default()
+        ),
+        Err(DashboardError::NotFound { .. })
+    ));
+}
+
+#[test]
+fn survey_estimates_show_their_intervals() {
+    let catalog = catalog();
+    let obs = fixture("public.parquet");
+    let site = site(&catalog, &obs, Role::Public);
+    let sdg: Vec<&Observation> = site.of("SDG_16_2_3");
+    let female = sdg.iter().find(|o| o.breakdown[1] == "F").unwrap();
+    let (lo, hi) = (female.lower_bound.unwrap(), female.upper_bound.unwrap());
+    let html = render(&site, Lang::Fr, &Page::Indicator("SDG_16_2_3".into()));
+    let expected = format!(
+        "[IC 95\u{a0}% : {} – {}]",
+        crate::numbers::number(Lang::Fr, lo, 1).unwrap(),
+        crate::numbers::number(Lang::Fr, hi, 1).unwrap()
+    );
+    assert!(html.contains(&expected), "{expected}");
+    assert!(html.contains("<bdi>10,1</bdi>"));
+}
+
+#[test]
+fn page_paths_round_trip() {
+    for p in Page::THEMES {
+        assert_eq!(Page::from_path(&p.file()), Some(p.clone()));
+    }
+    assert_eq!(Page::from_path(""), Some(Page::Overview));
+    assert_eq!(Page::from_path("justice"), Some(Page::Justice));
+    assert_eq!(
+        Page::from_path("indicators/SDG_16_2_3.html"),
+        Some(Page::Indicator("SDG_16_2_3".into()))
+    );
+    assert_eq!(Page::from_path("indicators/../x"), None);
+    assert_eq!(Page::from_path("nope.html"), None);
+}
+
+/// Every `href="…"` and `src="…"` of the exported HTML resolves to a file of the export
+/// (fragments and the licence's external link aside).
+pub fn broken_links(dir: &Path, files: &[std::path::PathBuf]) -> Vec<String> {
+    let mut broken = Vec::new();
+    for rel in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "html"))
+    {
+        let html = std::fs::read_to_string(dir.join(rel)).unwrap();
+        for attr in ["href=\"", "src=\""] {
+            let mut rest = html.as_str();
+            while let Some(i) = rest.find(attr) {
+                rest = &rest[i + attr.len()..];
+                let end = rest.find('"').unwrap();
+                let link = &rest[..end];
+                rest = &rest[end..];
+                if link.starts_with("https://") || link.starts_with('#') {
+                    continue;
+                }
+                let target = link.split(['#', '?']).next().unwrap();
+                let base = rel.parent().unwrap_or(Path::new(""));
+                let path = dir.join(base).join(target);
+                if !path.is_file() {
+                    broken.push(format!("{}: {link}", rel.display()));
+                }
+            }
+        }
+    }
+    broken
+}
+
+#[test]
+fn the_static_site_links_all_resolve() {
+    let catalog = catalog();
+    let obs = fixture("public.parquet");
+    let dir = tempfile::tempdir().unwrap();
+    let files = export::write_site(dir.path(), &catalog, &obs, 8).unwrap();
+    // 3 × 22 pages, the root page, the stylesheet, 17 × 6 downloads.
+    assert_eq!(files.len(), 3 * 22 + 2 + 17 * 6);
+    let broken = broken_links(dir.path(), &files);
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+    let page =
+        std::fs::read_to_string(dir.path().join("ar/indicators/NCMEC_MA_REPORTS.html")).unwrap();
+    assert!(page.contains("href=\"../../downloads/NCMEC_MA_REPORTS/observations.csv\""));
+    assert!(page.contains("href=\"../../style.css\""));
+    // A static page offers no selection form: it could not answer it.
+    assert!(!page.contains("<form"));
+    let csv = std::fs::read_to_string(
+        dir.path()
+            .join("downloads/NCMEC_MA_REPORTS/observations.csv"),
+    )
+    .unwrap();
+    assert!(
+        csv.contains("NCMEC_MA_REPORTS,1,2023,MA,_Z,_Z,_Z,_Z,543638,"),
+        "{csv}"
+    );
+}
