@@ -232,7 +232,7 @@ async fn compute(
 /// The stored observations of a snapshot. `show` and `export` only read: a snapshot whose
 /// observations were not computed is an error that says how to compute them (an export is of
 /// stored figures, with the definition hash and time they were computed with).
-async fn observations(
+pub(super) async fn observations(
     warehouse: &Warehouse,
     snapshot: Option<i64>,
 ) -> anyhow::Result<Vec<Observation>> {

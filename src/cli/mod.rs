@@ -1,6 +1,7 @@
 //! Command-line arguments and dispatch. Each subcommand group has its own file with an argument
 //! struct (help text included) and a `run` that calls a library crate.
 
+mod dashboards;
 mod demo;
 mod feeds;
 mod gen;
@@ -59,6 +60,8 @@ pub enum Command {
     /// Serve the HTTP API (and the PostgreSQL protocol) over the warehouse; loads the samples
     /// first into a missing or empty data directory.
     Serve(Box<serve::Args>),
+    /// The dashboards: `export --out DIR` writes the public static site (fr, ar, en).
+    Dashboards(dashboards::Args),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -73,6 +76,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Vacuum(args) => vacuum::run(&cli.data_dir, args).await,
         Command::Tokens(args) => tokens::run(&cli.data_dir, args).await,
         Command::Serve(args) => serve::run(&cli.data_dir, *args).await,
+        Command::Dashboards(args) => dashboards::run(&cli.data_dir, args).await,
     }
 }
 

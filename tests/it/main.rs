@@ -6,6 +6,7 @@ mod approval; // approved means fixed: check names what changed; per-indicator s
 mod bad_input; // refused files leave the warehouse unchanged; bad rows are quarantined
 mod cli; // the README's commands: demo, feeds, sql, gen
 mod corpus; // damaged files from data-samples: refused or flagged, never a panic or a runaway
+mod dashboards; // the pages served in fr/ar/en (analyst banner) and the static site's links
 mod fallbacks; // no silent fallbacks: unreadable log, missing warehouse, read-only reads, rounding
 mod helpers; // temporary data directories, running the CLI, reading CSV answers
 mod hostile_sql; // SQL that must be refused or stopped within its limit; safe terminal output

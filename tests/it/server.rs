@@ -13,11 +13,22 @@ use crate::helpers::{sample, TestWarehouse, TEST_KEY};
 
 /// A plain HTTP/1.1 GET: (status, body).
 fn get(addr: SocketAddr, path: &str) -> (u16, Vec<u8>) {
+    let (status, _, body) = get_with(addr, path, &[]);
+    (status, body)
+}
+
+/// A plain HTTP/1.1 GET with extra request headers: (status, response head, body).
+pub(crate) fn get_with(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, String, Vec<u8>) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n"
     )
     .unwrap();
     let mut raw = Vec::new();
@@ -34,11 +45,11 @@ fn get(addr: SocketAddr, path: &str) -> (u16, Vec<u8>) {
         "{head}"
     );
     let status = head[9..12].parse().unwrap();
-    (status, raw[at + 4..].to_vec())
+    (status, head, raw[at + 4..].to_vec())
 }
 
 /// Kills the server if the test fails before it stops it.
-struct Server(Child);
+pub(crate) struct Server(Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -50,7 +61,7 @@ impl Drop for Server {
 /// Start `marsad serve` on `wh` (free ports) with extra environment `env`; wait until it prints
 /// its address (loading the samples first on an empty data directory). Returns the server, the
 /// lines it printed before the address, the rest of its output, and the address.
-fn start(
+pub(crate) fn start(
     wh: &TestWarehouse,
     env: &[(&str, &str)],
 ) -> (Server, Vec<String>, mpsc::Receiver<String>, SocketAddr) {

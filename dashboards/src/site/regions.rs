@@ -72,6 +72,7 @@ pub fn render(site: &Site, lang: Lang) -> Result<Markup> {
     let name = text_of(&ind.def.name, lang);
     let unit = figures::unit(lang, ind)?;
     let title = format!("{name} — {period} ({unit})");
+    let table_title = format!("{name} — {period}");
     let choropleth = map::choropleth(&MapSpec {
         id: "regions-map",
         lang,

@@ -13,6 +13,7 @@ pub mod indicators;
 pub mod ingest;
 pub mod observations;
 pub mod openapi;
+pub mod pages;
 pub mod problem;
 pub mod snapshots;
 pub mod sql;
@@ -231,6 +232,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(upload_limit))
         .layer(RequestBodyLimitLayer::new(upload_limit));
     api.merge(uploads)
+        .merge(pages::routes())
         .fallback(|| async { Problem::not_found("no such resource") })
         .layer(middleware::from_fn_with_state(state.clone(), identify))
         .layer(middleware::map_response(problem::normalise))

@@ -1,0 +1,382 @@
+//! The dashboards' pages, mounted: `/` (to `/fr/`, `/ar/` or `/en/` by Accept-Language, French
+//! by default), `/{lang}/`, `/{lang}/{page}`, `/{lang}/indicators/{id}`, `/style.css` and
+//! `/downloads/{id}/{file}`: the same paths, relative to each other, as the static site that
+//! `marsad dashboards export` writes. No page logic here: the caller's role picks the
+//! observations (`export::select`, as every channel does) and `marsad_dashboards::site`
+//! renders them.
+//!
+//! Rendered answers are cached, keyed by (warehouse, snapshot id, catalogue hash, role,
+//! path + query), at most [`CACHE_ENTRIES`] (the oldest go first): a snapshot never changes
+//! once written, so a key never goes stale; a new snapshot or catalogue makes new keys.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+use marsad_dashboards::site::{Mode, Page, Selection, Site, CSS, CSS_FILE, DOWNLOAD_FILES};
+use marsad_dashboards::{DashboardError, Lang};
+use marsad_indicators::export::{self, Role};
+use marsad_warehouse::Snapshot;
+use sha2::{Digest, Sha256};
+
+use super::problem::Problem;
+use super::{cached, etag, format, AppState};
+use crate::access::Identity;
+
+/// Rendered pages and downloads kept at most.
+pub const CACHE_ENTRIES: usize = 512;
+
+/// The routes of the pages (merged into [`super::router`]).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(root))
+        .route(&format!("/{CSS_FILE}"), get(stylesheet))
+        .route("/downloads/{id}/{file}", get(download))
+        .route("/{lang}", get(lang_root))
+        .route("/{lang}/", get(overview))
+        .route("/{lang}/{page}", get(page))
+        .route("/{lang}/indicators/{id}", get(indicator))
+}
+
+/// The snapshot the pages show. The one place that decides it (the latest for now; the
+/// latest release once releases exist).
+async fn snapshot(state: &AppState) -> Result<Snapshot, Problem> {
+    state.snapshot(None).await
+}
+
+/// `/`: the language the browser prefers among fr, ar, en (French when none).
+async fn root(headers: HeaderMap) -> Response {
+    let lang = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(preferred)
+        .unwrap_or(Lang::Fr);
+    let mut response = Redirect::to(&format!("/{}/", lang.code())).into_response();
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept-Language"));
+    response
+}
+
+/// The first of fr, ar, en by the header's weights (`ar-MA,ar;q=0.9,fr;q=0.8` → ar); French
+/// when it names none of them.
+pub fn preferred(accept_language: &str) -> Lang {
+    let mut best: Option<(f32, Lang)> = None;
+    for item in accept_language.split(',') {
+        let mut parts = item.trim().split(';');
+        let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .filter_map(|q| q.parse::<f32>().ok())
+            .next()
+            .unwrap_or(1.0);
+        let primary = tag.split('-').next().unwrap_or("");
+        if let Some(lang) = Lang::from_code(primary) {
+            if q > 0.0 && best.is_none_or(|(b, _)| q > b) {
+                best = Some((q, lang));
+            }
+        }
+    }
+    best.map(|(_, l)| l).unwrap_or(Lang::Fr)
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
+        .into_response()
+}
+
+fn language(code: &str) -> Result<Lang, Problem> {
+    Lang::from_code(code).ok_or_else(|| {
+        Problem::not_found(format!(
+            "no pages in `{code}`; the languages are fr, ar and en"
+        ))
+    })
+}
+
+/// `/{lang}` → `/{lang}/`, so that the pages' relative links resolve.
+async fn lang_root(Path(lang): Path<String>) -> Result<Response, Problem> {
+    let lang = language(&lang)?;
+    Ok(Redirect::permanent(&format!("/{}/", lang.code())).into_response())
+}
+
+/// The request's parts a page depends on.
+struct Request {
+    state: AppState,
+    identity: Identity,
+    headers: HeaderMap,
+    /// Path and query, as the cache key.
+    uri: String,
+}
+
+async fn overview(
+    State(state): State<AppState>,
+    Extension(identity): Extension<Identity>,
+    Path(lang): Path<String>,
+    Query(params): Query<BTreeMap<String, String>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let request = Request { state, identity, headers, uri: uri.to_string() };
+    serve_page(request, &lang, Page::Overview, params).await
+}
+
+async fn page(
+    State(state): State<AppState>,
+    Extension(identity): Extension<Identity>,
+    Path((lang, page)): Path<(String, String)>,
+    Query(params): Query<BTreeMap<String, String>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let found = Page::from_path(&page)
+        .filter(|p| !matches!(p, Page::Indicator(_)))
+        .ok_or_else(|| Problem::not_found(format!("no page `{page}`")))?;
+    let request = Request { state, identity, headers, uri: uri.to_string() };
+    serve_page(request, &lang, found, params).await
+}
+
+async fn indicator(
+    State(state): State<AppState>,
+    Extension(identity): Extension<Identity>,
+    Path((lang, id)): Path<(String, String)>,
+    Query(params): Query<BTreeMap<String, String>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let found = Page::from_path(&format!("indicators/{id}"))
+        .ok_or_else(|| Problem::not_found(format!("no indicator `{id}`")))?;
+    let request = Request { state, identity, headers, uri: uri.to_string() };
+    serve_page(request, &lang, found, params).await
+}
+
+async fn serve_page(
+    request: Request,
+    lang: &str,
+    page: Page,
+    params: BTreeMap<String, String>,
+) -> Result<Response, Problem> {
+    let lang = language(lang)?;
+    // Only indicator pages take a selection; elsewhere a query is an error, not ignored.
+    let selection = match page {
+        Page::Indicator(_) => Selection::parse(&params).map_err(problem)?,
+        _ if params.is_empty() => Selection::default(),
+        _ => {
+            return Err(Problem::bad_request(
+                "this page takes no parameters (the selection is on indicator pages)",
+            ))
+        }
+    };
+    answer(request, "text/html; charset=utf-8", move |site| {
+        site.render(lang, &page, &selection)
+            .map(String::into_bytes)
+    })
+    .await
+}
+
+async fn download(
+    State(state): State<AppState>,
+    Extension(identity): Extension<Identity>,
+    Path((id, file)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    if !DOWNLOAD_FILES.contains(&file.as_str()) {
+        return Err(Problem::not_found(format!(
+            "no download `{file}`; the files are {}",
+            DOWNLOAD_FILES.join(", ")
+        )));
+    }
+    let content_type = match file.rsplit('.').next() {
+        Some("csv") => format::CSV,
+        Some("parquet") => format::PARQUET,
+        _ => format::JSON,
+    };
+    let request = Request { state, identity, headers, uri: uri.to_string() };
+    answer(request, content_type, move |site| {
+        site.downloads(&id)?
+            .into_iter()
+            .find(|(name, _)| *name == file)
+            .map(|(_, bytes)| bytes)
+            .ok_or_else(|| DashboardError::NotFound { what: file.clone() })
+    })
+    .await
+}
+
+/// A rendered answer from the cache, or rendered (off the async threads) and cached; with an
+/// ETag over its key and the role's Cache-Control.
+async fn answer(
+    request: Request,
+    content_type: &'static str,
+    render: impl FnOnce(&Site) -> marsad_dashboards::Result<Vec<u8>> + Send + 'static,
+) -> Result<Response, Problem> {
+    let Request { state, identity, headers, uri } = request;
+    let snapshot = snapshot(&state).await?;
+    let role = identity.role.export_role();
+    let key = Key {
+        warehouse: state.warehouse.location().to_string(),
+        snapshot: snapshot.id,
+        catalogue: catalogue_hash(&state),
+        role: role_name(role),
+        uri,
+    };
+    let tag = etag(&[
+        &key.warehouse,
+        &key.snapshot.to_string(),
+        &key.catalogue,
+        key.role,
+        &key.uri,
+    ]);
+    let body = match cache().get(&key) {
+        Some(body) => body,
+        None => {
+            let observations = state.observations(&snapshot).await?;
+            let st = state.clone();
+            let bytes = tokio::task::spawn_blocking(move || {
+                let visible = export::select(&st.catalog, &observations, role);
+                let site = Site {
+                    catalog: &st.catalog,
+                    observations: &visible,
+                    snapshot_id: snapshot.id,
+                    role,
+                    mode: Mode::Server,
+                };
+                render(&site)
+            })
+            .await
+            .map_err(Problem::internal)?
+            .map_err(problem)?;
+            let body = Arc::new(bytes);
+            cache().put(key, body.clone());
+            body
+        }
+    };
+    cached(&headers, &identity, tag, move || {
+        Ok((
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, content_type)],
+            body.as_ref().clone(),
+        )
+            .into_response())
+    })
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Public => "public",
+        Role::Analyst => "analyst",
+    }
+}
+
+/// A dashboards error as an HTTP problem: what the visitor asked for that is not there (404),
+/// a query that cannot be read (400), else the server's own failure (logged).
+fn problem(e: DashboardError) -> Problem {
+    match e {
+        DashboardError::NotFound { what } => Problem::not_found(format!("no such page: {what}")),
+        DashboardError::BadQuery { message } => Problem::bad_request(message),
+        other => Problem::internal(other),
+    }
+}
+
+/// SHA-256 of the catalogue's definitions and SQL: what the pages' figures and texts depend
+/// on besides the snapshot.
+fn catalogue_hash(state: &AppState) -> String {
+    let mut h = Sha256::new();
+    for ind in &state.catalog.indicators {
+        h.update(serde_json::to_vec(&ind.def).unwrap_or_default());
+        h.update([0]);
+        h.update(ind.sql.as_bytes());
+        h.update([0]);
+    }
+    hex::encode(h.finalize())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    warehouse: String,
+    snapshot: i64,
+    catalogue: String,
+    role: &'static str,
+    uri: String,
+}
+
+/// Rendered bodies by key, the oldest dropped past [`CACHE_ENTRIES`].
+struct Cache {
+    entries: Mutex<(HashMap<Key, Arc<Vec<u8>>>, VecDeque<Key>)>,
+}
+
+fn cache() -> &'static Cache {
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    CACHE.get_or_init(|| Cache {
+        entries: Mutex::new((HashMap::new(), VecDeque::new())),
+    })
+}
+
+impl Cache {
+    fn get(&self, key: &Key) -> Option<Arc<Vec<u8>>> {
+        let guard = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        guard.0.get(key).cloned()
+    }
+
+    fn put(&self, key: Key, body: Arc<Vec<u8>>) {
+        let mut guard = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let (map, order) = &mut *guard;
+        if map.insert(key.clone(), body).is_none() {
+            order.push_back(key);
+        }
+        while order.len() > CACHE_ENTRIES {
+            if let Some(old) = order.pop_front() {
+                map.remove(&old);
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).0.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_fr_ar_or_en() {
+        assert_eq!(preferred("ar-MA,ar;q=0.9,fr;q=0.8"), Lang::Ar);
+        assert_eq!(preferred("en-GB,en;q=0.9"), Lang::En);
+        assert_eq!(preferred("de-DE,en;q=0.5,fr;q=0.7"), Lang::Fr);
+        assert_eq!(preferred("es,de"), Lang::Fr);
+        assert_eq!(preferred("ar;q=0,en;q=0.1"), Lang::En);
+        assert_eq!(preferred(""), Lang::Fr);
+    }
+
+    #[test]
+    fn the_cache_is_bounded_oldest_first() {
+        let key = |i: usize| Key {
+            warehouse: "test-bounded".into(),
+            snapshot: i as i64,
+            catalogue: String::new(),
+            role: "public",
+            uri: "/fr/".into(),
+        };
+        let c = Cache {
+            entries: Mutex::new((HashMap::new(), VecDeque::new())),
+        };
+        for i in 0..CACHE_ENTRIES + 10 {
+            c.put(key(i), Arc::new(vec![i as u8]));
+        }
+        assert_eq!(c.len(), CACHE_ENTRIES);
+        assert!(c.get(&key(9)).is_none());
+        assert_eq!(c.get(&key(10)).as_deref(), Some(&vec![10u8]));
+    }
+}
