@@ -45,6 +45,8 @@ const failures = [];
 const checked = new Set();
 let pagesChecked = 0;
 let downloadsChecked = 0;
+let chartsChecked = 0;
+let suppressedChecked = 0;
 
 function fail(page, reason) {
   failures.push({ page, reason });
@@ -173,13 +175,14 @@ function inspectPage() {
       if (table && table.querySelectorAll('td, th').length === 0) problems.push(`${name}: its data table is empty`);
     }
   });
-  for (const el of document.querySelectorAll('[data-suppressed]')) {
+  const suppressed = document.querySelectorAll('[data-suppressed]');
+  for (const el of suppressed) {
     if (el.getAttribute('data-suppressed') === 'false') continue;
     const text = el.textContent;
     if (ZERO_SOURCE.test(text)) problems.push(`a cell marked suppressed reads "${text.trim()}"`);
   }
   const links = [...document.querySelectorAll('a[href]')].map((a) => a.href);
-  return { problems, links, dir: document.documentElement.getAttribute('dir'), lang: document.documentElement.getAttribute('lang'), charts: charts.length };
+  return { problems, links, dir: document.documentElement.getAttribute('dir'), lang: document.documentElement.getAttribute('lang'), charts: charts.length, suppressed: suppressed.length };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -239,6 +242,8 @@ async function crawl(browser, site) {
       }
       const found = await page.evaluate(`(${inspectPage.toString().replace('ZERO_SOURCE', () => ZERO.toString())})()`);
       found.problems.forEach((p) => fail(label, p));
+      chartsChecked += found.charts;
+      suppressedChecked += found.suppressed;
       const lang = langOf(site, url);
       if (lang && !(found.lang || '').toLowerCase().startsWith(lang)) fail(label, `<html lang="${found.lang}"> on a /${lang}/ page`);
       if (lang === 'ar' && found.dir !== 'rtl') fail(label, `<html dir="${found.dir}"> on an Arabic page (rtl expected)`);
@@ -356,7 +361,7 @@ async function main() {
 
 function summary() {
   console.log(`\nscreenshots: ${SHOTS}`);
-  console.log(`pages checked: ${pagesChecked}, downloads checked: ${downloadsChecked}, failures: ${failures.length}`);
+  console.log(`pages checked: ${pagesChecked} (charts: ${chartsChecked}, suppressed cells: ${suppressedChecked}), downloads checked: ${downloadsChecked}, failures: ${failures.length}`);
   // One test per page, download, server stop and export; it fails with any failure of its own.
   const failed = new Set(failures.map((f) => f.page));
   console.log(`browser: ${checked.size - failed.size} passed, ${failed.size} failed`);
