@@ -6,7 +6,7 @@
 #     from this machine's loopback (target ≤ 500 ms each);
 #   - cached: wrk (Debian), 20 connections, on each page without a query string for
 #     PAGE_DURATION (default 3s), then on all pages in turn for DURATION (default 20s)
-#     (target: p99 ≤ 50 ms).
+#     (target: p99 ≤ 50 ms); /healthz under the same load is printed as the floor.
 # Uses the release build when one exists (BUILD=release builds it), else the debug build, and
 # says which: debug figures are no verdict on the targets.
 #
@@ -111,6 +111,9 @@ done < "$COLD"
 set -- $(run all -d"$DURATION" -s "$LUA" "$BASE/")
 ALL_P99=$4
 echo "| all $(wc -l < "$COLD") pages in turn ($DURATION) | | | $3 | $4 | $2 | $5 |"
+# The floor: an answer that reads nothing from the warehouse, under the same load.
+set -- $(run healthz -d"$PAGE_DURATION" "$BASE/healthz")
+echo "| /healthz (for comparison: no warehouse read, no page) | | | $3 | $4 | $2 | $5 |"
 echo
 MEDIAN=$(cut -f2 "$COLD" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
 awk -F'\t' -v build="$BUILD" -v p99="$ALL_P99" -v median="$MEDIAN" '
