@@ -47,13 +47,9 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
             let snapshot_id = warehouse.session(snapshot).await?.snapshot.id;
             // The static site is public: the public's observations, whatever the caller is.
             let public = export::select(&catalog, &observations, Role::Public);
-            let files = marsad_dashboards::site::export::write_site(
-                &out,
-                &catalog,
-                &public,
-                snapshot_id,
-            )
-            .with_context(|| format!("cannot write the site into {}", out.display()))?;
+            let files =
+                marsad_dashboards::site::export::write_site(&out, &catalog, &public, snapshot_id)
+                    .with_context(|| format!("cannot write the site into {}", out.display()))?;
             let pages = files
                 .iter()
                 .filter(|f| f.extension().is_some_and(|e| e == "html"))

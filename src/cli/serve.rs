@@ -147,6 +147,7 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
     let running = serve::serve(&config, state, Some(pg_state), serve::shutdown_signal()).await?;
     let http = running.http;
     println!("Marsad is serving {data_dir}");
+    println!("  dashboards:  http://{http}/");
     println!("  health:      http://{http}/healthz");
     println!("  indicators:  http://{http}/api/v1/indicators");
     println!("  OpenAPI:     http://{http}/api/openapi.json");

@@ -58,9 +58,14 @@ fn pages_are_served_in_three_languages_and_exported_as_a_static_site() {
     for (lang, dir) in [("fr", "ltr"), ("ar", "rtl"), ("en", "ltr")] {
         let (status, head, body) = get_with(addr, &format!("/{lang}/"), &[]);
         assert_eq!(status, 200, "/{lang}/");
-        assert!(head.to_ascii_lowercase().contains("content-type: text/html; charset=utf-8"));
+        assert!(head
+            .to_ascii_lowercase()
+            .contains("content-type: text/html; charset=utf-8"));
         let html = String::from_utf8(body).unwrap();
-        assert!(html.contains(&format!("<html lang=\"{lang}\" dir=\"{dir}\">")), "{html}");
+        assert!(
+            html.contains(&format!("<html lang=\"{lang}\" dir=\"{dir}\">")),
+            "{html}"
+        );
         assert!(!html.contains("internal-banner"), "/{lang}/ public");
     }
     let page = "/en/indicators/NCMEC_MA_REPORTS.html";
@@ -71,14 +76,18 @@ fn pages_are_served_in_three_languages_and_exported_as_a_static_site() {
     assert!(html.contains("role=\"img\""));
     let (status, _, body) = get_with(addr, "/ar/indicators/NCMEC_MA_REPORTS", &[]);
     assert_eq!(status, 200);
-    assert!(String::from_utf8(body).unwrap().contains("<bdi>543.638</bdi>"));
+    assert!(String::from_utf8(body)
+        .unwrap()
+        .contains("<bdi>543.638</bdi>"));
 
     // The analyst: the internal banner, and the drafts' pages.
     let bearer = format!("Bearer {token}");
     let auth = [("Authorization", bearer.as_str())];
     let (status, _, body) = get_with(addr, "/fr/", &auth);
     assert_eq!(status, 200);
-    assert!(String::from_utf8(body).unwrap().contains("class=\"internal-banner\""));
+    assert!(String::from_utf8(body)
+        .unwrap()
+        .contains("class=\"internal-banner\""));
     let draft = "/en/indicators/DATA_COMPLETENESS.html";
     assert_eq!(get_with(addr, draft, &auth).0, 200);
     assert_eq!(get_with(addr, draft, &[]).0, 404);
@@ -86,14 +95,25 @@ fn pages_are_served_in_three_languages_and_exported_as_a_static_site() {
     // `/` follows Accept-Language; the downloads and stylesheet are at the pages' relative paths.
     let (status, head, _) = get_with(addr, "/", &[("Accept-Language", "ar-MA,ar;q=0.9,fr;q=0.5")]);
     assert_eq!(status, 303, "{head}");
-    assert!(head.to_ascii_lowercase().contains("location: /ar/"), "{head}");
+    assert!(
+        head.to_ascii_lowercase().contains("location: /ar/"),
+        "{head}"
+    );
     let (_, head, _) = get_with(addr, "/", &[]);
-    assert!(head.to_ascii_lowercase().contains("location: /fr/"), "{head}");
+    assert!(
+        head.to_ascii_lowercase().contains("location: /fr/"),
+        "{head}"
+    );
     let (status, _, csv) = get_with(addr, "/downloads/NCMEC_MA_REPORTS/observations.csv", &[]);
     assert_eq!(status, 200);
-    assert!(String::from_utf8(csv).unwrap().contains("NCMEC_MA_REPORTS,1,2023,MA,_Z,_Z,_Z,_Z,543638,"));
+    assert!(String::from_utf8(csv)
+        .unwrap()
+        .contains("NCMEC_MA_REPORTS,1,2023,MA,_Z,_Z,_Z,_Z,543638,"));
     assert_eq!(get_with(addr, "/style.css", &[]).0, 200);
-    assert_eq!(get_with(addr, "/en/indicators/NCMEC_MA_REPORTS.html?year=2023", &[]).0, 400);
+    assert_eq!(
+        get_with(addr, "/en/indicators/NCMEC_MA_REPORTS.html?year=2023", &[]).0,
+        400
+    );
     assert_eq!(get_with(addr, "/xx/", &[]).0, 404);
 
     // The static site: every page and download, links relative, all resolving.

@@ -110,6 +110,22 @@ fn text_width(text: &str, px: u32) -> u32 {
     (text.chars().count() as f64 * px as f64 * 0.6).ceil() as u32
 }
 
+/// `text` cut to the characters that fit in `width` pixels at `px`, with an ellipsis when cut:
+/// the drawn title of a chart (its `<title>` and the page keep the whole text).
+fn fit(text: &str, px: u32, width: u32) -> String {
+    if text_width(text, px) <= width {
+        return text.to_string();
+    }
+    let keep = (width as f64 / (px as f64 * 0.6)).floor() as usize;
+    let cut: String = text.chars().take(keep.saturating_sub(1)).collect();
+    // At the last word boundary, when there is one.
+    let cut = match cut.rfind(char::is_whitespace) {
+        Some(i) if i > 0 => &cut[..i],
+        _ => cut.as_str(),
+    };
+    format!("{}…", cut.trim_end())
+}
+
 /// A text style of `px` pixels. plotters writes `font-size` as the size given ÷ 1.24.
 fn style(px: u32, pos: Pos) -> TextStyle<'static> {
     (FONT, px as f64 * 1.24).into_font().color(&TEXT).pos(pos)
@@ -262,7 +278,7 @@ fn draw_frame<DB: DrawingBackend>(
     let w = WIDTH as i32;
     let centre = Pos::new(HPos::Center, VPos::Center);
     root.draw(&Text::new(
-        bidi(frame.lang, frame.title),
+        bidi(frame.lang, &fit(frame.title, TITLE_PX, WIDTH - 16)),
         (w / 2, (TITLE_PX + 4) as i32),
         (FONT, TITLE_PX as f64 * 1.24, FontStyle::Bold)
             .into_font()
@@ -414,6 +430,15 @@ pub(crate) mod tests {
         assert_eq!(nice_max(90.0), 150.0);
         assert_eq!(nice_max(2.1), 2.5);
         assert_eq!(nice_max(0.0), 1.0);
+    }
+
+    #[test]
+    fn a_long_title_is_cut_to_the_chart_width() {
+        assert_eq!(fit("Signalements", TITLE_PX, WIDTH - 16), "Signalements");
+        let long = "Young women and men aged 18–29 who experienced sexual violence by age 18";
+        let cut = fit(long, TITLE_PX, WIDTH - 16);
+        assert_eq!(cut, "Young women and men aged 18–29 who experienced…");
+        assert!(text_width(&cut, TITLE_PX) <= WIDTH - 16);
     }
 
     #[test]

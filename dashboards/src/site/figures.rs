@@ -181,9 +181,18 @@ pub fn data<'a>(
             .into_iter()
             .collect(),
     };
-    // The total and the unknown go last, after the categories they sum.
+    // In their natural order (age bands by their first age: 5-12 before 13-17), the total
+    // and the unknown last, after the categories they sum.
     if let Some(d) = breakdown {
-        categories.sort_by_key(|c| (c == d.total() || c == "_U", c == d.total(), c.clone()));
+        categories.sort_by_key(|c| {
+            let digits: String = c.chars().take_while(char::is_ascii_digit).collect();
+            (
+                c == d.total() || c == "_U",
+                c == d.total(),
+                digits.parse::<u32>().ok(),
+                c.clone(),
+            )
+        });
     }
     let mut rows: BTreeMap<String, BTreeMap<String, &Observation>> = BTreeMap::new();
     for o in keep {

@@ -73,10 +73,15 @@ pub fn render(site: &Site, lang: Lang, id: &str, selection: &Selection) -> Resul
         .find(|c| c.number == ind.def.mnr.capacity);
     let sector = m.sectors.iter().find(|s| s.number == ind.def.mnr.sector);
     let approval = ind.current_approval();
-    let comments: BTreeSet<&str> = all
-        .iter()
-        .filter_map(|o| o.obs_comment.as_deref())
-        .collect();
+    // Each observation's comment, said of its period and categories.
+    let mut comments = Vec::new();
+    for o in all.iter().filter(|o| o.obs_comment.is_some()) {
+        let mut of = vec![o.period.clone()];
+        for b in &breakdowns {
+            of.push(label(lang, *b, o.dimension(*b))?);
+        }
+        comments.push((of.join(", "), o.obs_comment.clone().unwrap_or_default()));
+    }
     let draft = ind.def.status != Status::Approved;
     let mut options = Vec::new();
     for b in &breakdowns {
@@ -124,7 +129,7 @@ pub fn render(site: &Site, lang: Lang, id: &str, selection: &Selection) -> Resul
             h2 id="metadata-h" { (text(lang, "indicator.metadata")?) }
             dl {
                 dt { (text(lang, "indicator.definition")?) } dd { (text_of(&ind.def.definition, lang)) }
-                dt { (text(lang, "common.unit")?) } dd { (unit) }
+                dt { (text(lang, "indicator.unit")?) } dd { (unit) }
                 @if let Some(n) = &ind.def.numerator {
                     dt { (text(lang, "indicator.numerator")?) } dd { (text_of(n, lang)) }
                 }
@@ -163,7 +168,7 @@ pub fn render(site: &Site, lang: Lang, id: &str, selection: &Selection) -> Resul
             h2 id="notes-h" { (text(lang, "indicator.notes")?) }
             ul {
                 @if let Some(n) = &ind.def.notes { li { (text_of(n, lang)) } }
-                @for c in &comments { li { (c) } }
+                @for (of, c) in &comments { li { bdi { (of) } " — " (c) } }
                 @if all.iter().any(|o| o.obs_status == marsad_indicators::observations::SUPPRESSED) {
                     li { (text(lang, "common.suppressed_note")?) }
                 }

@@ -88,7 +88,14 @@ fn change(lang: Lang, unit: Unit, decimals: u32, series: &[(i32, Cell)]) -> Resu
         } else {
             ""
         };
-        format!("{sign}{n}")
+        // In Arabic text a left-to-right mark keeps the sign on the number's left, as
+        // `numbers` does for ar-MA.
+        let mark = if lang == Lang::Ar && !sign.is_empty() {
+            "\u{200e}"
+        } else {
+            ""
+        };
+        format!("{mark}{sign}{n}")
     };
     let (key, amount) = match unit {
         Unit::Count if *v0 != 0.0 => ("overview.change_percent", signed((v1 - v0) / v0 * 100.0, 1)),

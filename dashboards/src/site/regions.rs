@@ -99,7 +99,7 @@ pub fn render(site: &Site, lang: Lang) -> Result<Markup> {
     let caption = fill(
         lang,
         "common.table_caption",
-        &[("title", &title), ("unit", unit)],
+        &[("title", &table_title), ("unit", unit)],
     )?;
     let shown: Vec<&Observation> = by_area.values().copied().collect();
     Ok(html! {

@@ -126,7 +126,12 @@ async fn overview(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let request = Request { state, identity, headers, uri: uri.to_string() };
+    let request = Request {
+        state,
+        identity,
+        headers,
+        uri: uri.to_string(),
+    };
     serve_page(request, &lang, Page::Overview, params).await
 }
 
@@ -141,7 +146,12 @@ async fn page(
     let found = Page::from_path(&page)
         .filter(|p| !matches!(p, Page::Indicator(_)))
         .ok_or_else(|| Problem::not_found(format!("no page `{page}`")))?;
-    let request = Request { state, identity, headers, uri: uri.to_string() };
+    let request = Request {
+        state,
+        identity,
+        headers,
+        uri: uri.to_string(),
+    };
     serve_page(request, &lang, found, params).await
 }
 
@@ -155,7 +165,12 @@ async fn indicator(
 ) -> Result<Response, Problem> {
     let found = Page::from_path(&format!("indicators/{id}"))
         .ok_or_else(|| Problem::not_found(format!("no indicator `{id}`")))?;
-    let request = Request { state, identity, headers, uri: uri.to_string() };
+    let request = Request {
+        state,
+        identity,
+        headers,
+        uri: uri.to_string(),
+    };
     serve_page(request, &lang, found, params).await
 }
 
@@ -177,8 +192,7 @@ async fn serve_page(
         }
     };
     answer(request, "text/html; charset=utf-8", move |site| {
-        site.render(lang, &page, &selection)
-            .map(String::into_bytes)
+        site.render(lang, &page, &selection).map(String::into_bytes)
     })
     .await
 }
@@ -201,7 +215,12 @@ async fn download(
         Some("parquet") => format::PARQUET,
         _ => format::JSON,
     };
-    let request = Request { state, identity, headers, uri: uri.to_string() };
+    let request = Request {
+        state,
+        identity,
+        headers,
+        uri: uri.to_string(),
+    };
     answer(request, content_type, move |site| {
         site.downloads(&id)?
             .into_iter()
@@ -219,7 +238,12 @@ async fn answer(
     content_type: &'static str,
     render: impl FnOnce(&Site) -> marsad_dashboards::Result<Vec<u8>> + Send + 'static,
 ) -> Result<Response, Problem> {
-    let Request { state, identity, headers, uri } = request;
+    let Request {
+        state,
+        identity,
+        headers,
+        uri,
+    } = request;
     let snapshot = snapshot(&state).await?;
     let role = identity.role.export_role();
     let key = Key {
@@ -342,13 +366,67 @@ impl Cache {
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).0.len()
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .0
+            .len()
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::{call, get, state, ANALYST};
     use super::*;
+
+    /// The pages through the router: the role decides (banner, drafts), the answer is cached
+    /// (the same ETag, a 304 for it), a bad selection is a 400 problem.
+    #[tokio::test]
+    async fn pages_through_the_router() {
+        let (state, _) = state().await;
+        let (s, h, b) = call(&state, get("/ar/regions.html", None, &[])).await;
+        assert_eq!(s, StatusCode::OK);
+        let html = String::from_utf8(b.to_vec()).unwrap();
+        assert!(html.contains("<html lang=\"ar\" dir=\"rtl\">"));
+        assert!(html.contains("data-suppressed=\"true\""));
+        assert!(!html.contains("internal-banner"));
+        let tag = h[header::ETAG].to_str().unwrap().to_string();
+        let (s, _, _) = call(
+            &state,
+            get("/ar/regions.html", None, &[("if-none-match", &tag)]),
+        )
+        .await;
+        assert_eq!(s, StatusCode::NOT_MODIFIED);
+        let (s, h, b) = call(&state, get("/ar/regions.html", Some(ANALYST), &[])).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_ne!(h[header::ETAG].to_str().unwrap(), tag);
+        assert_eq!(h[header::CACHE_CONTROL], "private, max-age=60");
+        assert!(String::from_utf8(b.to_vec())
+            .unwrap()
+            .contains("class=\"internal-banner\""));
+        let (s, h, b) = call(&state, get("/en/indicators/SDG_16_2_3?from=20x", None, &[])).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(h[header::CONTENT_TYPE], "application/problem+json");
+        assert!(String::from_utf8(b.to_vec())
+            .unwrap()
+            .contains("from: `20x` is not a year (e.g. 2023)"));
+        let (s, _, _) = call(&state, get("/en/justice.html?x=1", None, &[])).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        let (s, _, _) = call(&state, get("/fr", None, &[])).await;
+        assert_eq!(s, StatusCode::PERMANENT_REDIRECT);
+        let (s, h, b) = call(
+            &state,
+            get("/downloads/SDG_16_2_3/datapackage.json", None, &[]),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(h[header::CONTENT_TYPE], "application/json");
+        assert!(String::from_utf8(b.to_vec())
+            .unwrap()
+            .contains("\"marsad-aese-indicators\""));
+        let (s, _, _) = call(&state, get("/downloads/SDG_16_2_3/secret.txt", None, &[])).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    }
 
     #[test]
     fn accept_language_picks_fr_ar_or_en() {
