@@ -5,9 +5,10 @@
 // no console error, no uncaught page error, no failed request (network error or HTTP 4xx/5xx);
 // each chart (`svg[role=img]`) has a title, a description, `direction: ltr`, and its data table;
 // /ar pages are `dir="rtl"` and each page's <html lang> is its language; no cell marked
-// `data-suppressed` reads 0. Download links (CSV, Parquet, JSON…) are fetched, not rendered. A
-// full-page screenshot of each page goes under target/browser-screenshots/. Prints one line per
-// failure (page and reason) and a summary; exits 1 on any failure, 2 when it cannot run.
+// `data-suppressed` reads 0. Selection forms are submitted once with other choices. Download
+// links (CSV, Parquet, JSON…) are fetched, not rendered. A full-page screenshot of each page
+// goes under target/browser-screenshots/. Prints one line per failure (page and reason) and a
+// summary; exits 1 on any failure, 2 when it cannot run.
 //
 //   node tests/browser/pages.mjs            (after `cargo build`; .ci/run runs it after cargo test)
 //   MARSAD_BIN=path/to/marsad CHROMIUM=/usr/bin/chromium MAX_PAGES=1000 node tests/browser/pages.mjs
@@ -182,6 +183,19 @@ function inspectPage() {
     if (ZERO_SOURCE.test(text)) problems.push(`a cell marked suppressed reads "${text.trim()}"`);
   }
   const links = [...document.querySelectorAll('a[href]')].map((a) => a.href);
+  // A selection form (GET) is a link too: submitted once with other choices than the page's
+  // (the last option of each list; for `from`, the second year), so a selected view is checked.
+  for (const form of document.querySelectorAll('form')) {
+    if ((form.getAttribute('method') || 'get').toLowerCase() !== 'get') continue;
+    const data = new FormData(form);
+    for (const sel of form.querySelectorAll('select[name]')) {
+      const values = [...sel.options].map((o) => o.value).filter(Boolean);
+      if (values.length) data.set(sel.name, values[sel.name === 'from' ? Math.min(1, values.length - 1) : values.length - 1]);
+    }
+    const url = new URL(form.action || location.href);
+    url.search = new URLSearchParams(data).toString();
+    links.push(url.href);
+  }
   return { problems, links, dir: document.documentElement.getAttribute('dir'), lang: document.documentElement.getAttribute('lang'), charts: charts.length, suppressed: suppressed.length };
 }
 

@@ -1,5 +1,5 @@
 // The browser test's own test (node --test): pages.mjs, run on fixture/ (a small static site with
-// known defects, one of each kind it must catch), reports exactly those failures and no others,
+// known defects, one of each kind it must catch, and a selection form), reports exactly those failures and no others,
 // and exits 1. A check that stopped working, or one that fired on a sound page, fails here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,11 +34,12 @@ test('pages.mjs reports each defect of the fixture site, and nothing on its soun
       'FAIL static /fr/missing.html: request failed: FIXTURE/fr/missing.html (net::ERR_FILE_NOT_FOUND)',
     ], run.stdout + run.stderr);
     assert.equal(run.status, 1);
-    assert.match(run.stdout, /^static: 5 pages, 2 downloads checked$/m);
-    assert.match(run.stdout, /^browser: 2 passed, 5 failed$/m);
+    assert.match(run.stdout, /^static: 6 pages, 2 downloads checked$/m);
+    assert.match(run.stdout, /^browser: 3 passed, 5 failed$/m);
     // One screenshot per page that loaded.
     assert.deepEqual(readdirSync(join(shots, 'static')).sort(),
-      ['ar_index.html.png', 'en_index.html.png', 'fr_bad.html.png', 'fr_index.html.png']);
+      ['ar_index.html.png', 'en_index.html.png', 'fr_bad.html.png', 'fr_index.html.png',
+        'fr_index.html_from_2023.png']);
   } finally {
     rmSync(shots, { recursive: true, force: true });
   }
