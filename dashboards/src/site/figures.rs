@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use maud::{html, Markup};
 
 use marsad_indicators::catalog::{Dimension, Text};
-use marsad_indicators::observations::{Observation, SUPPRESSED};
+use marsad_indicators::observations::{Observation, FREE, SUPPRESSED};
 use marsad_indicators::Indicator;
 
 use super::layout::svg;
@@ -120,11 +120,18 @@ pub fn cell(lang: Lang, obs: Option<&Observation>) -> Result<Markup> {
                 _ => None,
             };
             let unreliable = o.obs_status == UNRELIABLE;
+            // A figure public outputs suppress, as an analyst sees it: marked with its
+            // CONF_STATUS (C primary, D secondary), so it is not copied out by mistake.
+            let confidential = (o.conf_status != FREE).then_some(o.conf_status.as_str());
             html! {
-                td class="num" data-unreliable=[unreliable.then_some("true")] {
+                td class="num" data-unreliable=[unreliable.then_some("true")]
+                    data-confidential=[confidential] {
                     bdi { (v) }
                     @if let Some(i) = interval { " " span class="interval" { bdi { (i) } } }
                     @if unreliable { " " abbr class="flag" title=(text(lang, "common.unreliable")?) { "U" } }
+                    @if let Some(c) = confidential {
+                        " " abbr class="flag confidential" title=(text(lang, "common.confidential")?) { (c) }
+                    }
                 }
             }
         }
@@ -208,6 +215,19 @@ pub fn data<'a>(
     }
 }
 
+/// The chart cell of a category in a period's row: missing when it has no observation.
+fn cell_of(cells: &BTreeMap<String, &Observation>, category: &str) -> Cell {
+    cells
+        .get(category)
+        .map(|o| Cell::of(o))
+        .unwrap_or(Cell::Missing)
+}
+
+/// The label of a bar among many: a region's number (`MA-01` → `01`), else the code.
+fn short_code(code: &str) -> &str {
+    code.strip_prefix("MA-").unwrap_or(code)
+}
+
 /// What a figure is labelled with.
 pub struct Labels<'a> {
     /// The SVG id prefix, unique on the page.
@@ -252,13 +272,7 @@ pub fn figure(lang: Lang, ind: &Indicator, data: &Data, labels: &Labels) -> Resu
             let points = data
                 .rows
                 .iter()
-                .filter_map(|(p, cells)| {
-                    let y = year(p)?;
-                    Some((
-                        y,
-                        cells.get(*c).map(|o| Cell::of(o)).unwrap_or(Cell::Missing),
-                    ))
-                })
+                .filter_map(|(p, cells)| Some((year(p)?, cell_of(cells, c))))
                 .collect();
             series.push(Series {
                 name: cat_label(c)?,
@@ -279,30 +293,37 @@ pub fn figure(lang: Lang, ind: &Indicator, data: &Data, labels: &Labels) -> Resu
             source: &source,
         };
         (charts::line(&LineChart { frame, series })?, legend)
-    } else if data.breakdown.is_some() && charted.len() > 1 {
-        // Bars of the latest period, one per category.
-        let (period, cells) = data
-            .rows
-            .iter()
-            .next_back()
-            .expect("rows is not empty (checked above)");
-        // Many categories (regions): the bars are labelled by their codes, which the table
-        // beneath names.
-        let mut bars = Vec::new();
-        for c in &charted {
-            bars.push((
-                if charted.len() > 6 {
-                    c.to_string()
-                } else {
-                    cat_label(c)?
-                },
-                cells.get(*c).map(|o| Cell::of(o)).unwrap_or(Cell::Missing),
-            ));
-        }
-        let title = format!("{} — {period}", labels.title);
-        let x_label = match data.breakdown {
-            Some(d) => dimension_name(lang, d)?,
-            None => year_label,
+    } else {
+        // Bars: of the latest period, one per category (a breakdown), or one per period
+        // that is not a year (a change over years).
+        let (title, x_label, bars) = match (data.breakdown, data.rows.iter().next_back()) {
+            (Some(d), Some((period, cells))) if charted.len() > 1 => {
+                // Many categories (regions): the bars are labelled by their codes, which the
+                // table beneath names.
+                let mut bars = Vec::new();
+                for c in &charted {
+                    let name = if charted.len() > 6 {
+                        short_code(c).to_string()
+                    } else {
+                        cat_label(c)?
+                    };
+                    bars.push((name, cell_of(cells, c)));
+                }
+                (
+                    format!("{} — {period}", labels.title),
+                    dimension_name(lang, d)?,
+                    bars,
+                )
+            }
+            _ => {
+                let c = charted.first().map(|c| c.as_str()).unwrap_or("");
+                let bars = data
+                    .rows
+                    .iter()
+                    .map(|(p, cells)| (p.clone(), cell_of(cells, c)))
+                    .collect();
+                (labels.title.to_string(), text(lang, "common.period")?, bars)
+            }
         };
         let frame = Frame {
             id: labels.id,
@@ -318,45 +339,44 @@ pub fn figure(lang: Lang, ind: &Indicator, data: &Data, labels: &Labels) -> Resu
             decimals: ind.def.decimals,
         })?;
         (chart, Vec::new())
-    } else {
-        // Periods that are not years: one bar each.
-        let c = charted.first().map(|c| c.as_str()).unwrap_or("");
-        let bars = data
-            .rows
-            .iter()
-            .map(|(p, cells)| {
-                (
-                    p.clone(),
-                    cells.get(c).map(|o| Cell::of(o)).unwrap_or(Cell::Missing),
-                )
-            })
-            .collect();
-        let frame = Frame {
-            id: labels.id,
-            lang,
-            title: labels.title,
-            x_label: text(lang, "common.period")?,
-            y_label: &y_label,
-            source: &source,
-        };
-        let chart = charts::bar(&BarChart {
-            frame,
-            bars,
-            decimals: ind.def.decimals,
-        })?;
-        (chart, Vec::new())
     };
-    let mut headers = Vec::new();
-    for c in &data.categories {
-        headers.push(cat_label(c)?);
-    }
+    // Many categories (regions): a row each, the periods as columns, each named with the
+    // short code its bar carries; else a row per period.
+    let coded = charted.len() > 6;
+    let corner: String;
+    let mut heads = Vec::new();
     let mut body = Vec::new();
-    for (period, cells) in &data.rows {
-        let mut tds = Vec::new();
+    if coded {
+        corner = match data.breakdown {
+            Some(d) => dimension_name(lang, d)?.to_string(),
+            None => String::new(),
+        };
+        heads.extend(data.rows.keys().cloned());
         for c in &data.categories {
-            tds.push(cell(lang, cells.get(c).copied())?);
+            let mut tds = Vec::new();
+            for cells in data.rows.values() {
+                tds.push(cell(lang, cells.get(c).copied())?);
+            }
+            let name = cat_label(c)?;
+            let head = if charted.contains(&c) {
+                format!("{name} ({})", short_code(c))
+            } else {
+                name
+            };
+            body.push((head, tds));
         }
-        body.push((period, tds));
+    } else {
+        corner = text(lang, "common.period")?.to_string();
+        for c in &data.categories {
+            heads.push(cat_label(c)?);
+        }
+        for (period, cells) in &data.rows {
+            let mut tds = Vec::new();
+            for c in &data.categories {
+                tds.push(cell(lang, cells.get(c).copied())?);
+            }
+            body.push((period.clone(), tds));
+        }
     }
     let caption = fill(
         lang,
@@ -381,8 +401,8 @@ pub fn figure(lang: Lang, ind: &Indicator, data: &Data, labels: &Labels) -> Resu
                 table class="data" id={ (labels.id) "-table" } {
                     caption { (caption) }
                     thead { tr {
-                        th scope="col" { (text(lang, "common.period")?) }
-                        @for h in &headers { th scope="col" { (h) } }
+                        th scope="col" { (corner) }
+                        @for h in &heads { th scope="col" { bdi { (h) } } }
                     } }
                     tbody { @for (period, tds) in &body {
                         tr { th scope="row" { bdi { (period) } } @for td in tds { (td) } }
@@ -396,13 +416,21 @@ pub fn figure(lang: Lang, ind: &Indicator, data: &Data, labels: &Labels) -> Resu
 /// Notes a page owes its reader about the figures it shows: suppressed cells, unreliable
 /// estimates, intervals.
 pub fn flags_note(lang: Lang, obs: &[&Observation]) -> Result<Markup> {
-    let suppressed = obs.iter().any(|o| o.obs_status == SUPPRESSED);
+    // Why a value is not published: confidentiality (CONF_STATUS C or D), or, for a survey
+    // estimate whose confidentiality is free, too low a reliability.
+    let suppressed = obs
+        .iter()
+        .any(|o| o.obs_status == SUPPRESSED && o.conf_status != FREE);
+    let unpublished = obs
+        .iter()
+        .any(|o| o.obs_status == SUPPRESSED && o.conf_status == FREE);
     let unreliable = obs.iter().any(|o| o.obs_status == UNRELIABLE);
     let intervals = obs.iter().any(|o| o.lower_bound.is_some());
     Ok(html! {
-        @if suppressed || unreliable || intervals {
+        @if suppressed || unpublished || unreliable || intervals {
             ul class="flags" {
                 @if suppressed { li { (text(lang, "common.suppressed_note")?) } }
+                @if unpublished { li { (text(lang, "common.unpublished_note")?) } }
                 @if unreliable { li { (text(lang, "common.unreliable_note")?) } }
                 @if intervals { li { (text(lang, "common.interval_note")?) } }
             }

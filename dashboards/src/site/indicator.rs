@@ -169,9 +169,6 @@ pub fn render(site: &Site, lang: Lang, id: &str, selection: &Selection) -> Resul
             ul {
                 @if let Some(n) = &ind.def.notes { li { (text_of(n, lang)) } }
                 @for (of, c) in &comments { li { bdi { (of) } " — " (c) } }
-                @if all.iter().any(|o| o.obs_status == marsad_indicators::observations::SUPPRESSED) {
-                    li { (text(lang, "common.suppressed_note")?) }
-                }
                 li { (text(lang, "chart.gap_note")?) }
             }
         }

@@ -11,9 +11,11 @@ use crate::messages::{fill, text};
 use marsad_indicators::export::{Role, LICENCE};
 
 /// The whole page around `body` (the page's `<main>` content).
-pub fn page(site: &Site, lang: Lang, page: &Page, body: Markup) -> Result<String> {
+/// `query` is the page's selection as a query string (`?breakdown=sex`, or empty): the links to
+/// the other languages keep it.
+pub fn page(site: &Site, lang: Lang, page: &Page, query: &str, body: Markup) -> Result<String> {
     let root = page.to_root();
-    let here = |l: Lang| format!("{root}{}/{}", l.code(), page.file());
+    let here = |l: Lang| format!("{root}{}/{}{query}", l.code(), page.file());
     let title = match page {
         Page::Indicator(id) => site
             .catalog

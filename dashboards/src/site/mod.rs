@@ -202,6 +202,26 @@ impl Selection {
         Ok(s)
     }
 
+    /// The selection as a query string: `?breakdown=sex&from=2021`, empty when nothing is
+    /// selected (the codes are letters, `_` and digits: nothing to escape).
+    pub fn query(&self) -> String {
+        let mut pairs = Vec::new();
+        if let Some(b) = self.breakdown {
+            pairs.push(format!("breakdown={}", b.column()));
+        }
+        if let Some(y) = self.from {
+            pairs.push(format!("from={y}"));
+        }
+        if let Some(y) = self.to {
+            pairs.push(format!("to={y}"));
+        }
+        if pairs.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", pairs.join("&"))
+        }
+    }
+
     /// Whether a period (`2023`, or `2020/2023` for a change) lies within the selected years.
     pub fn keeps(&self, period: &str) -> bool {
         let years: Vec<i32> = period
@@ -258,7 +278,11 @@ impl<'a> Site<'a> {
             Page::Response => response::render(self, lang)?,
             Page::Indicator(id) => indicator::render(self, lang, id, selection)?,
         };
-        layout::page(self, lang, page, body)
+        let query = match page {
+            Page::Indicator(_) => selection.query(),
+            _ => String::new(),
+        };
+        layout::page(self, lang, page, &query, body)
     }
 
     /// The download files of one indicator (`downloads/{ID}/…`, [`DOWNLOAD_FILES`]), written

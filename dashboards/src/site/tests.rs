@@ -195,7 +195,11 @@ fn no_suppressed_value_renders_as_zero() {
     let row = regions.find("data-region=\"MA-08\"").unwrap();
     let (attrs, text) = &cells(&regions[row..])[0];
     assert!(!attrs.contains("data-suppressed"));
-    assert_eq!(text, &crate::numbers::observation(Lang::En, o).unwrap());
+    assert!(attrs.contains("data-confidential=\"C\""), "{attrs}");
+    assert_eq!(
+        text,
+        &format!("{} C", crate::numbers::observation(Lang::En, o).unwrap())
+    );
 }
 
 #[test]
@@ -250,6 +254,10 @@ fn the_selection_is_read_from_the_query_and_kept() {
         html.contains("<option value=\"2022\" selected>2022</option>"),
         "{html}"
     );
+    // The other languages' links keep the selection.
+    assert!(html.contains(
+        "href=\"../../ar/indicators/EMC_REPORTS_SEX_SHARE.html?breakdown=sex&amp;from=2022&amp;to=2023\""
+    ));
     assert_eq!(
         Selection::parse(&q(&[("year", "2022")]))
             .unwrap_err()
@@ -372,4 +380,55 @@ fn the_static_site_links_all_resolve() {
         csv.contains("NCMEC_MA_REPORTS,1,2023,MA,_Z,_Z,_Z,_Z,543638,"),
         "{csv}"
     );
+}
+
+#[test]
+fn an_unpublished_estimate_says_why() {
+    let catalog = catalog();
+    let mut obs = fixture("public.parquet");
+    // A survey estimate withheld for low reliability: OBS_STATUS Q, confidentiality free.
+    let male = obs
+        .iter_mut()
+        .find(|o| o.indicator_id == "SDG_16_2_3" && o.breakdown[1] == "M")
+        .unwrap();
+    male.obs_status = "Q".into();
+    male.value = None;
+    male.lower_bound = None;
+    male.upper_bound = None;
+    let site = site(&catalog, &obs, Role::Public);
+    let html = render(&site, Lang::En, &Page::Indicator("SDG_16_2_3".into()));
+    assert!(html.contains(
+        "Not published: a survey estimate too unreliable to publish (coefficient of variation too high or too few respondents)."
+    ));
+    // Not said to be a confidentiality suppression.
+    assert!(!html.contains("value suppressed to protect confidentiality"));
+    let row = html.find("<bdi>2025</bdi>").unwrap();
+    let tds = cells(&html[row..]);
+    assert_eq!(tds[1].1, "suppressed");
+    assert!(tds[1].0.contains("data-suppressed=\"true\""));
+}
+
+#[test]
+fn many_categories_are_bars_by_code_and_a_row_each() {
+    let catalog = catalog();
+    let obs = fixture("public.parquet");
+    let site = site(&catalog, &obs, Role::Public);
+    let html = render(
+        &site,
+        Lang::En,
+        &Page::Indicator("PMP_CASES_BY_REGION".into()),
+    );
+    // The bars carry the regions' numbers; the table names each region with its number.
+    assert!(html.contains(">\n01\n</text>"), "{html}");
+    let row = html
+        .find("<bdi>Tanger-Tétouan-Al Hoceima (01)</bdi>")
+        .unwrap();
+    let tds = cells(&html[row..]);
+    // 2021 (suppressed), 2022 (suppressed), 2023: 11, 2024: 8.
+    let texts: Vec<&str> = tds.iter().take(4).map(|(_, t)| t.as_str()).collect();
+    assert_eq!(texts, ["suppressed", "suppressed", "11", "8"]);
+    // The national total is a row of its own, after the regions and the unknown.
+    let national = html.find("<bdi>Morocco (national)</bdi>").unwrap();
+    assert!(national > html.find("<bdi>Unknown region (_U)</bdi>").unwrap());
+    assert_eq!(cells(&html[national..])[3].1, "84");
 }

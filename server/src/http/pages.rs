@@ -5,12 +5,13 @@
 //! observations (`export::select`, as every channel does) and `marsad_dashboards::site`
 //! renders them.
 //!
-//! Rendered answers are cached, keyed by (warehouse, snapshot id, catalogue hash, role,
+//! The snapshot is looked up at most once a second. Rendered answers are cached, keyed by (warehouse, snapshot id, catalogue hash, role,
 //! path + query), at most [`CACHE_ENTRIES`] (the oldest go first): a snapshot never changes
 //! once written, so a key never goes stale; a new snapshot or catalogue makes new keys.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
@@ -37,15 +38,38 @@ pub fn routes() -> Router<AppState> {
         .route(&format!("/{CSS_FILE}"), get(stylesheet))
         .route("/downloads/{id}/{file}", get(download))
         .route("/{lang}", get(lang_root))
-        .route("/{lang}/", get(overview))
+        .route("/{lang}/", get(page))
         .route("/{lang}/{page}", get(page))
-        .route("/{lang}/indicators/{id}", get(indicator))
+        .route("/{lang}/indicators/{id}", get(page))
 }
 
+/// How long a known snapshot is trusted before the snapshot log is read again (as the
+/// PostgreSQL channel does): reading the log costs more than answering a cached page.
+const SNAPSHOT_CHECK: Duration = Duration::from_secs(1);
+
 /// The snapshot the pages show. The one place that decides it (the latest for now; the
-/// latest release once releases exist).
+/// latest release once releases exist), looked up at most once a [`SNAPSHOT_CHECK`] per
+/// warehouse.
 async fn snapshot(state: &AppState) -> Result<Snapshot, Problem> {
-    state.snapshot(None).await
+    type Known = Mutex<HashMap<String, (Instant, Snapshot)>>;
+    static KNOWN: OnceLock<Known> = OnceLock::new();
+    let known = KNOWN.get_or_init(Default::default);
+    let warehouse = state.warehouse.location().to_string();
+    let recent = known
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&warehouse)
+        .filter(|(at, _)| at.elapsed() < SNAPSHOT_CHECK)
+        .map(|(_, s)| s.clone());
+    if let Some(s) = recent {
+        return Ok(s);
+    }
+    let s = state.snapshot(None).await?;
+    known
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(warehouse, (Instant::now(), s.clone()));
+    Ok(s)
 }
 
 /// `/`: the language the browser prefers among fr, ar, en (French when none).
@@ -118,60 +142,31 @@ struct Request {
     uri: String,
 }
 
-async fn overview(
-    State(state): State<AppState>,
-    Extension(identity): Extension<Identity>,
-    Path(lang): Path<String>,
-    Query(params): Query<BTreeMap<String, String>>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Result<Response, Problem> {
-    let request = Request {
-        state,
-        identity,
-        headers,
-        uri: uri.to_string(),
-    };
-    serve_page(request, &lang, Page::Overview, params).await
-}
-
+/// `/{lang}/`, `/{lang}/{page}` and `/{lang}/indicators/{id}`: the page their parameters name.
 async fn page(
     State(state): State<AppState>,
     Extension(identity): Extension<Identity>,
-    Path((lang, page)): Path<(String, String)>,
+    Path(path): Path<HashMap<String, String>>,
     Query(params): Query<BTreeMap<String, String>>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let found = Page::from_path(&page)
-        .filter(|p| !matches!(p, Page::Indicator(_)))
-        .ok_or_else(|| Problem::not_found(format!("no page `{page}`")))?;
+    let lang = path.get("lang").map(String::as_str).unwrap_or_default();
+    let found = match (path.get("page"), path.get("id")) {
+        (_, Some(id)) => Page::from_path(&format!("indicators/{id}"))
+            .ok_or_else(|| Problem::not_found(format!("no indicator `{id}`")))?,
+        (Some(page), None) => Page::from_path(page)
+            .filter(|p| !matches!(p, Page::Indicator(_)))
+            .ok_or_else(|| Problem::not_found(format!("no page `{page}`")))?,
+        (None, None) => Page::Overview,
+    };
     let request = Request {
         state,
         identity,
         headers,
         uri: uri.to_string(),
     };
-    serve_page(request, &lang, found, params).await
-}
-
-async fn indicator(
-    State(state): State<AppState>,
-    Extension(identity): Extension<Identity>,
-    Path((lang, id)): Path<(String, String)>,
-    Query(params): Query<BTreeMap<String, String>>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Result<Response, Problem> {
-    let found = Page::from_path(&format!("indicators/{id}"))
-        .ok_or_else(|| Problem::not_found(format!("no indicator `{id}`")))?;
-    let request = Request {
-        state,
-        identity,
-        headers,
-        uri: uri.to_string(),
-    };
-    serve_page(request, &lang, found, params).await
+    serve_page(request, lang, found, params).await
 }
 
 async fn serve_page(
@@ -333,9 +328,12 @@ struct Key {
     uri: String,
 }
 
+/// The bodies by key, and the keys in the order they came (the oldest is dropped first).
+type Entries = (HashMap<Key, Arc<Vec<u8>>>, VecDeque<Key>);
+
 /// Rendered bodies by key, the oldest dropped past [`CACHE_ENTRIES`].
 struct Cache {
-    entries: Mutex<(HashMap<Key, Arc<Vec<u8>>>, VecDeque<Key>)>,
+    entries: Mutex<Entries>,
 }
 
 fn cache() -> &'static Cache {
