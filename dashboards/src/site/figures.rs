@@ -146,6 +146,9 @@ pub struct Data<'a> {
     /// Categories in order (codes of the breakdown; `[""]` for the total series).
     pub categories: Vec<String>,
     pub breakdown: Option<Dimension>,
+    /// Other dimensions held at one category that is not their total (an indicator without
+    /// one): the figure says which.
+    pub fixed: Vec<(Dimension, String)>,
 }
 
 /// The code an observation's other dimensions must have to belong to a figure: the total if the
@@ -170,13 +173,17 @@ pub fn data<'a>(
         .iter()
         .filter(|o| o.indicator_id == ind.def.id && selection.keeps(&o.period))
         .collect();
-    let mut keep = all.clone();
+    let mut keep = all;
+    let mut fixed = Vec::new();
     for d in Dimension::BREAKDOWNS {
         if Some(d) == breakdown {
             continue;
         }
         if let Some(code) = preferred(&keep, d) {
             keep.retain(|o| o.dimension(d) == code);
+            if code != d.total() && code != d.not_applicable() {
+                fixed.push((d, code));
+            }
         }
     }
     let mut categories: Vec<String> = match breakdown {
@@ -212,6 +219,7 @@ pub fn data<'a>(
         rows,
         categories,
         breakdown,
+        fixed,
     }
 }
 
@@ -383,8 +391,22 @@ pub fn figure(lang: Lang, ind: &Indicator, data: &Data, labels: &Labels) -> Resu
         "common.table_caption",
         &[("title", labels.title), ("unit", unit)],
     )?;
+    let mut fixed = Vec::new();
+    for (d, code) in &data.fixed {
+        fixed.push(fill(
+            lang,
+            "common.held_at",
+            &[
+                ("dimension", dimension_name(lang, *d)?),
+                ("value", &label(lang, *d, code)?),
+            ],
+        )?);
+    }
     Ok(html! {
         figure class="chart" id={ (labels.id) "-figure" } {
+            @if !fixed.is_empty() {
+                p class="fixed" { @for f in &fixed { bdi { (f) } " " } }
+            }
             @if !legend.is_empty() {
                 ul class="legend" aria-hidden="true" {
                     @for (i, name) in legend.iter().enumerate() {

@@ -221,6 +221,19 @@ fn the_analyst_sees_the_internal_banner_and_drafts() {
         &Page::Indicator("DATA_COMPLETENESS".into()),
     );
     assert!(draft.contains("Brouillon"));
+    // Its variables have no total: the figure names the one it holds.
+    let variables: BTreeSet<&str> = analyst
+        .iter()
+        .filter(|o| o.indicator_id == "DATA_COMPLETENESS")
+        .map(|o| o.breakdown[4].as_str())
+        .collect();
+    let first = variables.iter().next().unwrap();
+    assert!(
+        draft.contains(&format!(
+            "<p class=\"fixed\"><bdi>Variable\u{a0}: {first}</bdi>"
+        )),
+        "{variables:?}"
+    );
 }
 
 #[test]
