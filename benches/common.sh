@@ -71,3 +71,16 @@ measure_median() {
   local median; median=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
   echo "$label $median $peak"
 }
+
+# wrk_summary LABEL FILE → "LABEL REQ_PER_S P50_MS P99_MS ERRORS" from the output of
+# `wrk --latency` in FILE (errors: non-2xx answers and socket errors).
+wrk_summary() {
+  awk -v label="$1" '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec/ { rps = $2 }
+    /^ +50%/ { p50 = ms($2) }
+    /^ +99%/ { p99 = ms($2) }
+    /Non-2xx/ { errors += $NF }
+    /Socket errors/ { errors += $4 + $6 + $8 + $10 }
+    END { printf "%s %s %.2f %.2f %d\n", label, rps, p50, p99, errors }' "$2"
+}

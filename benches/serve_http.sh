@@ -73,14 +73,7 @@ run() {
   local label=$1; shift
   local out="$WORK/wrk-$label.txt"
   wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" > "$out"
-  awk -v label="$label" '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    /Requests\/sec/ { rps = $2 }
-    /^ +50%/ { p50 = ms($2) }
-    /^ +99%/ { p99 = ms($2) }
-    /Non-2xx/ { errors += $NF }
-    /Socket errors/ { errors += $4 + $6 + $8 + $10 }
-    END { printf "%s %s %.2f %.2f %d\n", label, rps, p50, p99, errors }' "$out"
+  wrk_summary "$label" "$out"
 }
 
 OBS_M=$(run obs-marsad "http://127.0.0.1:18080/api/v1/indicators/$INDICATOR/observations?format=json")
