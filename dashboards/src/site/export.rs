@@ -78,6 +78,8 @@ pub fn root_page() -> Result<String> {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { "Marsad" }
                 link rel="stylesheet" href=(CSS_FILE);
+                // No icon file: without this the browser asks for /favicon.ico (a 404).
+                link rel="icon" href="data:,";
             }
             body { main id="main" {
                 @for (lang, name, language) in &links {

@@ -51,6 +51,8 @@ pub fn page(site: &Site, lang: Lang, page: &Page, query: &str, body: Markup) -> 
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — " (text(lang, "site.short_name")?) }
                 link rel="stylesheet" href={ (root) (CSS_FILE) };
+                // No icon file: without this the browser asks for /favicon.ico (a 404).
+                link rel="icon" href="data:,";
             }
             body {
                 a class="skip" href="#main" { (text(lang, "nav.skip")?) }

@@ -353,7 +353,10 @@ pub fn broken_links(dir: &Path, files: &[std::path::PathBuf]) -> Vec<String> {
                 let end = rest.find('"').unwrap();
                 let link = &rest[..end];
                 rest = &rest[end..];
-                if link.starts_with("https://") || link.starts_with('#') {
+                if link.starts_with("https://")
+                    || link.starts_with('#')
+                    || link.starts_with("data:")
+                {
                     continue;
                 }
                 let target = link.split(['#', '?']).next().unwrap();

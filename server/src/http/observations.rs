@@ -16,6 +16,7 @@ use marsad_indicators::catalog::Dimension;
 use marsad_indicators::export;
 use marsad_indicators::observations::Observation;
 use marsad_indicators::releases;
+use marsad_indicators::Catalog;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::format::Format;
@@ -143,7 +144,7 @@ pub async fn observations(
             })
             .cloned()
             .collect();
-        let body = encode(&selected, format)?;
+        let body = encode(&state.catalog, &selected, format)?;
         let mut r = body.into_response();
         r.headers_mut().insert(
             header::CONTENT_TYPE,
@@ -165,11 +166,14 @@ fn last_year(period: &str) -> &str {
 }
 
 /// The bytes of `obs` in `format`: the export writers' (Arrow: the Parquet export's batches).
-fn encode(obs: &[Observation], format: Format) -> Result<Vec<u8>, Problem> {
+fn encode(catalog: &Catalog, obs: &[Observation], format: Format) -> Result<Vec<u8>, Problem> {
     match format {
         Format::Json => serde_json::to_vec(&export::to_json(obs)).map_err(Problem::internal),
         Format::Csv => export::to_csv(obs).map_err(Problem::internal),
-        Format::SdmxCsv => export::to_sdmx_csv(obs).map_err(Problem::internal),
+        // With the caveats as COMMENT_TS, as the export writes it.
+        Format::SdmxCsv => {
+            export::to_sdmx_csv_with_caveats(catalog, obs).map_err(Problem::internal)
+        }
         Format::Parquet => export::to_parquet(obs).map_err(Problem::internal),
         Format::Arrow => {
             // The Parquet export's rows (values rounded as published), re-framed as an Arrow

@@ -1,11 +1,12 @@
 //! The dashboards' pages, mounted: `/` (to `/fr/`, `/ar/` or `/en/` by Accept-Language, French
 //! by default), `/{lang}/`, `/{lang}/{page}`, `/{lang}/indicators/{id}`, `/style.css` and
 //! `/downloads/{id}/{file}`: the same paths, relative to each other, as the static site that
-//! `marsad dashboards export` writes. No page logic here: the caller's role picks the
-//! observations (`export::select`, as every channel does) and `marsad_dashboards::site`
+//! `marsad dashboards export` writes. No page logic here: the caller's role picks what is
+//! shown (`AppState::published`, as every channel does: the public sees the latest release
+//! out of embargo) and `marsad_dashboards::site`
 //! renders them.
 //!
-//! The snapshot is looked up at most once a second. Rendered answers are cached, keyed by (warehouse, snapshot id, catalogue hash, role,
+//! What is shown is looked up at most once a second. Rendered answers are cached, keyed by (warehouse, release or snapshot, catalogue hash, role,
 //! path + query), at most [`CACHE_ENTRIES`] (the oldest go first): a snapshot never changes
 //! once written, so a key never goes stale; a new snapshot or catalogue makes new keys.
 
@@ -20,12 +21,11 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use marsad_dashboards::site::{Mode, Page, Selection, Site, CSS, CSS_FILE, DOWNLOAD_FILES};
 use marsad_dashboards::{DashboardError, Lang};
-use marsad_indicators::export::{self, Role};
-use marsad_warehouse::Snapshot;
+use marsad_indicators::export::Role;
 use sha2::{Digest, Sha256};
 
 use super::problem::Problem;
-use super::{cached, etag, format, AppState};
+use super::{cached, etag, format, AppState, Published};
 use crate::access::Identity;
 
 /// Rendered pages and downloads kept at most.
@@ -47,29 +47,29 @@ pub fn routes() -> Router<AppState> {
 /// PostgreSQL channel does): reading the log costs more than answering a cached page.
 const SNAPSHOT_CHECK: Duration = Duration::from_secs(1);
 
-/// The snapshot the pages show. The one place that decides it (the latest for now; the
-/// latest release once releases exist), looked up at most once a [`SNAPSHOT_CHECK`] per
-/// warehouse.
-async fn snapshot(state: &AppState) -> Result<Snapshot, Problem> {
-    type Known = Mutex<HashMap<String, (Instant, Snapshot)>>;
+/// What the pages show to `role`: the one rule of every channel ([`AppState::published`]: the
+/// public sees the latest release out of embargo, analysts the latest snapshot), looked up at
+/// most once a [`SNAPSHOT_CHECK`] per warehouse and role.
+async fn published(state: &AppState, role: crate::access::Role) -> Result<Published, Problem> {
+    type Known = Mutex<HashMap<(String, &'static str), (Instant, Published)>>;
     static KNOWN: OnceLock<Known> = OnceLock::new();
     let known = KNOWN.get_or_init(Default::default);
-    let warehouse = state.warehouse.location().to_string();
+    let key = (state.warehouse.location().to_string(), role.as_str());
     let recent = known
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .get(&warehouse)
+        .get(&key)
         .filter(|(at, _)| at.elapsed() < SNAPSHOT_CHECK)
-        .map(|(_, s)| s.clone());
-    if let Some(s) = recent {
-        return Ok(s);
+        .map(|(_, p)| p.clone());
+    if let Some(p) = recent {
+        return Ok(p);
     }
-    let s = state.snapshot(None).await?;
+    let p = state.published(role, state.now()).await?;
     known
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .insert(warehouse, (Instant::now(), s.clone()));
-    Ok(s)
+        .insert(key, (Instant::now(), p.clone()));
+    Ok(p)
 }
 
 /// `/`: the language the browser prefers among fr, ar, en (French when none).
@@ -239,18 +239,18 @@ async fn answer(
         headers,
         uri,
     } = request;
-    let snapshot = snapshot(&state).await?;
+    let published = published(&state, identity.role).await?;
     let role = identity.role.export_role();
     let key = Key {
         warehouse: state.warehouse.location().to_string(),
-        snapshot: snapshot.id,
+        published: published.tag(),
         catalogue: catalogue_hash(&state),
         role: role_name(role),
         uri,
     };
     let tag = etag(&[
         &key.warehouse,
-        &key.snapshot.to_string(),
+        &key.published,
         &key.catalogue,
         key.role,
         &key.uri,
@@ -258,14 +258,20 @@ async fn answer(
     let body = match cache().get(&key) {
         Some(body) => body,
         None => {
-            let observations = state.observations(&snapshot).await?;
+            // Already the role's selection (a release holds exactly what it published).
+            let visible = state
+                .published_observations(&published, identity.role)
+                .await?;
+            let snapshot_id = match &published {
+                Published::Release(r) => r.snapshot_id,
+                Published::Snapshot(s) => s.id,
+            };
             let st = state.clone();
             let bytes = tokio::task::spawn_blocking(move || {
-                let visible = export::select(&st.catalog, &observations, role);
                 let site = Site {
                     catalog: &st.catalog,
                     observations: &visible,
-                    snapshot_id: snapshot.id,
+                    snapshot_id,
                     role,
                     mode: Mode::Server,
                 };
@@ -322,7 +328,8 @@ fn catalogue_hash(state: &AppState) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
     warehouse: String,
-    snapshot: i64,
+    /// The release or snapshot shown (`Published::tag`).
+    published: String,
     catalogue: String,
     role: &'static str,
     uri: String,
@@ -440,7 +447,7 @@ mod tests {
     fn the_cache_is_bounded_oldest_first() {
         let key = |i: usize| Key {
             warehouse: "test-bounded".into(),
-            snapshot: i as i64,
+            published: format!("snapshot:{i}"),
             catalogue: String::new(),
             role: "public",
             uri: "/fr/".into(),

@@ -951,7 +951,9 @@ async fn lineage_of_one_observation() {
         let (s, _, b) = call(&state, get(&format!("/api/v1/lineage?{q}"), None, &[])).await;
         assert_eq!((s, problem(status.as_u16(), &b)["detail"].as_str().unwrap()), (status, detail));
     }
+}
 
+#[tokio::test]
 async fn an_indicator_carries_its_caveats_and_its_sources() {
     let (state, _) = state().await;
     let (s, _, b) = call(
