@@ -15,6 +15,7 @@
 //! - [`observations`]: the observation row, its table schema, Arrow conversion.
 //! - [`disclosure`]: primary and secondary suppression, and the exact derivability audit.
 //! - [`export`]: the role-based selection and the export files.
+//! - [`open_data`]: the open dataset of a release: Data Package v2 and DCAT-AP 3 catalogue.
 //! - [`terminology`]: the Luxembourg Guidelines term list and the check of every text.
 //! - [`error`]: the crate's error type.
 
@@ -25,6 +26,7 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod observations;
+pub mod open_data;
 pub mod terminology;
 
 pub use catalog::{Catalog, Indicator};

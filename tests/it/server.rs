@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use crate::helpers::{sample, TestWarehouse, TEST_KEY};
 
 /// A plain HTTP/1.1 GET: (status, body).
-fn get(addr: SocketAddr, path: &str) -> (u16, Vec<u8>) {
+pub(crate) fn get(addr: SocketAddr, path: &str) -> (u16, Vec<u8>) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     write!(
@@ -38,7 +38,7 @@ fn get(addr: SocketAddr, path: &str) -> (u16, Vec<u8>) {
 }
 
 /// Kills the server if the test fails before it stops it.
-struct Server(Child);
+pub(crate) struct Server(Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -50,7 +50,7 @@ impl Drop for Server {
 /// Start `marsad serve` on `wh` (free ports) with extra environment `env`; wait until it prints
 /// its address (loading the samples first on an empty data directory). Returns the server, the
 /// lines it printed before the address, the rest of its output, and the address.
-fn start(
+pub(crate) fn start(
     wh: &TestWarehouse,
     env: &[(&str, &str)],
 ) -> (Server, Vec<String>, mpsc::Receiver<String>, SocketAddr) {

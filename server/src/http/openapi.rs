@@ -17,6 +17,7 @@ use super::problem::Problem;
         super::indicators::list,
         super::indicators::show,
         super::observations::observations,
+        super::catalog::catalog_jsonld,
         super::snapshots::list,
         super::snapshots::show,
         super::sql::sql,
