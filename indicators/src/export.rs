@@ -640,10 +640,11 @@ pub fn write_all(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn observation(id: &str, period: &str, value: f64) -> Observation {
+    /// A national observation of `id` (approved, version 1, snapshot 1), for tests.
+    pub(crate) fn observation(id: &str, period: &str, value: f64) -> Observation {
         Observation {
             indicator_id: id.into(),
             indicator_version: 1,

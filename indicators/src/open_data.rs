@@ -154,6 +154,23 @@ fn write_file(dir: &Path, f: ExportFile) -> Result<(Written, PathBuf)> {
     Ok((written, path))
 }
 
+/// Create `dir` and write the export files of `obs` into it.
+fn write_exports(
+    dir: &Path,
+    catalog: &Catalog,
+    obs: &[Observation],
+) -> Result<(Vec<Written>, Vec<PathBuf>)> {
+    std::fs::create_dir_all(dir).map_err(|e| IndicatorError::export(dir, e))?;
+    let mut written = Vec::new();
+    let mut paths = Vec::new();
+    for f in export::files(catalog, obs)? {
+        let (w, p) = write_file(dir, f)?;
+        written.push(w);
+        paths.push(p);
+    }
+    Ok((written, paths))
+}
+
 fn write_json(path: &Path, value: &Value) -> Result<Vec<u8>> {
     let text = serde_json::to_vec_pretty(value).map_err(|e| IndicatorError::export(path, e))?;
     std::fs::write(path, &text).map_err(|e| IndicatorError::export(path, e))?;
@@ -171,14 +188,7 @@ pub fn write(
     public: &[Observation],
     release: &Release,
 ) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).map_err(|e| IndicatorError::export(dir, e))?;
-    let mut written = Vec::new();
-    let mut paths = Vec::new();
-    for f in export::files(catalog, public)? {
-        let (w, p) = write_file(dir, f)?;
-        written.push(w);
-        paths.push(p);
-    }
+    let (mut written, mut paths) = write_exports(dir, catalog, public)?;
     if let Some(notes) = &release.notes {
         let (w, p) = write_file(
             dir,
@@ -250,14 +260,7 @@ pub fn write_analyst(
     snapshot_id: i64,
     now: &str,
 ) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).map_err(|e| IndicatorError::export(dir, e))?;
-    let mut written = Vec::new();
-    let mut paths = Vec::new();
-    for f in export::files(catalog, obs)? {
-        let (w, p) = write_file(dir, f)?;
-        written.push(w);
-        paths.push(p);
-    }
+    let (written, mut paths) = write_exports(dir, catalog, obs)?;
     let mut package = datapackage(&written, &format!("snapshot-{snapshot_id}"));
     package["name"] = json!("marsad-aese-indicators-analyst");
     package["created"] = json!(now);
@@ -539,28 +542,7 @@ mod tests {
     use super::*;
 
     fn observation(id: &str, period: &str) -> Observation {
-        Observation {
-            indicator_id: id.into(),
-            indicator_version: 1,
-            indicator_status: "approved".into(),
-            period: period.into(),
-            breakdown: ["MA", "_Z", "_Z", "_Z", "_Z"].map(String::from),
-            value: Some(1.0),
-            numerator: Some(1.0),
-            denominator: None,
-            unit: "NUMBER".into(),
-            unit_mult: 0,
-            decimals: 0,
-            obs_status: "A".into(),
-            conf_status: "F".into(),
-            lower_bound: None,
-            upper_bound: None,
-            obs_comment: None,
-            snapshot_id: 1,
-            definition_hash: "h".into(),
-            engine_version: None,
-            computed_at_micros: 0,
-        }
+        crate::export::tests::observation(id, period, 1.0)
     }
 
     #[test]
@@ -624,6 +606,77 @@ mod tests {
         assert_eq!(
             err,
             "export `catalog.jsonld`: PMP_AESE_CASES: period `x` names no year"
+        );
+    }
+
+    #[test]
+    fn a_release_writes_its_notes_licence_and_dates_into_the_package_and_catalogue() {
+        let catalog = Catalog::embedded().unwrap();
+        let obs = [observation("PMP_AESE_CASES", "2023")];
+        let dir = tempfile::tempdir().unwrap();
+        let release = Release {
+            name: "2026-Q1".into(),
+            snapshot_id: 4,
+            issued: "2026-04-01T09:00:00Z".into(),
+            modified: "2026-04-02T10:00:00Z".into(),
+            licence: Licence::by_id("CC0-1.0").unwrap(),
+            notes: Some("# 2026-Q1\n\nNew period: 2025.\n".into()),
+        };
+        let written = write(dir.path(), &catalog, &obs, &release).unwrap();
+        let names: Vec<String> = written
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "observations.csv",
+                "observations.json",
+                "observations.sdmx.csv",
+                "observations.parquet",
+                "indicators.csv",
+                "release-notes.md",
+                "catalog.jsonld",
+                "datapackage.json"
+            ]
+        );
+        let read = |f: &str| -> Value {
+            serde_json::from_slice(&std::fs::read(dir.path().join(f)).unwrap()).unwrap()
+        };
+        let package = read("datapackage.json");
+        assert_eq!(package["$schema"], DATAPACKAGE_SCHEMA);
+        assert_eq!(package["version"], "2026-Q1");
+        assert_eq!(package["created"], "2026-04-01T09:00:00Z");
+        assert_eq!(package["licenses"][0]["name"], "CC0-1.0");
+        assert_eq!(
+            package["description"],
+            "Release 2026-Q1 of snapshot 4: approved indicators only, after primary and secondary suppression of small counts (suppressed cells carry OBS_STATUS Q).\n\n# 2026-Q1\n\nNew period: 2025.\n"
+        );
+        let notes = &package["resources"][5];
+        assert_eq!(notes["path"], "release-notes.md");
+        assert_eq!(notes["mediatype"], "text/markdown");
+        assert_eq!(
+            notes["hash"],
+            format!(
+                "sha256:{}",
+                hex::encode(Sha256::digest(b"# 2026-Q1\n\nNew period: 2025.\n"))
+            )
+        );
+        let dcat = read("catalog.jsonld");
+        assert_eq!(
+            dcat["dct:license"]["@id"],
+            "http://publications.europa.eu/resource/authority/licence/CC0"
+        );
+        let dataset = &dcat["dcat:dataset"][0];
+        assert_eq!(dataset["dct:issued"]["@value"], "2026-04-01T09:00:00Z");
+        assert_eq!(dataset["dct:modified"]["@value"], "2026-04-02T10:00:00Z");
+        let csv = &dataset["dcat:distribution"][0];
+        assert_eq!(csv["dcat:downloadURL"]["@id"], "observations.csv");
+        assert_eq!(
+            csv["spdx:checksum"]["spdx:checksumValue"]["@value"],
+            hex::encode(Sha256::digest(
+                std::fs::read(dir.path().join("observations.csv")).unwrap()
+            ))
         );
     }
 }
