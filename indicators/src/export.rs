@@ -1,6 +1,6 @@
-//! Exports: observations as CSV, JSON, SDMX-CSV 1.0 and Parquet, the catalogue's metadata as
-//! CSV, and a Frictionless `datapackage.json` describing every file (fields, units, licence,
-//! sha256). The role decides what goes out, in one place ([`select`]): the **public** gets
+//! Exports: observations as CSV, JSON, SDMX-CSV 1.0 and Parquet, and the catalogue's metadata as
+//! CSV ([`files`]); [`write_all`] writes them with their `datapackage.json` (and, for the
+//! public, the DCAT-AP catalogue), which [`crate::open_data`] builds. The role decides what goes out, in one place ([`select`]): the **public** gets
 //! approved indicators only, computed by their approved definition, with suppressed cells
 //! shown as suppressed (OBS_STATUS `Q`, no figure); **analysts** get every indicator computed,
 //! unsuppressed, with the disclosure decision still visible in CONF_STATUS.
@@ -9,28 +9,20 @@
 //! holds those of each observation's indicator and sources that concern its period (English),
 //! and `indicators.csv` ends with `caveats_fr`, `caveats_ar` and `caveats_en`.
 
-use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use parquet::arrow::ArrowWriter;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use crate::catalog::{Catalog, Caveat, Dimension, Status};
 use crate::disclosure;
 use crate::error::{IndicatorError, Result};
 use crate::observations::{self, Observation};
+use crate::open_data;
 use crate::terminology::{self, Terminology};
 
 /// SDMX dataflow the observations belong to (agency, id, version).
 pub const DATAFLOW: &str = "MA_ONC:AESE_INDICATORS(1.0)";
-/// Licence of public exports.
-pub const LICENCE: (&str, &str, &str) = (
-    "CC-BY-4.0",
-    "Creative Commons Attribution 4.0",
-    "https://creativecommons.org/licenses/by/4.0/",
-);
 
 /// Who an output is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,9 +83,8 @@ pub fn select(catalog: &Catalog, obs: &[Observation], role: Role) -> Vec<Observa
     }
 }
 
-/// The columns of the CSV and JSON exports: (name, Frictionless type, description).
 /// A column of an export: (name, Frictionless type, description).
-type Column = (&'static str, &'static str, &'static str);
+pub type Column = (&'static str, &'static str, &'static str);
 
 const COLUMNS: &[Column] = &[
     ("indicator_id", "string", "Indicator identifier (catalogue)"),
@@ -334,22 +325,7 @@ fn sdmx_csv(obs: &[Observation], catalog: Option<&Catalog>) -> Result<Vec<u8>> {
             notes.insert(key, footnote(terms, &ind.caveats_for(&o.period), "en"));
         }
     }
-    let mut header = vec!["DATAFLOW", "INDICATOR", "TIME_PERIOD"];
-    header.extend(Dimension::BREAKDOWNS.iter().map(|d| d.sdmx()));
-    header.extend([
-        "OBS_VALUE",
-        "UNIT_MEASURE",
-        "UNIT_MULT",
-        "DECIMALS",
-        "OBS_STATUS",
-        "CONF_STATUS",
-        "LOWER_BOUND",
-        "UPPER_BOUND",
-        "COMMENT_OBS",
-    ]);
-    if catalog.is_some() {
-        header.push("COMMENT_TS");
-    }
+    let header = sdmx_columns(catalog.is_some()).into_iter().map(|c| c.0);
     let rows = obs.iter().map(|o| {
         let mut r = vec![
             DATAFLOW.to_string(),
@@ -366,6 +342,61 @@ fn sdmx_csv(obs: &[Observation], catalog: Option<&Catalog>) -> Result<Vec<u8>> {
         r
     });
     csv_bytes(file, header, rows)
+}
+
+/// The columns of the SDMX-CSV file, `COMMENT_TS` last when `caveats`.
+pub fn sdmx_columns(caveats: bool) -> Vec<Column> {
+    let mut columns: Vec<Column> = vec![
+        ("DATAFLOW", "string", "SDMX dataflow (agency:id(version))"),
+        ("INDICATOR", "string", "Indicator identifier (catalogue)"),
+        ("TIME_PERIOD", "string", "Reference period"),
+    ];
+    columns.extend(Dimension::BREAKDOWNS.iter().map(|d| {
+        (
+            d.sdmx(),
+            "string",
+            "SDMX dimension (codes as in observations.csv)",
+        )
+    }));
+    columns.extend([
+        (
+            "OBS_VALUE",
+            "number",
+            "Value as published; empty when suppressed",
+        ),
+        ("UNIT_MEASURE", "string", "Unit"),
+        ("UNIT_MULT", "integer", "Value is in units of 10^UNIT_MULT"),
+        (
+            "DECIMALS",
+            "integer",
+            "Decimals the value is published with",
+        ),
+        (
+            "OBS_STATUS",
+            "string",
+            "SDMX observation status (Q suppressed)",
+        ),
+        ("CONF_STATUS", "string", "SDMX confidentiality status"),
+        (
+            "LOWER_BOUND",
+            "number",
+            "Lower bound of an estimate's interval",
+        ),
+        (
+            "UPPER_BOUND",
+            "number",
+            "Upper bound of an estimate's interval",
+        ),
+        ("COMMENT_OBS", "string", "Note on this observation"),
+    ]);
+    if caveats {
+        columns.push((
+            "COMMENT_TS",
+            "string",
+            "Caveats of the indicator and its sources for this period (English)",
+        ));
+    }
+    columns
 }
 
 /// Observations as Parquet (the observations schema, values rounded as published).
@@ -512,35 +543,83 @@ const INDICATOR_COLUMNS: &[Column] = &[
     ),
 ];
 
-/// One file of the data package.
-struct Resource {
-    name: &'static str,
-    file: &'static str,
-    format: &'static str,
-    bytes: Vec<u8>,
-    columns: &'static [Column],
+/// One export file, as [`files`] makes it: its resource name, file name, format, media type,
+/// bytes, and its columns when it is a CSV (the Table Schema of the data package).
+#[derive(Debug)]
+pub struct ExportFile {
+    pub name: &'static str,
+    pub file: &'static str,
+    pub format: &'static str,
+    pub mediatype: &'static str,
+    pub bytes: Vec<u8>,
+    pub columns: Vec<Column>,
+    pub description: Option<String>,
 }
 
-impl Resource {
-    fn new(
-        name: &'static str,
-        file: &'static str,
-        format: &'static str,
-        bytes: Vec<u8>,
-        columns: &'static [Column],
-    ) -> Self {
-        Resource {
-            name,
-            file,
-            format,
-            bytes,
-            columns,
-        }
-    }
+/// The export files of `obs` (already [`select`]ed): observations as CSV, JSON, SDMX-CSV and
+/// Parquet, and `indicators.csv`.
+pub fn files(catalog: &Catalog, obs: &[Observation]) -> Result<Vec<ExportFile>> {
+    let json_text = serde_json::to_vec_pretty(&to_json(obs))
+        .map_err(|e| IndicatorError::export(Path::new("observations.json"), e))?;
+    let file = |name, file, format, mediatype, bytes, columns: &[Column]| ExportFile {
+        name,
+        file,
+        format,
+        mediatype,
+        bytes,
+        columns: columns.to_vec(),
+        description: None,
+    };
+    Ok(vec![
+        file(
+            "observations",
+            "observations.csv",
+            "csv",
+            "text/csv",
+            to_csv(obs)?,
+            COLUMNS,
+        ),
+        file(
+            "observations-json",
+            "observations.json",
+            "json",
+            "application/json",
+            json_text,
+            &[],
+        ),
+        ExportFile {
+            description: Some(format!("SDMX-CSV 1.0, dataflow {DATAFLOW}")),
+            ..file(
+                "observations-sdmx",
+                "observations.sdmx.csv",
+                "csv",
+                "text/csv",
+                to_sdmx_csv_with_caveats(catalog, obs)?,
+                &sdmx_columns(true),
+            )
+        },
+        file(
+            "observations-parquet",
+            "observations.parquet",
+            "parquet",
+            "application/vnd.apache.parquet",
+            to_parquet(obs)?,
+            &[],
+        ),
+        file(
+            "indicators",
+            "indicators.csv",
+            "csv",
+            "text/csv",
+            indicators_csv(catalog, obs)?,
+            INDICATOR_COLUMNS,
+        ),
+    ])
 }
 
 /// Write every export of `obs` (already [`select`]ed for `role`) into `dir`; returns the paths
-/// written, `datapackage.json` last.
+/// written, `datapackage.json` last. The public export is the open dataset of the snapshot as
+/// if it were a release ([`open_data::write`] with [`open_data::Release::of_snapshot`]).
 pub fn write_all(
     dir: &Path,
     catalog: &Catalog,
@@ -548,124 +627,24 @@ pub fn write_all(
     role: Role,
     snapshot_id: i64,
 ) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).map_err(|e| IndicatorError::export(dir, e))?;
-    let json_text = serde_json::to_vec_pretty(&to_json(obs))
-        .map_err(|e| IndicatorError::export(&dir.join("observations.json"), e))?;
-    let files = [
-        Resource::new(
-            "observations",
-            "observations.csv",
-            "csv",
-            to_csv(obs)?,
-            COLUMNS,
-        ),
-        Resource::new(
-            "observations-json",
-            "observations.json",
-            "json",
-            json_text,
-            COLUMNS,
-        ),
-        Resource::new(
-            "observations-sdmx",
-            "observations.sdmx.csv",
-            "csv",
-            to_sdmx_csv_with_caveats(catalog, obs)?,
-            &[],
-        ),
-        Resource::new(
-            "observations-parquet",
-            "observations.parquet",
-            "parquet",
-            to_parquet(obs)?,
-            &[],
-        ),
-        Resource::new(
-            "indicators",
-            "indicators.csv",
-            "csv",
-            indicators_csv(catalog, obs)?,
-            INDICATOR_COLUMNS,
-        ),
-    ];
-    let mut written = Vec::new();
-    let mut resources = Vec::new();
-    for Resource {
-        name,
-        file,
-        format,
-        bytes,
-        columns,
-    } in files
-    {
-        let path = dir.join(file);
-        std::fs::write(&path, &bytes).map_err(|e| IndicatorError::export(&path, e))?;
-        let mut resource = json!({
-            "name": name,
-            "path": file,
-            "format": format,
-            "mediatype": match format {
-                "csv" => "text/csv",
-                "json" => "application/json",
-                _ => "application/vnd.apache.parquet",
-            },
-            "bytes": bytes.len(),
-            "hash": format!("sha256:{}", hex::encode(Sha256::digest(&bytes))),
-        });
-        if !columns.is_empty() {
-            resource["profile"] = json!("tabular-data-resource");
-            resource["encoding"] = json!("utf-8");
-            resource["schema"] = json!({
-                "fields": columns.iter().map(|(n, t, d)| json!({"name": n, "type": t, "description": d})).collect::<Vec<_>>(),
-                "missingValues": [""],
-            });
-        }
-        if name == "observations-sdmx" {
-            resource["description"] = json!(format!("SDMX-CSV 1.0, dataflow {DATAFLOW}"));
-        }
-        resources.push(resource);
-        written.push(path);
-    }
-    let units: Vec<Value> = catalog
-        .indicators
-        .iter()
-        .filter(|i| obs.iter().any(|o| o.indicator_id == i.def.id))
-        .map(|i| json!({"indicator": i.def.id, "unit": i.def.unit.code(), "multiplier": i.def.unit.multiplier(), "unit_mult": i.def.unit_mult, "decimals": i.def.decimals}))
-        .collect();
-    let mut package = json!({
-        "profile": "tabular-data-package",
-        "name": match role { Role::Public => "marsad-aese-indicators", Role::Analyst => "marsad-aese-indicators-analyst" },
-        "title": "Marsad — AESE indicators (Observatoire National de la Criminalité, Morocco)",
-        "version": format!("snapshot-{snapshot_id}"),
-        "created": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "marsad": {"role": match role { Role::Public => "public", Role::Analyst => "analyst" }, "snapshot_id": snapshot_id, "dataflow": DATAFLOW, "units": units},
-        "resources": resources,
-    });
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     match role {
-        Role::Public => {
-            package["licenses"] =
-                json!([{ "name": LICENCE.0, "title": LICENCE.1, "path": LICENCE.2 }]);
-            package["description"] = json!("Approved indicators only, after primary and secondary suppression of small counts (suppressed cells carry OBS_STATUS Q).");
-        }
-        Role::Analyst => {
-            package["description"] = json!("Analyst export: every computed indicator (drafts included), unsuppressed. Not for publication.");
-        }
+        Role::Public => open_data::write(
+            dir,
+            catalog,
+            obs,
+            &open_data::Release::of_snapshot(snapshot_id, &now),
+        ),
+        Role::Analyst => open_data::write_analyst(dir, catalog, obs, snapshot_id, &now),
     }
-    let path = dir.join("datapackage.json");
-    let mut f = File::create(&path).map_err(|e| IndicatorError::export(&path, e))?;
-    let text =
-        serde_json::to_string_pretty(&package).map_err(|e| IndicatorError::export(&path, e))?;
-    f.write_all(text.as_bytes())
-        .map_err(|e| IndicatorError::export(&path, e))?;
-    written.push(path);
-    Ok(written)
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn observation(id: &str, period: &str, value: f64) -> Observation {
+    /// A national observation of `id` (approved, version 1, snapshot 1), for tests.
+    pub(crate) fn observation(id: &str, period: &str, value: f64) -> Observation {
         Observation {
             indicator_id: id.into(),
             indicator_version: 1,

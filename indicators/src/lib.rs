@@ -16,6 +16,7 @@
 //! - [`disclosure`]: primary and secondary suppression, and the exact derivability audit.
 //! - [`export`]: the role-based selection and the export files.
 //! - [`lineage`]: where one observation came from: tables, raw files, row positions.
+//! - [`open_data`]: the open dataset of a release: Data Package v2 and DCAT-AP 3 catalogue.
 //! - [`terminology`]: the Luxembourg Guidelines term list and the check of every text.
 //! - [`releases`]: named releases, embargo, vintages (`as_of`), revisions, release notes.
 //! - [`error`]: the crate's error type.
@@ -28,6 +29,7 @@ pub mod error;
 pub mod export;
 pub mod lineage;
 pub mod observations;
+pub mod open_data;
 pub mod releases;
 pub mod terminology;
 

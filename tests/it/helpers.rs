@@ -135,3 +135,18 @@ pub fn check_catalogue(catalog: &Path) -> Output {
         .output()
         .unwrap()
 }
+
+/// The python of the virtual environment `name` holding the PyPI packages `specs` (installed
+/// the first time by tests/python-venv.sh, which fails at once with its reason).
+pub fn venv_python(name: &str, specs: &str) -> PathBuf {
+    let out = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python-venv.sh"))
+        .args([name, specs])
+        .output()
+        .expect("tests/python-venv.sh runs");
+    assert!(
+        out.status.success(),
+        "{specs} could not be installed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("bin/python")
+}

@@ -15,7 +15,7 @@ use crate::helpers::{
 };
 
 /// One warehouse loaded with every sample and computed, shared by the tests that only read.
-fn loaded() -> &'static TestWarehouse {
+pub(crate) fn loaded() -> &'static TestWarehouse {
     static WH: OnceLock<TestWarehouse> = OnceLock::new();
     WH.get_or_init(|| {
         let wh = TestWarehouse::new();
@@ -32,7 +32,7 @@ fn loaded() -> &'static TestWarehouse {
 }
 
 /// `indicators export` into a fresh folder; returns the folder (kept alive by the TempDir).
-fn export(wh: &TestWarehouse, role: &str) -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn export(wh: &TestWarehouse, role: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let o = wh
@@ -451,7 +451,7 @@ fn exports_come_with_a_datapackage_and_sdmx_csv() {
         serde_json::from_slice(&std::fs::read(dir.join("datapackage.json")).unwrap()).unwrap();
     assert_eq!(package["licenses"][0]["name"], "CC-BY-4.0");
     let resources = package["resources"].as_array().unwrap();
-    assert_eq!(resources.len(), 5);
+    assert_eq!(resources.len(), 6); // the five export files and catalog.jsonld
     for res in resources {
         let bytes = std::fs::read(dir.join(res["path"].as_str().unwrap())).unwrap();
         use sha2::Digest;

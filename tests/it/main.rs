@@ -12,6 +12,7 @@ mod helpers; // temporary data directories, running the CLI, reading CSV answers
 mod hostile_sql; // SQL that must be refused or stopped within its limit; safe terminal output
 mod indicators; // catalogue → observations → public exports, disclosure, approval check
 mod metadata; // caveats, Luxembourg Guidelines terms, complete fr/ar/en metadata, the ICCS crosswalk
+mod open_data; // the open dataset: Data Package v2 (frictionless), DCAT-AP 3 (pyshacl SHACL), Delta tables in Python
 mod pg; // the PostgreSQL protocol: psql and the extended protocol through the one query path
 mod published; // every feed's sample → warehouse reproduces the published figures exactly
 mod releases; // release create/list/notes: immutability, vintages (as_of), revisions, notes

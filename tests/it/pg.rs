@@ -805,16 +805,7 @@ fn psycopg_and_pandas_read_the_warehouse() {
     let wh = warehouse();
     let server = Server::start(&wh, None, PgConfig::default());
     let root = env!("CARGO_MANIFEST_DIR");
-    let venv = Command::new(format!("{root}/tests/python-venv.sh"))
-        .args(["pg-clients", "psycopg[binary]==3.2.* pandas==2.*"])
-        .output()
-        .expect("tests/python-venv.sh runs");
-    assert!(
-        venv.status.success(),
-        "psycopg and pandas could not be installed: {}",
-        text(&venv.stderr)
-    );
-    let python = format!("{}/bin/python", text(&venv.stdout).trim());
+    let python = crate::helpers::venv_python("pg-clients", "psycopg[binary]==3.2.* pandas==2.*");
     let out = Command::new(python)
         .arg(format!("{root}/tests/pg_clients.py"))
         .args([&server.port.to_string(), ANALYST, SURVEY])

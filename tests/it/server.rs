@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use crate::helpers::{sample, TestWarehouse, TEST_KEY};
 
 /// A plain HTTP/1.1 GET: (status, body).
-fn get(addr: SocketAddr, path: &str) -> (u16, Vec<u8>) {
+pub(crate) fn get(addr: SocketAddr, path: &str) -> (u16, Vec<u8>) {
     let (status, _, body) = get_with(addr, path, &[]);
     (status, body)
 }

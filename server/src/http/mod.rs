@@ -7,6 +7,7 @@
 //! `marsad_indicators::export` (the role decides through `export::select`, exactly as
 //! `marsad indicators export` does), SQL from `marsad_warehouse::query::run`.
 
+pub mod catalog;
 pub mod format;
 pub mod health;
 pub mod indicators;
@@ -353,6 +354,7 @@ pub fn router(state: AppState) -> Router {
             get(observations::observations),
         )
         .route("/api/v1/lineage", get(lineage::lineage))
+        .route("/api/v1/catalog.jsonld", get(catalog::catalog_jsonld))
         .route("/api/v1/snapshots", get(snapshots::list))
         .route("/api/v1/snapshots/{id}", get(snapshots::show))
         .route("/api/v1/sql", post(sql::sql))

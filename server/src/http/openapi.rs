@@ -18,6 +18,7 @@ use super::problem::Problem;
         super::indicators::show,
         super::observations::observations,
         super::lineage::lineage,
+        super::catalog::catalog_jsonld,
         super::snapshots::list,
         super::snapshots::show,
         super::sql::sql,
