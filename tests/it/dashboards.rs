@@ -52,7 +52,15 @@ fn pages_are_served_in_three_languages_and_exported_as_a_static_site() {
     // The public sees releases: publish what demo computed.
     let snapshot = wh.number("select max(snapshot_id) from registry.snapshots");
     let release = wh
-        .cmd(&["release", "create", "--name", "test", "--snapshot"])
+        .cmd(&[
+            "release",
+            "create",
+            "--name",
+            "test",
+            "--by",
+            "test",
+            "--snapshot",
+        ])
         .arg((snapshot as i64).to_string())
         .output()
         .unwrap();

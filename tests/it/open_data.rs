@@ -280,7 +280,15 @@ fn the_served_catalogue_conforms_and_points_at_the_api() {
     // The public's catalogue is that of the latest release out of embargo.
     let snapshot = wh.number("select max(snapshot_id) from registry.snapshots") as i64;
     let release = wh
-        .cmd(&["release", "create", "--name", "open-data", "--snapshot"])
+        .cmd(&[
+            "release",
+            "create",
+            "--name",
+            "open-data",
+            "--by",
+            "test",
+            "--snapshot",
+        ])
         .arg(snapshot.to_string())
         .output()
         .unwrap();

@@ -8,7 +8,8 @@ use super::{Page, Site, CSS_FILE};
 use crate::error::Result;
 use crate::lang::Lang;
 use crate::messages::{fill, text};
-use marsad_indicators::export::{Role, LICENCE};
+use marsad_indicators::export::Role;
+use marsad_indicators::open_data::Licence;
 
 /// The whole page around `body` (the page's `<main>` content).
 /// `query` is the page's selection as a query string (`?breakdown=sex`, or empty): the links to
@@ -79,7 +80,7 @@ pub fn page(site: &Site, lang: Lang, page: &Page, query: &str, body: Markup) -> 
                 footer class="site" {
                     p { (footer) }
                     @if !internal {
-                        p { (text(lang, "footer.licence")?) " " a href=(LICENCE.2) rel="license" { (LICENCE.0) } }
+                        p { (text(lang, "footer.licence")?) " " a href=(Licence::default_licence().url) rel="license" { (Licence::default_licence().id) } }
                     }
                     p class="disclaimer" { (text(lang, "footer.disclosure")?) }
                 }
