@@ -84,3 +84,12 @@ wrk_summary() {
     /Socket errors/ { errors += $4 + $6 + $8 + $10 }
     END { printf "%s %s %.2f %.2f %d\n", label, rps, p50, p99, errors }' "$2"
 }
+
+# release_latest DATA_DIR: publish the latest snapshot as the release `bench` (the public reads
+# releases, issue #19), once.
+release_latest() {
+  local snapshot
+  if "$MARSAD" --data-dir "$1" release list | grep -q '^bench	'; then return; fi
+  snapshot=$("$MARSAD" --data-dir "$1" sql --format csv "select max(snapshot_id) from registry.snapshots" | tail -1)
+  "$MARSAD" --data-dir "$1" release create --name bench --by bench --snapshot "$snapshot" >/dev/null
+}

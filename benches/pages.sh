@@ -37,6 +37,7 @@ if [ ! -f "$WH/.loaded" ]; then
   "$MARSAD" --data-dir "$WH" indicators compute >/dev/null
   touch "$WH/.loaded"
 fi
+release_latest "$WH"
 
 LOG="$WORK/pages-serve.log"
 "$MARSAD" --data-dir "$WH" serve --listen 127.0.0.1:0 --pg-listen 127.0.0.1:0 > "$LOG" 2>&1 &

@@ -32,6 +32,7 @@ if [ ! -f "$WH/.loaded" ]; then
   "$MARSAD" --data-dir "$WH" indicators compute >/dev/null
   touch "$WH/.loaded"
 fi
+release_latest "$WH"
 DB="$WORK/datasette-$ROWS.db"
 if [ ! -f "$DB.loaded" ]; then
   rm -f "$DB"
