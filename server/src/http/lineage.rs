@@ -54,19 +54,7 @@ pub async fn lineage(
             .ok_or_else(|| Problem::bad_request(format!("the parameter `{k}` is required")))
     };
     let (id, period) = (required("indicator")?, required("period")?);
-    let snapshot_id = match params.get("snapshot") {
-        Some(v) => Some(v.parse::<i64>().map_err(|_| {
-            Problem::bad_request(format!(
-                "snapshot: `{v}` is not a snapshot id (a whole number)"
-            ))
-        })?),
-        None => None,
-    };
-    if snapshot_id.is_some() && identity.role == Role::Public {
-        return Err(Problem::forbidden(
-            "the public sees releases: `snapshot` is for analysts",
-        ));
-    }
+    let snapshot_id = super::snapshot_param(&params, &identity)?;
     let ind = super::indicators::find(&state, &identity, id).await?;
     // What the role sees, by the one rule (the public: the latest release out of embargo).
     let published = match snapshot_id {

@@ -331,6 +331,28 @@ impl AppState {
     }
 }
 
+/// The `snapshot` query parameter: a snapshot id, for analysts only (the public sees releases;
+/// a snapshot would get around an embargo).
+pub fn snapshot_param(
+    params: &std::collections::BTreeMap<String, String>,
+    identity: &Identity,
+) -> Result<Option<i64>, Problem> {
+    let Some(v) = params.get("snapshot") else {
+        return Ok(None);
+    };
+    let id = v.parse::<i64>().map_err(|_| {
+        Problem::bad_request(format!(
+            "snapshot: `{v}` is not a snapshot id (a whole number)"
+        ))
+    })?;
+    if identity.role == Role::Public {
+        return Err(Problem::forbidden(
+            "the public sees releases: `snapshot` is for analysts (`as_of` on observations gives an earlier release)",
+        ));
+    }
+    Ok(Some(id))
+}
+
 /// The router of the whole API over `state`.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config.body_limit;

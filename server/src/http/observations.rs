@@ -22,7 +22,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use super::format::Format;
 use super::problem::Problem;
 use super::{cached, etag, AppState, Published};
-use crate::access::{Identity, Role};
+use crate::access::Identity;
 
 const OFFERED: &[Format] = &[
     Format::Json,
@@ -86,27 +86,15 @@ pub async fn observations(
         }
     };
     let (from, to) = (year("from")?, year("to")?);
-    let snapshot_id = match params.get("snapshot") {
-        Some(v) => Some(v.parse::<i64>().map_err(|_| {
-            Problem::bad_request(format!(
-                "snapshot: `{v}` is not a snapshot id (a whole number)"
-            ))
-        })?),
-        None => None,
-    };
     let as_of = match params.get("as_of") {
         Some(v) => Some(
             releases::parse_as_of(v).map_err(|e| Problem::bad_request(format!("as_of: {e}")))?,
         ),
         None => None,
     };
+    let snapshot_id = super::snapshot_param(&params, &identity)?;
     if snapshot_id.is_some() && as_of.is_some() {
         return Err(Problem::bad_request("give `snapshot` or `as_of`, not both"));
-    }
-    if snapshot_id.is_some() && identity.role == Role::Public {
-        return Err(Problem::forbidden(
-            "the public sees releases: `snapshot` is for analysts (`as_of` gives an earlier release)",
-        ));
     }
     let ind = super::indicators::find(&state, &identity, &id).await?;
     let now = state.now();

@@ -931,6 +931,10 @@ async fn lineage_of_one_observation() {
         .collect();
     assert_eq!(first, ["line 1", "line 2", "line 3"]);
 
+    // The public traces releases only.
+    let (s, _, _) = call(&state, get(&format!("{uri}&snapshot={latest}"), None, &[])).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
     // What cannot be traced is said.
     for (q, status, detail) in [
         (
