@@ -88,10 +88,12 @@ RSS_LOG="$WORK/serve-rss.txt"; : > "$RSS_LOG"
 SAMPLER=$!
 ( sleep 2
   for _ in 1 2 3; do
-    curl -s -o /dev/null -w 'hungry: %{http_code}\n' -H "Authorization: Bearer $TOKEN" --data-binary \
+    curl -s -o /dev/null -w 'hungry: %{http_code}\n' -H "Authorization: Bearer $TOKEN" \
+      -H "Content-Type: text/plain" --data-binary \
       "select a.report_token, b.report_token from staging.ncmec_referrals a join staging.ncmec_referrals b on a.year = b.year order by 1, 2" \
       http://127.0.0.1:18080/api/v1/sql
-    curl -s -o /dev/null -w 'slow: %{http_code}\n' -H "Authorization: Bearer $TOKEN" --data-binary \
+    curl -s -o /dev/null -w 'slow: %{http_code}\n' -H "Authorization: Bearer $TOKEN" \
+      -H "Content-Type: text/plain" --data-binary \
       "select count(distinct report_token || esp) from staging.ncmec_referrals" \
       http://127.0.0.1:18080/api/v1/sql
   done ) > "$WORK/hostile.txt" 2>&1 &

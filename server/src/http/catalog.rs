@@ -28,7 +28,7 @@ pub async fn catalog_jsonld(
     Extension(identity): Extension<Identity>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let published = state.published(access::Role::Public, state.now()).await?;
+    let published = state.published_now(access::Role::Public).await?;
     let public = state
         .published_observations(&published, access::Role::Public)
         .await?;

@@ -11,7 +11,6 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use marsad_indicators::catalog::Caveat;
-use marsad_indicators::export;
 use marsad_indicators::terminology::{self, Terminology};
 use marsad_indicators::Indicator;
 use serde_json::{json, Value};
@@ -141,8 +140,8 @@ pub async fn find<'a>(
     }
 }
 
-/// The ids the public may see (those in the public export of the latest snapshot); `None`:
-/// every indicator (analysts).
+/// The ids the public may see (those of the latest release out of embargo); `None`: every
+/// indicator (analysts).
 async fn visible(
     state: &AppState,
     identity: &Identity,
@@ -150,17 +149,20 @@ async fn visible(
     if identity.role >= Role::Analyst {
         return Ok(None);
     }
-    let snapshot = state.snapshot(None).await?;
-    let obs = match state.observations(&snapshot).await {
-        Ok(obs) => obs,
-        // Nothing computed yet: nothing is published.
+    let published = match state.published_now(identity.role).await {
+        Ok(p) => p,
+        // Nothing released yet: nothing is published.
         Err(p) if p.status == axum::http::StatusCode::NOT_FOUND => {
             return Ok(Some(BTreeSet::new()))
         }
         Err(p) => return Err(p),
     };
-    let public = export::select(&state.catalog, &obs, identity.role.export_role());
-    Ok(Some(public.into_iter().map(|o| o.indicator_id).collect()))
+    let public = state
+        .published_observations(&published, identity.role)
+        .await?;
+    Ok(Some(
+        public.iter().map(|o| o.indicator_id.clone()).collect(),
+    ))
 }
 
 fn summary(i: &Indicator) -> Value {

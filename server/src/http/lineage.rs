@@ -59,7 +59,7 @@ pub async fn lineage(
     // What the role sees, by the one rule (the public: the latest release out of embargo).
     let published = match snapshot_id {
         Some(id) => Published::Snapshot(state.snapshot(Some(id)).await?),
-        None => state.published(identity.role, state.now()).await?,
+        None => state.published_now(identity.role).await?,
     };
     let visible = state
         .published_observations(&published, identity.role)

@@ -119,6 +119,35 @@ pub struct Inner {
     /// The releases at a version of `service.releases`, and each release's rows (immutable).
     releases: Mutex<(i64, Arc<Vec<Release>>)>,
     released: Mutex<HashMap<String, Arc<Vec<Observation>>>>,
+    /// What was last published to each role, when it was read, and whether a request is
+    /// reading it again ([`AppState::published_now`]).
+    known: Mutex<HashMap<&'static str, Known>>,
+}
+
+/// How long what is published is trusted before it is read again: reading the snapshot log and
+/// the releases costs more than answering a cached page or a known indicator.
+const PUBLISHED_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
+struct Known {
+    at: std::time::Instant,
+    published: Published,
+    refreshing: bool,
+}
+
+/// Clears a role's refreshing mark when the refreshing request ends, however it ends.
+struct Refreshing<'a>(&'a Mutex<HashMap<&'static str, Known>>, &'static str);
+
+impl Drop for Refreshing<'_> {
+    fn drop(&mut self) {
+        if let Some(k) = self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_mut(self.1)
+        {
+            k.refreshing = false;
+        }
+    }
 }
 
 /// The time embargoes are judged at.
@@ -174,12 +203,43 @@ impl AppState {
             clock: RwLock::new(Arc::new(Utc::now)),
             releases: Mutex::new((-1, Arc::new(Vec::new()))),
             released: Mutex::new(HashMap::new()),
+            known: Mutex::new(HashMap::new()),
         }))
     }
 
     /// Judge embargoes by `clock` from now on (tests).
     pub fn set_clock(&self, clock: Clock) {
         *self.clock.write().unwrap_or_else(|e| e.into_inner()) = clock;
+        // What was published is judged again by the new clock.
+        self.known.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    /// [`AppState::published`] now, read again at most once a [`PUBLISHED_CHECK`] per role: one
+    /// request reads it again when it is older, the others answer from the known one meanwhile
+    /// (every request reading the snapshot log and the releases made the 99th percentile).
+    pub async fn published_now(&self, role: Role) -> Result<Published, Problem> {
+        let key = role.as_str();
+        {
+            let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+            match known.get_mut(key) {
+                Some(k) if k.at.elapsed() < PUBLISHED_CHECK || k.refreshing => {
+                    return Ok(k.published.clone())
+                }
+                Some(k) => k.refreshing = true,
+                None => {}
+            }
+        }
+        let _refreshing = Refreshing(&self.known, key);
+        let p = self.published(role, self.now()).await?;
+        self.known.lock().unwrap_or_else(|e| e.into_inner()).insert(
+            key,
+            Known {
+                at: std::time::Instant::now(),
+                published: p.clone(),
+                refreshing: false,
+            },
+        );
+        Ok(p)
     }
 
     /// The time by the state's clock.

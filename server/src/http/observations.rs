@@ -101,7 +101,7 @@ pub async fn observations(
     let published = match (snapshot_id, as_of) {
         (Some(id), _) => Published::Snapshot(state.snapshot(Some(id)).await?),
         (None, Some(at)) => state.vintage(at, now).await?,
-        (None, None) => state.published(identity.role, now).await?,
+        (None, None) => state.published_now(identity.role).await?,
     };
     let visible = state
         .published_observations(&published, identity.role)

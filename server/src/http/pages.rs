@@ -12,7 +12,6 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
@@ -41,71 +40,6 @@ pub fn routes() -> Router<AppState> {
         .route("/{lang}/", get(page))
         .route("/{lang}/{page}", get(page))
         .route("/{lang}/indicators/{id}", get(page))
-}
-
-/// How long a known snapshot is trusted before the snapshot log is read again (as the
-/// PostgreSQL channel does): reading the log costs more than answering a cached page.
-const SNAPSHOT_CHECK: Duration = Duration::from_secs(1);
-
-/// What the pages show to `role`: the one rule of every channel ([`AppState::published`]: the
-/// public sees the latest release out of embargo, analysts the latest snapshot), looked up at
-/// most once a [`SNAPSHOT_CHECK`] per warehouse and role. One request looks it up again when it
-/// is older; the others answer from the known one meanwhile (all of them reading it at the same
-/// moment made the 99th percentile of cached pages).
-async fn published(state: &AppState, role: crate::access::Role) -> Result<Published, Problem> {
-    let key = (state.warehouse.location().to_string(), role.as_str());
-    {
-        let mut known = known().lock().unwrap_or_else(|e| e.into_inner());
-        match known.get_mut(&key) {
-            Some(k) if k.at.elapsed() < SNAPSHOT_CHECK || k.refreshing => {
-                return Ok(k.published.clone())
-            }
-            Some(k) => k.refreshing = true,
-            None => {}
-        }
-    }
-    // Whatever happens to this request (an error, a client gone), the next one may refresh.
-    let _refresh = Refreshing(key.clone());
-    let p = state.published(role, state.now()).await?;
-    known().lock().unwrap_or_else(|e| e.into_inner()).insert(
-        key,
-        Known {
-            at: Instant::now(),
-            published: p.clone(),
-            refreshing: false,
-        },
-    );
-    Ok(p)
-}
-
-/// What was last published to a (warehouse, role), when it was read, and whether a request is
-/// reading it again.
-struct Known {
-    at: Instant,
-    published: Published,
-    refreshing: bool,
-}
-
-type KnownKey = (String, &'static str);
-
-fn known() -> &'static Mutex<HashMap<KnownKey, Known>> {
-    static KNOWN: OnceLock<Mutex<HashMap<KnownKey, Known>>> = OnceLock::new();
-    KNOWN.get_or_init(Default::default)
-}
-
-/// Clears the refreshing mark of its key when the refreshing request ends, however it ends.
-struct Refreshing(KnownKey);
-
-impl Drop for Refreshing {
-    fn drop(&mut self) {
-        if let Some(k) = known()
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get_mut(&self.0)
-        {
-            k.refreshing = false;
-        }
-    }
 }
 
 /// `/`: the language the browser prefers among fr, ar, en (French when none).
@@ -275,7 +209,7 @@ async fn answer(
         headers,
         uri,
     } = request;
-    let published = published(&state, identity.role).await?;
+    let published = state.published_now(identity.role).await?;
     let role = identity.role.export_role();
     let key = Key {
         warehouse: state.warehouse.location().to_string(),
