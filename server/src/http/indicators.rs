@@ -133,6 +133,10 @@ pub async fn find<'a>(
     id: &str,
 ) -> Result<&'a Indicator, Problem> {
     let unknown = || Problem::not_found(format!("there is no published indicator `{id}`"));
+    if identity.role == Role::Public {
+        // Before a first release, say so rather than "no such indicator".
+        state.published_now(identity.role).await?;
+    }
     let ind = state.catalog.get(id).map_err(|_| unknown())?;
     match visible(state, identity).await? {
         Some(v) if !v.contains(ind.id()) => Err(unknown()),

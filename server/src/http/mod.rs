@@ -126,10 +126,11 @@ pub struct Inner {
 
 /// How long what is published is trusted before it is read again: reading the snapshot log and
 /// the releases costs more than answering a cached page or a known indicator.
-const PUBLISHED_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+const PUBLISHED_CHECK: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
 
 struct Known {
-    at: std::time::Instant,
+    /// By the state's clock (a test's clock may jump across an embargo).
+    at: DateTime<Utc>,
     published: Published,
     refreshing: bool,
 }
@@ -219,10 +220,11 @@ impl AppState {
     /// (every request reading the snapshot log and the releases made the 99th percentile).
     pub async fn published_now(&self, role: Role) -> Result<Published, Problem> {
         let key = role.as_str();
+        let now = self.now();
         {
             let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
             match known.get_mut(key) {
-                Some(k) if k.at.elapsed() < PUBLISHED_CHECK || k.refreshing => {
+                Some(k) if (now >= k.at && now - k.at < PUBLISHED_CHECK) || k.refreshing => {
                     return Ok(k.published.clone())
                 }
                 Some(k) => k.refreshing = true,
@@ -230,11 +232,11 @@ impl AppState {
             }
         }
         let _refreshing = Refreshing(&self.known, key);
-        let p = self.published(role, self.now()).await?;
+        let p = self.published(role, now).await?;
         self.known.lock().unwrap_or_else(|e| e.into_inner()).insert(
             key,
             Known {
-                at: std::time::Instant::now(),
+                at: now,
                 published: p.clone(),
                 refreshing: false,
             },
