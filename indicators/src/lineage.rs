@@ -23,7 +23,7 @@ use arrow::datatypes::{DataType, Int64Type};
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::sql::sqlparser::ast::{
-    BinaryOperator, Expr, Query, SelectItem, SetExpr, Statement, TableFactor, Value,
+    BinaryOperator, Expr, Select, SelectItem, SetExpr, Statement, TableFactor, Value,
 };
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -99,19 +99,13 @@ pub async fn trace(
         .map_err(sql_error)?;
     let source_tables = scanned_tables(&plan);
 
-    let mut lineage_tables = Vec::new();
-    for table in &source_tables {
-        if carries_lineage(session, table).await.map_err(sql_error)? {
-            lineage_tables.push(table.clone());
-        }
-    }
-
     // The relations of a single SELECT that carry lineage are pinned to the observation; the
     // rows behind any other relation (a derived view such as `population_annual`) are those of
     // its own tables in the observation's years. Any other SQL: all its tables by years.
+    let select = single_select(&ind.sql);
     let mut carriers = BTreeSet::new();
     let mut others = BTreeSet::new();
-    for relation in relations(&ind.sql) {
+    for relation in select.iter().flat_map(relations) {
         if carries_lineage(session, &relation)
             .await
             .map_err(sql_error)?
@@ -128,14 +122,12 @@ pub async fn trace(
             others.extend(scanned_tables(&plan));
         }
     }
-    let (method, rows_sql) = match pinned_rows(&ind.sql, obs, ind, &carriers) {
+    let pinned = select
+        .as_ref()
+        .and_then(|s| pinned_rows(s, obs, ind, &carriers));
+    let (method, rows_sql) = match pinned {
         Some(pinned) => {
-            let mut behind = Vec::new();
-            for table in &others {
-                if carries_lineage(session, table).await.map_err(sql_error)? {
-                    behind.push(table.clone());
-                }
-            }
+            let behind = carrying(session, &others).await.map_err(sql_error)?;
             if behind.is_empty() {
                 (Method::Rows, pinned)
             } else {
@@ -143,10 +135,13 @@ pub async fn trace(
                 (Method::Period, format!("{pinned} union all {rest}"))
             }
         }
-        None => (
-            Method::Period,
-            period_rows(session, &lineage_tables, &obs.period).await?,
-        ),
+        None => {
+            let tables = carrying(session, &source_tables).await.map_err(sql_error)?;
+            (
+                Method::Period,
+                period_rows(session, &tables, &obs.period).await?,
+            )
+        }
     };
 
     let listed = format!(
@@ -215,27 +210,31 @@ async fn carries_lineage(
 }
 
 /// The one SELECT of `sql`, if that is all it is (no CTE, no set operation).
-fn single_select(sql: &str) -> Option<Box<Query>> {
+fn single_select(sql: &str) -> Option<Select> {
     let mut statements = Parser::parse_sql(&GenericDialect {}, sql).ok()?;
     let Some(Statement::Query(query)) = statements.pop() else {
         return None;
     };
-    (statements.is_empty() && query.with.is_none() && matches!(*query.body, SetExpr::Select(_)))
-        .then_some(query)
+    if !statements.is_empty() || query.with.is_some() {
+        return None;
+    }
+    match *query.body {
+        SetExpr::Select(select) => Some(*select),
+        _ => None,
+    }
 }
 
-/// The tables and views in the FROM clause of `sql`'s single SELECT.
-fn relations(sql: &str) -> Vec<String> {
-    let Some(query) = single_select(sql) else {
-        return vec![];
-    };
-    let SetExpr::Select(select) = &*query.body else {
-        return vec![];
-    };
+/// The relations of `select`'s FROM clause, joined ones included.
+fn from_relations(select: &Select) -> impl Iterator<Item = &TableFactor> {
     select
         .from
         .iter()
         .flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)))
+}
+
+/// The tables and views in `select`'s FROM clause.
+fn relations(select: &Select) -> Vec<String> {
+    from_relations(select)
         .filter_map(|r| match r {
             TableFactor::Table { name, .. } => Some(name.to_string()),
             _ => None,
@@ -243,18 +242,28 @@ fn relations(sql: &str) -> Vec<String> {
         .collect()
 }
 
+/// Those of `tables` that carry the lineage columns.
+async fn carrying(
+    session: &WarehouseSession,
+    tables: &BTreeSet<String>,
+) -> std::result::Result<Vec<String>, datafusion::error::DataFusionError> {
+    let mut out = Vec::new();
+    for table in tables {
+        if carries_lineage(session, table).await? {
+            out.push(table.clone());
+        }
+    }
+    Ok(out)
+}
+
 /// `sql` rewritten to list the lineage of the rows behind `obs` (columns `sha256`,
 /// `position`), or `None` if its shape does not allow it (see [`Method::Rows`]).
 fn pinned_rows(
-    sql: &str,
+    select: &Select,
     obs: &Observation,
     ind: &Indicator,
     carriers: &BTreeSet<String>,
 ) -> Option<String> {
-    let query = single_select(sql)?;
-    let SetExpr::Select(select) = *query.body else {
-        return None;
-    };
     // The expression each output column is computed by.
     let output = |column: &str| -> Option<Expr> {
         select.projection.iter().find_map(|item| match item {
@@ -285,12 +294,14 @@ fn pinned_rows(
         .collect::<Vec<_>>()
         .join(" and ");
 
-    let mut arms = Vec::new();
-    for table in select
+    let from = select
         .from
         .iter()
-        .flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)))
-    {
+        .map(|t| t.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut arms = Vec::new();
+    for table in from_relations(select) {
         let TableFactor::Table { name, alias, .. } = table else {
             return None;
         };
@@ -301,12 +312,6 @@ fn pinned_rows(
             .as_ref()
             .map(|a| a.name.to_string())
             .unwrap_or_else(|| name.to_string());
-        let from = select
-            .from
-            .iter()
-            .map(|t| t.to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
         arms.push(format!(
             "select {qualifier}.{LINEAGE_FILE} as sha256, {qualifier}.{LINEAGE_POSITION} as position \
              from {from} where {condition}"
@@ -457,9 +462,10 @@ mod tests {
         assert!(single_select("select a from t where b = 1").is_some());
         assert!(single_select("with x as (select 1) select * from x").is_none());
         assert!(single_select("select 1 union all select 2").is_none());
-        assert_eq!(
-            relations("select p.a from pmp_case_table as p inner join ncmec_reports as n on n.year = p.year"),
-            vec!["pmp_case_table", "ncmec_reports"]
-        );
+        let select = single_select(
+            "select p.a from pmp_case_table as p inner join ncmec_reports as n on n.year = p.year",
+        )
+        .unwrap();
+        assert_eq!(relations(&select), vec!["pmp_case_table", "ncmec_reports"]);
     }
 }

@@ -209,3 +209,12 @@ pub fn json(bytes: &Bytes) -> serde_json::Value {
     serde_json::from_slice(bytes)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(bytes)))
 }
+
+/// The problem+json body of an error answer with `status`, checked for its shape.
+pub fn problem(status: u16, body: &axum::body::Bytes) -> serde_json::Value {
+    let v = json(body);
+    assert_eq!(v["status"], status, "{v}");
+    assert_eq!(v["type"], "about:blank");
+    assert!(v["title"].is_string() && v["detail"].is_string(), "{v}");
+    v
+}
