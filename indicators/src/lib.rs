@@ -10,6 +10,7 @@
 //!
 //! ## Layout
 //! - [`catalog`]: indicator definitions, loading (embedded or a directory), the definition hash.
+//! - [`dependencies`]: what an indicator's SQL reads and calls (views, functions, code tables).
 //! - [`approval`]: `approve` (writes the record into the indicator's file) and `check` (CI).
 //! - [`engine`]: SQL → observations on a snapshot, the observation contract, storage.
 //! - [`observations`]: the observation row, its table schema, Arrow conversion.
@@ -23,6 +24,7 @@
 
 pub mod approval;
 pub mod catalog;
+pub mod dependencies;
 pub mod disclosure;
 pub mod engine;
 pub mod error;
