@@ -72,17 +72,19 @@ measure_median() {
   echo "$label $median $peak"
 }
 
-# wrk_summary LABEL FILE → "LABEL REQ_PER_S P50_MS P99_MS ERRORS" from the output of
-# `wrk --latency` in FILE (errors: non-2xx answers and socket errors).
+# wrk_summary LABEL FILE → "LABEL REQ_PER_S P50_MS P99_MS ERRORS OK_PER_S" from the output of
+# `wrk --latency` in FILE (errors: non-2xx answers and socket errors, timeouts included; OK_PER_S:
+# the 2xx answers per second, what a rate is compared on when a server may answer 503).
 wrk_summary() {
   awk -v label="$1" '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    / requests in / { requests = $1; seconds = $4; sub(/s,?$/, "", seconds) }
     /Requests\/sec/ { rps = $2 }
     /^ +50%/ { p50 = ms($2) }
     /^ +99%/ { p99 = ms($2) }
-    /Non-2xx/ { errors += $NF }
+    /Non-2xx/ { errors += $NF; non2xx = $NF }
     /Socket errors/ { errors += $4 + $6 + $8 + $10 }
-    END { printf "%s %s %.2f %.2f %d\n", label, rps, p50, p99, errors }' "$2"
+    END { printf "%s %s %.2f %.2f %d %.2f\n", label, rps, p50, p99, errors, (seconds > 0 ? (requests - non2xx) / seconds : 0) }' "$2"
 }
 
 # release_latest DATA_DIR: publish the latest snapshot as the release `bench` (the public reads

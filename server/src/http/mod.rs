@@ -7,6 +7,7 @@
 //! `marsad_indicators::export` (the role decides through `export::select`, exactly as
 //! `marsad indicators export` does), SQL from `marsad_warehouse::query::run`.
 
+pub mod cache;
 pub mod catalog;
 pub mod format;
 pub mod health;
@@ -122,7 +123,14 @@ pub struct Inner {
     /// What was last published to each role, when it was read, and whether a request is
     /// reading it again ([`AppState::published_now`]).
     known: Mutex<HashMap<&'static str, Known>>,
+    /// Encoded observation answers by ETag (which names the release or snapshot, definition,
+    /// role, format and query): the same request is encoded once.
+    pub bodies: cache::BodyCache<String>,
 }
+
+/// Bounds of [`Inner::bodies`]: every indicator in every format a few times over, in a few MiB.
+const BODIES: usize = 1024;
+const BODY_BYTES: usize = 64 << 20;
 
 /// How long what is published is trusted before it is read again: reading the snapshot log and
 /// the releases costs more than answering a cached page or a known indicator.
@@ -205,6 +213,7 @@ impl AppState {
             releases: Mutex::new((-1, Arc::new(Vec::new()))),
             released: Mutex::new(HashMap::new()),
             known: Mutex::new(HashMap::new()),
+            bodies: cache::BodyCache::new(BODIES, BODY_BYTES),
         }))
     }
 

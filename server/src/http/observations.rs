@@ -115,24 +115,26 @@ pub async fn observations(
         format.name(),
         &query.join("&"),
     ]);
-    cached(&headers, &identity, tag, || {
-        // The role's selection over every observation (suppressed figures of one feed hide
-        // comments of the others, see `export::select`), then this indicator's rows.
-        let selected: Vec<Observation> = visible
-            .iter()
-            .filter(|o| o.indicator_id == ind.def.id)
-            .filter(|o| from.is_none_or(|f| first_year(&o.period) >= f))
-            .filter(|o| to.is_none_or(|t| last_year(&o.period) <= t))
-            .filter(|o| {
-                dims.iter().all(|(d, name)| {
-                    params
-                        .get(*name)
-                        .is_none_or(|list| list.split(',').any(|v| v.trim() == o.dimension(*d)))
+    cached(&headers, &identity, tag.clone(), || {
+        let body = state.bodies.get_or_make(&tag, || {
+            // The role's selection over every observation (suppressed figures of one feed
+            // hide comments of the others, see `export::select`), then this indicator's rows.
+            let selected: Vec<Observation> = visible
+                .iter()
+                .filter(|o| o.indicator_id == ind.def.id)
+                .filter(|o| from.is_none_or(|f| first_year(&o.period) >= f))
+                .filter(|o| to.is_none_or(|t| last_year(&o.period) <= t))
+                .filter(|o| {
+                    dims.iter().all(|(d, name)| {
+                        params
+                            .get(*name)
+                            .is_none_or(|list| list.split(',').any(|v| v.trim() == o.dimension(*d)))
+                    })
                 })
-            })
-            .cloned()
-            .collect();
-        let body = encode(&state.catalog, &selected, format)?;
+                .cloned()
+                .collect();
+            encode(&state.catalog, &selected, format).map(bytes::Bytes::from)
+        })?;
         let mut r = body.into_response();
         r.headers_mut().insert(
             header::CONTENT_TYPE,
