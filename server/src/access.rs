@@ -11,11 +11,12 @@
 //! takes says nothing about how much of a hash matched.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use marsad_indicators::export::Role as ExportRole;
 use marsad_warehouse::service::tokens::{self as store, TokenRow};
+use marsad_warehouse::session::{self, WarehouseSession};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -75,7 +76,7 @@ pub async fn sql_session(
     warehouse: &marsad_warehouse::Warehouse,
     role: Role,
     snapshot: Option<i64>,
-) -> Result<marsad_warehouse::session::WarehouseSession, SessionError> {
+) -> Result<WarehouseSession, SessionError> {
     if !role.may_query() {
         return Err(SessionError::NoSql(role));
     }
@@ -88,20 +89,36 @@ pub async fn sql_session(
 
 /// How a channel finishes a session before its first query (the PostgreSQL protocol adds
 /// `pg_catalog` and its dialect).
-pub type Prepare = fn(&marsad_warehouse::session::WarehouseSession) -> Result<(), String>;
+pub type Prepare = fn(&WarehouseSession) -> Result<(), String>;
 
 /// Sessions opened by [`sql_session`], kept by (role, snapshot): a snapshot never changes, so
-/// its session serves every later query of that role instead of opening every table again.
+/// its session serves every later query of that role instead of opening every table again. What
+/// a session reads from outside the snapshot log (observations, releases, revisions, the audit
+/// table: [`session::outside_versions`]) does change; a kept session is checked against those
+/// versions at most once a [`SessionCache::CHECK`] and opened again when one moved, so a
+/// recompute, a release or an audited action shows in SQL without a restart.
 /// The last [`SessionCache::KEEP`] are kept.
 pub struct SessionCache {
     warehouse: marsad_warehouse::Warehouse,
     prepare: Option<Prepare>,
-    open: tokio::sync::Mutex<Vec<(Role, i64, Arc<marsad_warehouse::session::WarehouseSession>)>>,
+    open: tokio::sync::Mutex<Vec<Kept>>,
+}
+
+struct Kept {
+    role: Role,
+    snapshot: i64,
+    /// The outside tables' versions the session was opened at, and when they were last checked.
+    versions: Vec<i64>,
+    checked: Instant,
+    session: Arc<WarehouseSession>,
 }
 
 impl SessionCache {
     /// Sessions kept (the latest snapshot and a few pinned ones, for each role).
     pub const KEEP: usize = 8;
+    /// How long a kept session is trusted before the outside tables' versions are read again
+    /// (a few Delta log listings).
+    pub const CHECK: Duration = Duration::from_secs(1);
 
     pub fn new(warehouse: marsad_warehouse::Warehouse, prepare: Option<Prepare>) -> Self {
         SessionCache {
@@ -120,17 +137,45 @@ impl SessionCache {
         &self,
         role: Role,
         snapshot: i64,
-    ) -> Result<Arc<marsad_warehouse::session::WarehouseSession>, SessionError> {
+    ) -> Result<Arc<WarehouseSession>, SessionError> {
+        self.get_checked(role, snapshot, Self::CHECK).await
+    }
+
+    async fn get_checked(
+        &self,
+        role: Role,
+        snapshot: i64,
+        check: Duration,
+    ) -> Result<Arc<WarehouseSession>, SessionError> {
         let mut open = self.open.lock().await;
+        let loc = self.warehouse.location();
+        let mut versions = None;
         if let Some(at) = open
             .iter()
-            .position(|(r, s, _)| *r == role && *s == snapshot)
+            .position(|k| k.role == role && k.snapshot == snapshot)
         {
-            let entry = open.remove(at);
-            let session = entry.2.clone();
-            open.push(entry);
-            return Ok(session);
+            let mut kept = open.remove(at);
+            if kept.checked.elapsed() >= check {
+                let now = session::outside_versions(loc, role.may_read_audit()).await?;
+                if now != kept.versions {
+                    // Out of date: dropped, opened again below.
+                    versions = Some(now);
+                } else {
+                    kept.checked = Instant::now();
+                }
+            }
+            if versions.is_none() {
+                let session = kept.session.clone();
+                open.push(kept);
+                return Ok(session);
+            }
         }
+        // The versions first: a table that moves while the session opens makes the next check
+        // open it again, never keeps a session older than its versions say.
+        let versions = match versions {
+            Some(v) => v,
+            None => session::outside_versions(loc, role.may_read_audit()).await?,
+        };
         let session = sql_session(&self.warehouse, role, Some(snapshot)).await?;
         if let Some(prepare) = self.prepare {
             prepare(&session).map_err(SessionError::Prepare)?;
@@ -139,7 +184,13 @@ impl SessionCache {
         if open.len() == Self::KEEP {
             open.remove(0);
         }
-        open.push((role, snapshot, session.clone()));
+        open.push(Kept {
+            role,
+            snapshot,
+            versions,
+            checked: Instant::now(),
+            session: session.clone(),
+        });
         Ok(session)
     }
 }
@@ -474,6 +525,69 @@ mod tests {
             Err(e @ AuthError::Refused) => e.to_string(),
             other => panic!("expected Refused, got {other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn a_kept_session_is_opened_again_when_a_table_outside_its_snapshot_moved() {
+        use marsad_warehouse::service::audit::{self, AuditRow};
+        let dir = tempfile::tempdir().unwrap();
+        let loc = marsad_warehouse::Location::parse(&dir.path().display().to_string()).unwrap();
+        let wh = marsad_warehouse::Warehouse::create_or_open(loc.clone())
+            .await
+            .unwrap();
+        let snapshot = wh.latest().await.unwrap().id;
+        let cache = SessionCache::new(wh, None);
+        let events = |s: Arc<WarehouseSession>| async move {
+            let batches = s
+                .ctx
+                .sql("select count(*) from audit.events")
+                .await
+                .unwrap()
+                .collect()
+                .await
+                .unwrap();
+            batches[0]
+                .column(0)
+                .as_any()
+                .downcast_ref::<arrow::array::Int64Array>()
+                .unwrap()
+                .value(0)
+        };
+        let first = cache.get(Role::Steward, snapshot).await.unwrap();
+        assert_eq!(events(first.clone()).await, 0);
+        let row = AuditRow {
+            time: Utc::now(),
+            token: Some("t".into()),
+            role: "steward".into(),
+            channel: "http".into(),
+            action: "sql".into(),
+            sql: Some("select 1".into()),
+            snapshot: Some(snapshot),
+            rows: Some(1),
+            bytes: Some(8),
+            duration_ms: 1,
+            outcome: "ok".into(),
+            error: None,
+        };
+        audit::append(&loc, &[row]).await.unwrap();
+        // Within the check interval the kept session answers; after it, a new one sees the row.
+        let kept = cache
+            .get_checked(Role::Steward, snapshot, Duration::from_secs(3600))
+            .await
+            .unwrap();
+        assert!(Arc::ptr_eq(&kept, &first));
+        let fresh = cache
+            .get_checked(Role::Steward, snapshot, Duration::ZERO)
+            .await
+            .unwrap();
+        assert!(!Arc::ptr_eq(&fresh, &first));
+        assert_eq!(events(fresh).await, 1);
+        // Nothing moved since: the same session is kept.
+        let again = cache
+            .get_checked(Role::Steward, snapshot, Duration::ZERO)
+            .await
+            .unwrap();
+        assert_eq!(events(again).await, 1);
     }
 
     #[tokio::test]

@@ -40,6 +40,27 @@ const SCHEMAS: &[&str] = &[
     crate::survey_sql::DESIGN_SCHEMA,
 ];
 
+/// The versions, now, of the tables a session reads at their newest version rather than at its
+/// snapshot's: the snapshot log, the derived tables (observations, releases, revisions), and
+/// `audit.events` with `audit` (`-1`: absent). A session opened while any of them stood at another
+/// version shows old rows: a recompute, a release or an audited action since is missing from it.
+pub async fn outside_versions(loc: &Location, audit: bool) -> Result<Vec<i64>> {
+    let mut names = vec![SNAPSHOTS];
+    names.extend(DERIVED_TABLES);
+    if audit {
+        names.push(crate::service::audit::EVENTS);
+    }
+    let mut versions = Vec::with_capacity(names.len());
+    for name in names {
+        versions.push(
+            crate::service::latest_version(loc, name)
+                .await?
+                .unwrap_or(-1),
+        );
+    }
+    Ok(versions)
+}
+
 /// A session pinned to a snapshot.
 pub struct WarehouseSession {
     pub ctx: SessionContext,
