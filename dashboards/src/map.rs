@@ -414,6 +414,45 @@ mod tests {
         );
     }
 
+    /// The 2024 rates per 100,000 of the samples' regions not suppressed (cases over the RGPH
+    /// 2024 population), as published (2 decimals): four regions at 0.20 share a class; three
+    /// classes, light to dark.
+    #[test]
+    fn rate_classes_of_the_samples() {
+        let published = [0.20, 0.22, 0.20, 0.21, 0.24, 0.20, 0.20, 0.23];
+        assert_eq!(
+            classes(&published),
+            [(0.20, 0.20), (0.21, 0.22), (0.23, 0.24)]
+        );
+        let values: BTreeMap<String, Cell> = published
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (format!("MA-{:02}", i + 1), Cell::Value(*r)))
+            .collect();
+        let map = choropleth(&MapSpec {
+            id: "rates",
+            lang: Lang::Fr,
+            title: "Affaires pour 100.000 habitants",
+            values: &values,
+            decimals: 2,
+        })
+        .unwrap();
+        let classes: Vec<(&str, &str)> = map
+            .legend
+            .classes
+            .iter()
+            .map(|c| (c.label.as_str(), c.fill))
+            .collect();
+        assert_eq!(
+            classes,
+            [
+                ("0,20 à 0,20", "#eff3ff"),
+                ("0,21 à 0,22", "#bdd7e7"),
+                ("0,23 à 0,24", "#2171b5")
+            ]
+        );
+    }
+
     #[test]
     fn a_suppressed_region_is_hatched_and_labelled_never_coloured_as_zero() {
         let mut values: BTreeMap<String, Cell> = (1..=12)

@@ -392,11 +392,11 @@ mod tests {
     fn a_view_changes_the_hash_of_exactly_the_indicators_reading_it() {
         let catalog = Catalog::embedded().unwrap();
         let env = Environment::embedded();
-        // `population` is read only through `population_annual`.
+        // `population` is read only through `population_annual` (and the regions' view).
         let edited = with_view("population", |t| t.replace("select", "select distinct"));
         assert_eq!(
             changed(&catalog, env, &edited),
-            ["NCMEC_MA_REPORTS_PER_1000"]
+            ["NCMEC_MA_REPORTS_PER_1000", "PMP_CASES_PER_100K_BY_REGION"]
         );
         // `latest_file_per_year` is read through `ncmec_reports`, `pmp_case_table` and
         // `pmp_victims_judged`; a comment is a change of text too.
@@ -530,8 +530,9 @@ mod tests {
         let catalog = Catalog::from_dir(&catalog_dir).unwrap();
         let edited = with_view("population", |t| t.replace("select", "select distinct"));
         let problems = check_in(&catalog, &edited);
-        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems.len(), 2, "{problems:?}");
         assert_eq!(problems[0].id, "NCMEC_MA_REPORTS_PER_1000");
+        assert_eq!(problems[1].id, "PMP_CASES_PER_100K_BY_REGION");
         assert!(
             problems[0]
                 .detail
@@ -804,7 +805,7 @@ mod tests {
     fn caveats_and_unit_labels_are_outside_the_definition_hash() {
         let catalog = Catalog::embedded().unwrap();
         let ind = catalog.get("PMP_AESE_CASES").unwrap();
-        assert_eq!(ind.def.caveats.len(), 1);
+        assert_eq!(ind.def.caveats.len(), 2);
         let mut edited = ind.clone();
         edited.def.caveats.clear();
         edited.def.unit_label = None;

@@ -682,11 +682,15 @@ pub(crate) mod tests {
             (plain.lines().collect(), with.lines().collect());
         // The columns of the plain file, in their order, then COMMENT_TS.
         assert_eq!(with[0], format!("{},COMMENT_TS", plain[0]));
-        assert_eq!(with[1], format!("{},", plain[1]), "2022: no caveat");
+        assert_eq!(
+            with[1],
+            format!("{},\"unit: Cases registered by prosecutors, not victims or offenders: one case may involve several people.\"", plain[1]),
+            "2022: the caveat of every period"
+        );
         assert_eq!(
             with[2],
             format!(
-                "{},\"comparability: In 2023 the published components of the case table (persons prosecuted, under investigation, under instruction, closed, referred for incompetence) add up to 108, not to the 109 cases published; the figures are kept as published.\"",
+                "{},\"comparability: In 2023 the published components of the case table (persons prosecuted, under investigation, under instruction, closed, referred for incompetence) add up to 108, not to the 109 cases published; the figures are kept as published. | unit: Cases registered by prosecutors, not victims or offenders: one case may involve several people.\"",
                 plain[2]
             )
         );

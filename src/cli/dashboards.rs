@@ -1,13 +1,18 @@
 //! `marsad dashboards export --out DIR`: the public dashboards as a static site (every page in
 //! French, Arabic and English, the stylesheet, each indicator's downloads) with relative links,
 //! readable from `file://` or any static web server with no Marsad process running.
+//!
+//! The site is a **release**'s, by the rule the server uses for the public: the latest release
+//! whose embargo has passed (`releases::as_of` at now), or `--release NAME` for an older one;
+//! its pages show what the release published and say which release it is. Before any release is
+//! public there is nothing to export, and that is an error that says how to make one.
 
 use std::path::PathBuf;
 
-use anyhow::Context;
+use anyhow::{anyhow, Context};
+use chrono::Utc;
 use clap::{Parser, Subcommand};
-use marsad_indicators::export::{self, Role};
-use marsad_indicators::Catalog;
+use marsad_indicators::{releases, Catalog};
 
 #[derive(Debug, Parser)]
 pub struct Args {
@@ -17,14 +22,14 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Write the public site of the latest snapshot (or --snapshot N) into --out.
+    /// Write the public site of the latest public release (or --release NAME) into --out.
     Export {
         /// The folder to write the site into (created if missing).
         #[arg(long)]
         out: PathBuf,
-        /// The snapshot whose stored observations to show (default: the latest).
+        /// The release to show (default: the latest whose embargo has passed).
         #[arg(long)]
-        snapshot: Option<i64>,
+        release: Option<String>,
         /// Catalogue directory of <ID>.toml files (default: the catalogue built into marsad).
         #[arg(long)]
         catalog: Option<PathBuf>,
@@ -35,7 +40,7 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
     match args.command {
         Command::Export {
             out,
-            snapshot,
+            release,
             catalog,
         } => {
             let catalog = match catalog {
@@ -43,20 +48,53 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
                 None => Catalog::embedded()?,
             };
             let warehouse = super::open_warehouse(data_dir).await?;
-            let observations = super::indicators::observations(&warehouse, snapshot).await?;
-            let snapshot_id = warehouse.session(snapshot).await?.snapshot.id;
-            // The static site is public: the public's observations, whatever the caller is.
-            let public = export::select(&catalog, &observations, Role::Public);
+            let all = releases::list(&warehouse).await?;
+            let now = Utc::now();
+            let release = match release {
+                Some(name) => {
+                    let r = all.iter().find(|r| r.name == name).ok_or_else(|| {
+                        let names: Vec<&str> = all.iter().map(|r| r.name.as_str()).collect();
+                        anyhow!(
+                            "no release named `{name}` (releases: {})",
+                            if names.is_empty() {
+                                "none".to_string()
+                            } else {
+                                names.join(", ")
+                            }
+                        )
+                    })?;
+                    if !r.is_public(now) {
+                        anyhow::bail!(
+                            "release `{name}` is under embargo until {}: its site cannot be exported before",
+                            r.published_at().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                        );
+                    }
+                    r
+                }
+                None => releases::as_of(&all, now).ok_or_else(|| {
+                    anyhow!(
+                        "no release is public yet ({} under embargo): the site shows a release; make one with `marsad release create --snapshot N --name NAME`",
+                        all.len()
+                    )
+                })?,
+            };
+            // What the release published: already the public's selection, frozen.
+            let public = releases::observations(&warehouse, &release.name).await?;
             let files =
-                marsad_dashboards::site::export::write_site(&out, &catalog, &public, snapshot_id)
+                marsad_dashboards::site::export::write_site(&out, &catalog, &public, release)
                     .with_context(|| format!("cannot write the site into {}", out.display()))?;
             let pages = files
                 .iter()
                 .filter(|f| f.extension().is_some_and(|e| e == "html"))
                 .count();
             println!(
-                "wrote {} files ({pages} pages in fr, ar and en) of snapshot {snapshot_id} into {}",
+                "wrote {} files ({pages} pages in fr, ar and en) of release {} (snapshot {}, public from {}) into {}",
                 files.len(),
+                release.name,
+                release.snapshot_id,
+                release
+                    .published_at()
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 out.display()
             );
             println!("open {}", out.join("index.html").display());

@@ -1,7 +1,9 @@
 //! The dashboards end to end: `marsad serve` serves /fr/, /ar/ and /en/ and an indicator page
 //! (the Arabic right to left; the analyst's pages under the "internal" banner, the public's
-//! without), `/` follows Accept-Language; `marsad dashboards export` writes a static site whose
-//! every link resolves to one of its files.
+//! without), `/` follows Accept-Language; the footers name the release shown; `marsad
+//! dashboards export` writes the static site of the latest public release (`--release NAME`
+//! for another; an error before any), whose every link resolves to one of its files. The
+//! regional rate per 100,000 is suppressed in exactly the cells of its count.
 
 use std::path::{Path, PathBuf};
 
@@ -49,6 +51,41 @@ fn broken_links(dir: &Path) -> (usize, Vec<String>) {
 fn pages_are_served_in_three_languages_and_exported_as_a_static_site() {
     let wh = TestWarehouse::new();
     assert_success(&wh.cmd(&["demo"]).output().unwrap(), "demo");
+    let out = tempfile::tempdir().unwrap();
+    let site = out.path().join("site");
+    // Before any release there is no site to export: an error that says so, nothing written.
+    let export = |args: &[&str]| {
+        wh.cmd(&["dashboards", "export", "--out"])
+            .arg(&site)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let early = export(&[]);
+    assert!(!early.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&early.stderr).trim(),
+        "marsad: no release is public yet (0 under embargo): the site shows a release; make one with `marsad release create --snapshot N --name NAME`"
+    );
+    assert!(!site.exists());
+    // The rate per 100,000 is suppressed in exactly the cells where its count is.
+    let cells = |id: &str| {
+        format!(
+            "select period, ref_area, conf_status from indicators.observations where indicator_id = '{id}'"
+        )
+    };
+    let differ = format!(
+        "select count(*) from (({} except {}) union all ({} except {}))",
+        cells("PMP_CASES_BY_REGION"),
+        cells("PMP_CASES_PER_100K_BY_REGION"),
+        cells("PMP_CASES_PER_100K_BY_REGION"),
+        cells("PMP_CASES_BY_REGION"),
+    );
+    assert_eq!(wh.number(&differ), 0.0);
+    assert_eq!(
+        wh.number("select count(*) from indicators.observations where indicator_id = 'PMP_CASES_PER_100K_BY_REGION' and conf_status <> 'F'"),
+        wh.number("select count(*) from indicators.observations where indicator_id = 'PMP_CASES_BY_REGION' and conf_status <> 'F'"),
+    );
     // The public sees releases: publish what demo computed.
     let snapshot = wh.number("select max(snapshot_id) from registry.snapshots");
     let release = wh
@@ -135,20 +172,54 @@ fn pages_are_served_in_three_languages_and_exported_as_a_static_site() {
     );
     assert_eq!(get_with(addr, "/xx/", &[]).0, 404);
 
-    // The static site: every page and download, links relative, all resolving.
-    let out = tempfile::tempdir().unwrap();
-    let site = out.path().join("site");
-    let export = wh
-        .cmd(&["dashboards", "export", "--out"])
-        .arg(&site)
-        .output()
-        .unwrap();
-    assert_success(&export, "dashboards export");
+    // The served pages name the release shown.
+    let (_, _, body) = get_with(addr, "/en/regions.html", &[]);
+    let html = String::from_utf8(body).unwrap();
+    assert!(
+        html.contains("<footer class=\"site\"><p>Release “test” of 20"),
+        "{html}"
+    );
+    assert!(html.contains("PMP_CASES_PER_100K_BY_REGION.html"));
+
+    // The static site of the latest public release: every page and download, links
+    // relative, all resolving.
+    let exported = export(&[]);
+    assert_success(&exported, "dashboards export");
+    assert!(String::from_utf8_lossy(&exported.stdout).contains(" of release test (snapshot "));
     let (pages, broken) = broken_links(&site);
-    assert_eq!(pages, 3 * 22 + 1);
+    assert_eq!(pages, 3 * 23 + 1);
     assert!(broken.is_empty(), "{}", broken.join("\n"));
     let ar = std::fs::read_to_string(site.join("ar/index.html")).unwrap();
     assert!(ar.contains("<html lang=\"ar\" dir=\"rtl\">"));
     assert!(!ar.contains("internal-banner"));
     assert!(!site.join("en/indicators/DATA_COMPLETENESS.html").exists());
+    let footer = std::fs::read_to_string(site.join("fr/index.html")).unwrap();
+    assert!(footer.contains("<footer class=\"site\"><p>Publication « test » du 20"));
+
+    // A release under embargo is not the latest public one, and cannot be asked for.
+    let embargoed = wh
+        .cmd(&["release", "create", "--name", "later", "--by", "test"])
+        .args(["--embargo-until", "2999-01-01T09:00:00Z", "--snapshot"])
+        .arg((snapshot as i64).to_string())
+        .output()
+        .unwrap();
+    assert_success(&embargoed, "release create (embargoed)");
+    let exported = export(&[]);
+    assert_success(&exported, "dashboards export");
+    assert!(String::from_utf8_lossy(&exported.stdout).contains(" of release test (snapshot "));
+    let refused = export(&["--release", "later"]);
+    assert!(!refused.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&refused.stderr).trim(),
+        "marsad: release `later` is under embargo until 2999-01-01T09:00:00Z: its site cannot be exported before"
+    );
+    let unknown = export(&["--release", "nope"]);
+    assert_eq!(
+        String::from_utf8_lossy(&unknown.stderr).trim(),
+        "marsad: no release named `nope` (releases: test, later)"
+    );
+    assert_success(
+        &export(&["--release", "test"]),
+        "dashboards export --release test",
+    );
 }

@@ -93,6 +93,7 @@ fn the_open_dataset_validates_and_the_delta_tables_read_in_python() {
             "PMP_AESE_INVESTIGATION_SHARE",
             "PMP_AESE_PROSECUTED",
             "PMP_CASES_BY_REGION",
+            "PMP_CASES_PER_100K_BY_REGION",
             "PMP_VICTIMS_JUDGED",
             "PMP_VICTIMS_JUDGED_CHANGE",
             "SDG_16_2_3",

@@ -38,4 +38,8 @@ pub const VIEWS: &[(&str, &str)] = &[
         "population_annual",
         include_str!("../../sql/views/population_annual.sql"),
     ),
+    (
+        "population_regions_annual",
+        include_str!("../../sql/views/population_regions_annual.sql"),
+    ),
 ];

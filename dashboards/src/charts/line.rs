@@ -1,5 +1,6 @@
 //! The line chart: years on x, one or more series; a missing or suppressed year breaks the
-//! line (never interpolated), a suppressed year is a hatched band labelled suppressed.
+//! line (never interpolated), a suppressed year is a hatched band labelled suppressed, and a
+//! break in series (a year that does not compare with the one before) is not joined to it.
 
 use std::collections::BTreeMap;
 
@@ -54,6 +55,9 @@ impl Series {
 pub struct LineChart<'a> {
     pub frame: Frame<'a>,
     pub series: Vec<Series>,
+    /// Breaks in series: years whose figures do not compare with the year before (a caveat of
+    /// kind `break`, or OBS_STATUS `B`). No line joins the year before to such a year.
+    pub breaks: std::collections::BTreeSet<i32>,
 }
 
 /// The chart as an SVG document.
@@ -154,13 +158,17 @@ pub fn line(chart: &LineChart) -> Result<String> {
 
         for (i, (s, cells)) in chart.series.iter().zip(&by_series).enumerate() {
             let colour = SERIES[i];
-            // Runs of consecutive years with a value; anything else ends the run.
+            // Runs of consecutive years with a value; anything else ends the run, and a
+            // break in series starts a new one.
             let mut runs: Vec<Vec<(i32, f64)>> = Vec::new();
             let mut previous: Option<i32> = None;
             for (&year, cell) in cells {
                 match cell.value() {
                     Some(v) => {
-                        if previous != Some(year - 1) || runs.is_empty() {
+                        if previous != Some(year - 1)
+                            || runs.is_empty()
+                            || chart.breaks.contains(&year)
+                        {
                             runs.push(Vec::new());
                         }
                         if let Some(run) = runs.last_mut() {
@@ -267,6 +275,7 @@ mod tests {
     fn a_suppressed_year_breaks_the_line_into_two_segments() {
         use Cell::*;
         let chart = LineChart {
+            breaks: Default::default(),
             frame: frame(Lang::Fr, "Affaires traitées"),
             series: vec![series(
                 "PMP",
@@ -299,9 +308,43 @@ mod tests {
     }
 
     #[test]
+    fn a_break_in_series_is_not_joined_to_the_year_before() {
+        use Cell::*;
+        let chart = LineChart {
+            breaks: [2022].into(),
+            frame: frame(Lang::Fr, "Signalements"),
+            series: vec![series(
+                "EMC",
+                &[
+                    (2020, Value(10.0)),
+                    (2021, Value(12.0)),
+                    (2022, Value(30.0)),
+                    (2023, Value(35.0)),
+                ],
+            )],
+        };
+        let svg = line(&chart).unwrap();
+        // 2020-2021 and 2022-2023: two segments, none from 2021 to 2022; every value marked.
+        let lines = polylines(&svg, "#08306B");
+        assert_eq!(lines.len(), 2, "{svg}");
+        for l in &lines {
+            assert_eq!(l.matches(',').count(), 2, "{l}");
+        }
+        assert_eq!(svg.matches("<circle").count(), 4);
+        // Without the break, one line through the four years.
+        let joined = line(&LineChart {
+            breaks: Default::default(),
+            ..chart
+        })
+        .unwrap();
+        assert_eq!(polylines(&joined, "#08306B").len(), 1);
+    }
+
+    #[test]
     fn a_missing_year_breaks_the_line_and_a_lone_year_keeps_its_marker() {
         use Cell::*;
         let chart = LineChart {
+            breaks: Default::default(),
             frame: frame(Lang::En, "Reports"),
             // 2020 absent, 2022 missing: 2019 | 2021 alone | 2023-2024.
             series: vec![series(
@@ -327,6 +370,7 @@ mod tests {
     fn the_arabic_chart_is_left_to_right_with_arabic_text_and_accessible() {
         use Cell::*;
         let chart = LineChart {
+            breaks: Default::default(),
             frame: Frame {
                 id: "ncmec-ma",
                 lang: Lang::Ar,
@@ -370,6 +414,7 @@ mod tests {
     fn several_series_are_labelled_at_their_last_point_with_their_own_marker() {
         use Cell::*;
         let chart = LineChart {
+            breaks: Default::default(),
             frame: frame(Lang::Fr, "Parcours judiciaire"),
             series: vec![
                 series("Affaires", &[(2022, Value(10.0)), (2023, Value(20.0))]),
@@ -407,6 +452,7 @@ mod tests {
     #[test]
     fn wrong_input_is_an_error_naming_the_chart() {
         let mut chart = LineChart {
+            breaks: Default::default(),
             frame: frame(Lang::Fr, "x"),
             series: vec![series(
                 "PMP",

@@ -1,29 +1,33 @@
 //! The static site on disk: every page in the three languages, the stylesheet and each
 //! indicator's downloads, with relative links only, so the folder works from `file://` or any
-//! static web server with no Marsad process. Public role only: the caller gives the public's
-//! observations (`export::select(…, Role::Public)`); an analyst site is never written.
+//! static web server with no Marsad process. Public role only: the site of one **release**
+//! (the observations it published, `releases::observations`), named and dated in every
+//! footer; an analyst site is never written.
 
 use std::path::{Path, PathBuf};
 
 use marsad_indicators::export::Role;
 use marsad_indicators::observations::Observation;
+use marsad_indicators::releases::Release;
 use marsad_indicators::Catalog;
 
 use super::{Mode, Selection, Site, CSS, CSS_FILE};
 use crate::error::{DashboardError, Result};
 use crate::lang::Lang;
 
-/// Write the public site into `dir`; returns every file written (relative paths).
+/// Write the public site of `release` into `dir` (`public`: the observations it published);
+/// returns every file written (relative paths).
 pub fn write_site(
     dir: &Path,
     catalog: &Catalog,
     public: &[Observation],
-    snapshot_id: i64,
+    release: &Release,
 ) -> Result<Vec<PathBuf>> {
     let site = Site {
         catalog,
         observations: public,
-        snapshot_id,
+        snapshot_id: release.snapshot_id,
+        release: Some(release),
         role: Role::Public,
         mode: Mode::Static,
     };

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use maud::{html, Markup};
 
-use marsad_indicators::catalog::{Dimension, Text};
+use marsad_indicators::catalog::{CaveatKind, Dimension, Text};
 use marsad_indicators::observations::{Observation, FREE, SUPPRESSED};
 use marsad_indicators::Indicator;
 
@@ -223,6 +223,29 @@ pub fn data<'a>(
     }
 }
 
+/// OBS_STATUS of an observation that starts a break in series (SDMX `B`).
+pub const BREAK: &str = "B";
+
+/// The years that break an indicator's series (their figures do not compare with the year
+/// before): the years of its caveats of kind `break` (its own and its sources'), and the
+/// years of its observations marked OBS_STATUS `B`. A break caveat without periods names no
+/// year: the notes say it, the chart cannot place it.
+pub fn breaks<'o>(
+    ind: &Indicator,
+    observations: impl IntoIterator<Item = &'o Observation>,
+) -> BTreeSet<i32> {
+    let caveats = ind.caveats();
+    let from_caveats = caveats
+        .iter()
+        .filter(|c| c.kind == CaveatKind::Break)
+        .flat_map(|c| c.periods.iter().filter_map(|p| year(p)));
+    let from_data = observations
+        .into_iter()
+        .filter(|o| o.obs_status == BREAK)
+        .filter_map(|o| year(&o.period));
+    from_caveats.chain(from_data).collect()
+}
+
 /// The chart cell of a category in a period's row: missing when it has no observation.
 fn cell_of(cells: &BTreeMap<String, &Observation>, category: &str) -> Cell {
     cells
@@ -300,7 +323,15 @@ pub fn figure(lang: Lang, ind: &Indicator, data: &Data, labels: &Labels) -> Resu
             y_label: &y_label,
             source: &source,
         };
-        (charts::line(&LineChart { frame, series })?, legend)
+        let breaks = breaks(ind, data.rows.values().flat_map(|r| r.values().copied()));
+        (
+            charts::line(&LineChart {
+                frame,
+                series,
+                breaks,
+            })?,
+            legend,
+        )
     } else {
         // Bars: of the latest period, one per category (a breakdown), or one per period
         // that is not a year (a change over years).

@@ -1,13 +1,14 @@
 //! One indicator's page: its chart and the same numbers as a table, for the selection kept in
 //! the URL (`?breakdown=sex&from=2021&to=2023`, offered as a form when served); its metadata
 //! (definition, unit, source, periodicity, MNR capacity, SDG target, approval record); notes
-//! (the catalogue's, suppressions, unreliable estimates, intervals, comments); downloads.
+//! (breaks in series first, then the other caveats, the catalogue's notes, suppressions,
+//! unreliable estimates, intervals, comments); downloads.
 
 use std::collections::BTreeSet;
 
 use maud::{html, Markup};
 
-use marsad_indicators::catalog::Status;
+use marsad_indicators::catalog::{CaveatKind, Status};
 use marsad_indicators::observations::Observation;
 
 use super::figures::{self, data, dimension_name, label, text_of, year, Labels};
@@ -82,6 +83,21 @@ pub fn render(site: &Site, lang: Lang, id: &str, selection: &Selection) -> Resul
         }
         comments.push((of.join(", "), o.obs_comment.clone().unwrap_or_default()));
     }
+    // The caveats (its own, then its sources'): breaks in series first, with their years.
+    let mut caveats: Vec<(bool, String, String)> = Vec::new();
+    for c in ind.caveats() {
+        let is_break = c.kind == CaveatKind::Break;
+        let periods = c.periods.join(", ");
+        let prefix = match (is_break, periods.is_empty()) {
+            (true, true) => text(lang, "indicator.break")?.to_string(),
+            (true, false) => fill(lang, "indicator.break_in", &[("periods", &periods)])?,
+            (false, true) => String::new(),
+            (false, false) => periods,
+        };
+        caveats.push((is_break, prefix, text_of(&c.text, lang).to_string()));
+    }
+    caveats.sort_by_key(|(is_break, _, _)| !is_break);
+    let breaks_drawn = !figures::breaks(ind, all.iter().copied()).is_empty();
     let draft = ind.def.status != Status::Approved;
     let mut options = Vec::new();
     for b in &breakdowns {
@@ -167,9 +183,16 @@ pub fn render(site: &Site, lang: Lang, id: &str, selection: &Selection) -> Resul
         section class="notes" aria-labelledby="notes-h" {
             h2 id="notes-h" { (text(lang, "indicator.notes")?) }
             ul {
+                @for (is_break, prefix, c) in &caveats {
+                    li class=[is_break.then_some("break")] {
+                        @if !prefix.is_empty() { strong { bdi { (prefix) } } " — " }
+                        (c)
+                    }
+                }
                 @if let Some(n) = &ind.def.notes { li { (text_of(n, lang)) } }
                 @for (of, c) in &comments { li { bdi { (of) } " — " (c) } }
                 li { (text(lang, "chart.gap_note")?) }
+                @if breaks_drawn { li { (text(lang, "chart.break_note")?) } }
             }
         }
         section class="downloads" aria-labelledby="downloads-h" {

@@ -1,6 +1,6 @@
 //! The page shell: `<html lang dir>`, head (title, the one stylesheet, no script, no external
 //! font), the navigation between the pages, links to the same page in the other languages, the
-//! "internal" banner of analyst pages, and the footer (snapshot, licence).
+//! "internal" banner of analyst pages, and the footer (the release shown, its date, the licence).
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
@@ -39,11 +39,7 @@ pub fn page(site: &Site, lang: Lang, page: &Page, query: &str, body: Markup) -> 
         ));
     }
     let internal = site.role == Role::Analyst;
-    let footer = fill(
-        lang,
-        "footer.snapshot",
-        &[("snapshot", &site.snapshot_id.to_string())],
-    )?;
+    let footer = footer(site, lang)?;
     let markup = html! {
         (DOCTYPE)
         html lang=(lang.code()) dir=(lang.dir()) {
@@ -88,6 +84,26 @@ pub fn page(site: &Site, lang: Lang, page: &Page, query: &str, body: Markup) -> 
         }
     };
     Ok(markup.into_string())
+}
+
+/// What the footer says the page shows: the release (its name and the day it was published,
+/// UTC), or for an analyst's view of a snapshot, the snapshot's id.
+pub fn footer(site: &Site, lang: Lang) -> Result<String> {
+    match site.release {
+        Some(r) => fill(
+            lang,
+            "footer.release",
+            &[
+                ("release", &r.name),
+                ("date", &r.published_at().format("%Y-%m-%d").to_string()),
+            ],
+        ),
+        None => fill(
+            lang,
+            "footer.snapshot",
+            &[("snapshot", &site.snapshot_id.to_string())],
+        ),
+    }
 }
 
 /// Our own SVG (charts, map), spliced unescaped: it is built by `charts` and `map`, whose

@@ -32,6 +32,7 @@ use std::collections::BTreeMap;
 use marsad_indicators::catalog::Dimension;
 use marsad_indicators::export::{self as exports, Role};
 use marsad_indicators::observations::Observation;
+use marsad_indicators::releases::Release;
 use marsad_indicators::Catalog;
 
 use crate::error::{DashboardError, Result};
@@ -66,6 +67,9 @@ pub struct Site<'a> {
     /// The observations the role may see, as it sees them (`export::select`).
     pub observations: &'a [Observation],
     pub snapshot_id: i64,
+    /// The release shown (its name and date are in every footer); `None` for an analyst's view
+    /// of a snapshot, whose footer gives the snapshot id.
+    pub release: Option<&'a Release>,
     /// `Analyst` pages carry the internal banner (drafts, unsuppressed values).
     pub role: Role,
     pub mode: Mode,

@@ -1,12 +1,13 @@
 //! The overview: the latest headline figure of each source (PMP cases, EMC reports, NCMEC
 //! reports for Morocco, SDG 16.2.3), its change on the previous year, a sparkline and what the
-//! figure does not say, in one sentence.
+//! figure does not say, in one sentence: its catalogue caveat, in the page's language.
 
 use std::fmt::Write as _;
 
 use maud::{html, Markup, PreEscaped};
 
-use marsad_indicators::catalog::Unit;
+use marsad_indicators::catalog::{Caveat, Unit};
+use marsad_indicators::Indicator;
 
 use super::figures::{self, data, text_of, year};
 use super::{Selection, Site};
@@ -65,9 +66,15 @@ fn card(site: &Site, lang: Lang, id: &str) -> Result<Option<Markup>> {
             p class="unit" { (text(lang, "common.unit")?) " " (unit) }
             @if let Some(c) = change { p class="change" { (c) } }
             (sparkline(&series))
-            p class="caveat" { (text(lang, &format!("caveat.{id}")).unwrap_or("")) }
+            @if let Some(c) = caveat(ind, period) { p class="caveat" { (text_of(&c.text, lang)) } }
         }
     }))
+}
+
+/// What the headline figure does not say, in one sentence: the first catalogue caveat that
+/// concerns its period (the indicator's own `[[caveats]]` first, then its sources').
+fn caveat(ind: &Indicator, period: &str) -> Option<Caveat> {
+    ind.caveats_for(period).into_iter().next()
 }
 
 /// The change of the last year on the year before, when both are published: in percent for

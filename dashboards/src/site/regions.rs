@@ -1,8 +1,9 @@
 //! The regions: a map of the 12 regions coloured by the latest figure of a regional indicator
 //! (a rate per 100,000 inhabitants when the catalogue has one, else the first regional
-//! indicator), its classes in an HTML legend, the numbers in a table beside it; a suppressed
-//! region is hatched and labelled, never coloured as zero; the national figure and the
-//! unknown region are shown apart, under the table.
+//! indicator), its classes in an HTML legend, the numbers in a table beside it (for a rate,
+//! the rate and the count it is built on); a suppressed region is hatched and labelled, never
+//! coloured as zero; the national figure and the unknown region are shown apart, under the
+//! table (the unknown region has a count but no population, so no rate).
 
 use std::collections::BTreeMap;
 
@@ -21,6 +22,9 @@ use crate::lang::Lang;
 use crate::map::{self, MapSpec};
 use crate::messages::{fill, text};
 
+/// OBS_STATUS of a missing value (a rate without a population).
+const MISSING: &str = "M";
+
 /// The regional indicator the map shows: a rate per 100,000 if there is one, else the first
 /// indicator broken down by region that this role sees.
 fn regional<'a>(site: &Site<'a>) -> Option<&'a Indicator> {
@@ -34,6 +38,28 @@ fn regional<'a>(site: &Site<'a>) -> Option<&'a Indicator> {
         .find(|i| i.def.unit == Unit::Per100000)
         .or(regional.first())
         .copied()
+}
+
+/// The count a rate is built on (its numerator), as a whole number: the rate's cell rules
+/// (suppressed with it, an analyst's confidential mark) applied to the count. The unknown
+/// region has a count but no rate (missing): its count is shown.
+fn count_cell(lang: Lang, obs: Option<&Observation>) -> Result<Markup> {
+    let count = obs.map(|o| Observation {
+        value: o.numerator,
+        // A count: rounded as itself, not recomputed as the ratio.
+        unit: Unit::Count.code().to_string(),
+        denominator: None,
+        decimals: 0,
+        lower_bound: None,
+        upper_bound: None,
+        obs_status: if o.obs_status == MISSING && o.numerator.is_some() {
+            "A".to_string()
+        } else {
+            o.obs_status.clone()
+        },
+        ..o.clone()
+    });
+    figures::cell(lang, count.as_ref())
 }
 
 pub fn render(site: &Site, lang: Lang) -> Result<Markup> {
@@ -80,20 +106,23 @@ pub fn render(site: &Site, lang: Lang) -> Result<Markup> {
         values: &values,
         decimals: ind.def.decimals,
     })?;
+    // A rate's table gives its count (the numerator) beside it.
+    let rate = ind.def.unit != Unit::Count;
+    let cells = |code: &str| -> Result<Vec<Markup>> {
+        let o = by_area.get(code).copied();
+        let mut tds = vec![figures::cell(lang, o)?];
+        if rate {
+            tds.push(count_cell(lang, o)?);
+        }
+        Ok(tds)
+    };
     let mut rows = Vec::new();
     for r in regions {
-        rows.push((
-            r.code.clone(),
-            r.name(lang).to_string(),
-            figures::cell(lang, by_area.get(r.code.as_str()).copied())?,
-        ));
+        rows.push((r.code.clone(), r.name(lang).to_string(), cells(&r.code)?));
     }
     let mut apart = Vec::new();
     for (code, key) in [("MA", "common.national"), ("_U", "common.unknown_region")] {
-        apart.push((
-            text(lang, key)?,
-            figures::cell(lang, by_area.get(code).copied())?,
-        ));
+        apart.push((text(lang, key)?, cells(code)?));
     }
     let legend = &choropleth.legend;
     let caption = fill(
@@ -128,13 +157,18 @@ pub fn render(site: &Site, lang: Lang) -> Result<Markup> {
                     caption { (caption) }
                     thead { tr {
                         th scope="col" { (text(lang, "dimension.ref_area")?) }
-                        th scope="col" { (text(lang, "common.value")?) }
+                        @if rate {
+                            th scope="col" { (fill(lang, "regions.rate", &[("unit", unit)])?) }
+                            th scope="col" { (text(lang, "regions.count")?) }
+                        } @else {
+                            th scope="col" { (text(lang, "common.value")?) }
+                        }
                     } }
-                    tbody { @for (code, name, td) in &rows {
-                        tr data-region=(code) { th scope="row" { (name) } (td) }
+                    tbody { @for (code, name, tds) in &rows {
+                        tr data-region=(code) { th scope="row" { (name) } @for td in tds { (td) } }
                     } }
-                    tbody class="apart" { @for (name, td) in &apart {
-                        tr { th scope="row" { (name) } (td) }
+                    tbody class="apart" { @for (name, tds) in &apart {
+                        tr { th scope="row" { (name) } @for td in tds { (td) } }
                     } }
                 }
             }

@@ -29,11 +29,36 @@ fn catalog() -> Catalog {
     Catalog::embedded().unwrap()
 }
 
+/// The release the public pages show: `2026-Q4`, of snapshot 8, public from 30 November 2026.
+fn release() -> &'static Release {
+    static RELEASE: std::sync::OnceLock<Release> = std::sync::OnceLock::new();
+    RELEASE.get_or_init(|| {
+        let at = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        };
+        Release {
+            name: "2026-Q4".into(),
+            snapshot_id: 8,
+            embargo_until: Some(at("2026-11-30T09:00:00Z")),
+            steward_notes: None,
+            notes_fr: String::new(),
+            notes_ar: String::new(),
+            notes_en: String::new(),
+            created_at: at("2026-11-29T17:00:00Z"),
+            created_by: "steward".into(),
+        }
+    })
+}
+
+/// The public sees a release; an analyst, snapshot 8.
 fn site<'a>(catalog: &'a Catalog, obs: &'a [Observation], role: Role) -> Site<'a> {
     Site {
         catalog,
         observations: obs,
         snapshot_id: 8,
+        release: (role == Role::Public).then(release),
         role,
         mode: Mode::Server,
     }
@@ -76,8 +101,8 @@ fn every_page_renders_in_three_languages() {
     let obs = fixture("public.parquet");
     let site = site(&catalog, &obs, Role::Public);
     let pages = site.pages();
-    // 5 themes + the 17 approved indicators with observations.
-    assert_eq!(pages.len(), 22, "{pages:?}");
+    // 5 themes + the 18 approved indicators with observations.
+    assert_eq!(pages.len(), 23, "{pages:?}");
     assert!(!pages.contains(&Page::Indicator("DATA_COMPLETENESS".into())));
     for lang in Lang::ALL {
         for page in &pages {
@@ -182,10 +207,14 @@ fn no_suppressed_value_renders_as_zero() {
     assert!(attrs.contains("data-suppressed=\"true\""), "{attrs}");
     assert_eq!(text, "suppressed");
     assert!(regions.contains("fill=\"url(#regions-map-hatch)\""));
+    // Its count goes with its rate.
+    let (attrs, text) = &cells(&regions[row..])[1];
+    assert!(attrs.contains("data-suppressed=\"true\""), "{attrs}");
+    assert_eq!(text, "suppressed");
     let o = analyst
         .iter()
         .find(|o| {
-            o.indicator_id == "PMP_CASES_BY_REGION"
+            o.indicator_id == "PMP_CASES_PER_100K_BY_REGION"
                 && o.period == "2024"
                 && o.breakdown[0] == "MA-08"
         })
@@ -193,13 +222,18 @@ fn no_suppressed_value_renders_as_zero() {
     let site_analyst = site(&catalog, &analyst, Role::Analyst);
     let regions = render(&site_analyst, Lang::En, &Page::Regions);
     let row = regions.find("data-region=\"MA-08\"").unwrap();
-    let (attrs, text) = &cells(&regions[row..])[0];
+    let tds = cells(&regions[row..]);
+    let (attrs, text) = &tds[0];
     assert!(!attrs.contains("data-suppressed"));
     assert!(attrs.contains("data-confidential=\"C\""), "{attrs}");
     assert_eq!(
         text,
         &format!("{} C", crate::numbers::observation(Lang::En, o).unwrap())
     );
+    // 1,655,623 inhabitants (RGPH 2024), 4 cases: 0.24 per 100,000, both marked C.
+    assert_eq!(text, "0.24 C");
+    assert_eq!(tds[1].1, "4 C");
+    assert!(tds[1].0.contains("data-confidential=\"C\""));
 }
 
 #[test]
@@ -376,9 +410,9 @@ fn the_static_site_links_all_resolve() {
     let catalog = catalog();
     let obs = fixture("public.parquet");
     let dir = tempfile::tempdir().unwrap();
-    let files = export::write_site(dir.path(), &catalog, &obs, 8).unwrap();
-    // 3 × 22 pages, the root page, the stylesheet, 17 × 6 downloads.
-    assert_eq!(files.len(), 3 * 22 + 2 + 17 * 6);
+    let files = export::write_site(dir.path(), &catalog, &obs, release()).unwrap();
+    // 3 × 23 pages, the root page, the stylesheet, 18 × 6 downloads.
+    assert_eq!(files.len(), 3 * 23 + 2 + 18 * 6);
     let broken = broken_links(dir.path(), &files);
     assert!(broken.is_empty(), "{}", broken.join("\n"));
     let page =
@@ -447,4 +481,168 @@ fn many_categories_are_bars_by_code_and_a_row_each() {
     let national = html.find("<bdi>Morocco (national)</bdi>").unwrap();
     assert!(national > html.find("<bdi>Unknown region (_U)</bdi>").unwrap());
     assert_eq!(cells(&html[national..])[3].1, "84");
+}
+
+#[test]
+fn the_regions_map_shows_the_rate_per_100000_and_the_table_its_count() {
+    let catalog = catalog();
+    let obs = fixture("public.parquet");
+    let site = site(&catalog, &obs, Role::Public);
+    let html = render(&site, Lang::En, &Page::Regions);
+    assert!(html.contains(
+        "<a href=\"indicators/PMP_CASES_PER_100K_BY_REGION.html\">AESE cases per 100,000 inhabitants, by region</a>"
+    ));
+    assert!(html.contains("<th scope=\"col\">Rate (per 100,000 inhabitants)</th>"));
+    assert!(html.contains("<th scope=\"col\">Number</th>"));
+    // 2024: Tanger-Tétouan-Al Hoceïma, 8 cases for 4,030,222 inhabitants (RGPH 2024).
+    let texts = |from: &str| -> Vec<String> {
+        let at = html.find(from).unwrap_or_else(|| panic!("no {from}"));
+        cells(&html[at..])
+            .into_iter()
+            .take(2)
+            .map(|(_, t)| t)
+            .collect()
+    };
+    assert_eq!(texts("data-region=\"MA-01\""), ["0.20", "8"]);
+    assert_eq!(texts("data-region=\"MA-06\""), ["0.20", "15"]);
+    // Apart: the nation (84 cases for 36,828,330), and the unknown region, which has no
+    // population (no rate) and whose count of 4 is suppressed.
+    assert_eq!(texts("Morocco (national)"), ["0.23", "84"]);
+    assert_eq!(texts("Unknown region"), ["suppressed", "suppressed"]);
+    // The legend's classes (of the published rates), the suppressed regions hatched.
+    for label in ["0.20 to 0.20", "0.21 to 0.22", "0.23 to 0.24"] {
+        assert!(
+            html.contains(&format!("</span> <bdi>{label}</bdi></li>")),
+            "{label}"
+        );
+    }
+    assert!(html.contains("<span class=\"swatch hatched\"></span> suppressed</li>"));
+    assert!(html.contains("fill=\"url(#regions-map-hatch)\""));
+}
+
+#[test]
+fn overview_caveats_are_the_catalogues_in_the_pages_language() {
+    let catalog = catalog();
+    let obs = fixture("public.parquet");
+    let site = site(&catalog, &obs, Role::Public);
+    for lang in Lang::ALL {
+        let html = render(&site, lang, &Page::Overview);
+        for id in [
+            "PMP_AESE_CASES",
+            "EMC_REPORTS",
+            "NCMEC_MA_REPORTS",
+            "SDG_16_2_3",
+        ] {
+            let ind = catalog.get(id).unwrap();
+            let card = &html[html.find(&format!("indicators/{id}.html")).unwrap()..];
+            let caveat = &card[card.find("<p class=\"caveat\">").unwrap() + 18..];
+            let caveat = &caveat[..caveat.find("</p>").unwrap()];
+            // The first caveat of the catalogue that concerns the figure's period.
+            let period = obs
+                .iter()
+                .filter(|o| o.indicator_id == id)
+                .map(|o| o.period.clone())
+                .max()
+                .unwrap();
+            let expected = &ind.caveats_for(&period)[0].text;
+            let expected = figures::text_of(expected, lang);
+            assert_eq!(
+                caveat,
+                maud::html! { (expected) }.into_string(),
+                "{lang} {id}"
+            );
+        }
+    }
+    // NCMEC's is its source's; the others are their own.
+    let en = render(&site, Lang::En, &Page::Overview);
+    assert!(en.contains(
+        "<p class=\"caveat\">Cases registered by prosecutors, not victims or offenders: one case may involve several people.</p>"
+    ));
+    assert!(en.contains(
+        "<p class=\"caveat\">Calls to a helpline: a rise may reflect better awareness of the line rather than more abuse.</p>"
+    ));
+}
+
+#[test]
+fn the_footer_names_the_release_shown() {
+    let catalog = catalog();
+    let obs = fixture("public.parquet");
+    let public = site(&catalog, &obs, Role::Public);
+    for (lang, text) in [
+        (
+            Lang::Fr,
+            "Publication « 2026-Q4 » du 2026-11-30, entrepôt Marsad (ONC).",
+        ),
+        (
+            Lang::Ar,
+            "إصدار «2026-Q4» بتاريخ 2026-11-30، مستودع مرصد (المرصد الوطني للإجرام).",
+        ),
+        (
+            Lang::En,
+            "Release “2026-Q4” of 2026-11-30, Marsad warehouse (ONC).",
+        ),
+    ] {
+        let html = render(&public, lang, &Page::Regions);
+        assert!(
+            html.contains(&format!("<footer class=\"site\"><p>{text}</p>")),
+            "{lang}"
+        );
+        assert!(!html.contains("snapshot 8"));
+    }
+    // An analyst's view of a snapshot says which.
+    let analyst = fixture("analyst.parquet");
+    let internal = site(&catalog, &analyst, Role::Analyst);
+    let html = render(&internal, Lang::En, &Page::Overview);
+    assert!(html.contains("<p>Data from snapshot 8 of the Marsad warehouse (ONC).</p>"));
+}
+
+#[test]
+fn breaks_in_series_are_noted_and_not_joined() {
+    let catalog = catalog();
+    let mut obs = fixture("public.parquet");
+    let site_ = site(&catalog, &obs, Role::Public);
+    // EMC_REPORTS_AGE_SHARE: its own break (2022) and its source's (2021, the portal's first
+    // year), listed first among the notes, with their years.
+    let html = render(
+        &site_,
+        Lang::En,
+        &Page::Indicator("EMC_REPORTS_AGE_SHARE".into()),
+    );
+    let notes = &html[html.find("id=\"notes-h\"").unwrap()..];
+    let first = &notes[notes.find("<li").unwrap()..];
+    assert!(
+        first.starts_with("<li class=\"break\"><strong><bdi>Break in series in 2022</bdi></strong> — For 2022 EMC published only"),
+        "{first}"
+    );
+    assert!(notes.contains("<li class=\"break\"><strong><bdi>Break in series in 2021</bdi></strong> — 2021 is the first year"));
+    let ind = catalog.get("EMC_REPORTS_AGE_SHARE").unwrap();
+    assert_eq!(figures::breaks(ind, []), [2021, 2022].into());
+    // A year the data marks as a break (OBS_STATUS B) is not joined to the year before: the
+    // EMC reports' line, one segment, becomes two.
+    let line_segments = |html: &str| {
+        html.lines()
+            .filter(|l| l.starts_with("<polyline") && l.contains("stroke=\"#08306B\""))
+            .count()
+    };
+    let before = render(&site_, Lang::En, &Page::Indicator("EMC_REPORTS".into()));
+    let mut years: Vec<String> = obs
+        .iter()
+        .filter(|o| o.indicator_id == "EMC_REPORTS")
+        .map(|o| o.period.clone())
+        .collect();
+    years.sort();
+    // 2023: 2021-2022 and 2023-2024.
+    let marked = years[years.len() - 2].clone();
+    obs.iter_mut()
+        .find(|o| o.indicator_id == "EMC_REPORTS" && o.period == marked)
+        .unwrap()
+        .obs_status = "B".into();
+    let site_ = site(&catalog, &obs, Role::Public);
+    let after = render(&site_, Lang::En, &Page::Indicator("EMC_REPORTS".into()));
+    assert_eq!(
+        line_segments(&after),
+        line_segments(&before) + 1,
+        "{years:?}"
+    );
+    assert!(after.contains("<li>A break in series interrupts the line: the year of the break is not joined to the year before.</li>"));
 }

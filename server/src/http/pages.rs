@@ -232,9 +232,9 @@ async fn answer(
             let visible = state
                 .published_observations(&published, identity.role)
                 .await?;
-            let snapshot_id = match &published {
-                Published::Release(r) => r.snapshot_id,
-                Published::Snapshot(s) => s.id,
+            let (snapshot_id, release) = match &published {
+                Published::Release(r) => (r.snapshot_id, Some(r.clone())),
+                Published::Snapshot(s) => (s.id, None),
             };
             let st = state.clone();
             let bytes = tokio::task::spawn_blocking(move || {
@@ -242,6 +242,7 @@ async fn answer(
                     catalog: &st.catalog,
                     observations: &visible,
                     snapshot_id,
+                    release: release.as_ref(),
                     role,
                     mode: Mode::Server,
                 };
