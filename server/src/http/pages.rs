@@ -7,11 +7,12 @@
 //! renders them.
 //!
 //! What is shown is looked up at most once a second. Rendered answers are cached, keyed by (warehouse, release or snapshot, catalogue hash, role,
-//! path + query), at most [`CACHE_ENTRIES`] (the oldest go first): a snapshot never changes
-//! once written, so a key never goes stale; a new snapshot or catalogue makes new keys.
+//! path + query), at most [`CACHE_ENTRIES`] and [`CACHE_BYTES`] (the oldest go first,
+//! [`super::cache::BodyCache`]): a release or snapshot never changes once written, so a key
+//! never goes stale; a new release, snapshot or catalogue makes new keys.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
@@ -23,12 +24,16 @@ use marsad_dashboards::{DashboardError, Lang};
 use marsad_indicators::export::Role;
 use sha2::{Digest, Sha256};
 
+use bytes::Bytes;
+
+use super::cache::BodyCache;
 use super::problem::Problem;
 use super::{cached, etag, format, AppState, Published};
 use crate::access::Identity;
 
-/// Rendered pages and downloads kept at most.
+/// Rendered pages and downloads kept at most, and their bytes at most.
 pub const CACHE_ENTRIES: usize = 512;
+pub const CACHE_BYTES: usize = 64 << 20;
 
 /// The routes of the pages (merged into [`super::router`]).
 pub fn routes() -> Router<AppState> {
@@ -251,18 +256,13 @@ async fn answer(
             .await
             .map_err(Problem::internal)?
             .map_err(problem)?;
-            let body = Arc::new(bytes);
+            let body = Bytes::from(bytes);
             cache().put(key, body.clone());
             body
         }
     };
     cached(&headers, &identity, tag, move || {
-        Ok((
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, content_type)],
-            body.as_ref().clone(),
-        )
-            .into_response())
+        Ok((StatusCode::OK, [(header::CONTENT_TYPE, content_type)], body).into_response())
     })
 }
 
@@ -306,48 +306,10 @@ struct Key {
     uri: String,
 }
 
-/// The bodies by key, and the keys in the order they came (the oldest is dropped first).
-type Entries = (HashMap<Key, Arc<Vec<u8>>>, VecDeque<Key>);
-
-/// Rendered bodies by key, the oldest dropped past [`CACHE_ENTRIES`].
-struct Cache {
-    entries: Mutex<Entries>,
-}
-
-fn cache() -> &'static Cache {
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    CACHE.get_or_init(|| Cache {
-        entries: Mutex::new((HashMap::new(), VecDeque::new())),
-    })
-}
-
-impl Cache {
-    fn get(&self, key: &Key) -> Option<Arc<Vec<u8>>> {
-        let guard = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        guard.0.get(key).cloned()
-    }
-
-    fn put(&self, key: Key, body: Arc<Vec<u8>>) {
-        let mut guard = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let (map, order) = &mut *guard;
-        if map.insert(key.clone(), body).is_none() {
-            order.push_back(key);
-        }
-        while order.len() > CACHE_ENTRIES {
-            if let Some(old) = order.pop_front() {
-                map.remove(&old);
-            }
-        }
-    }
-
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        self.entries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .0
-            .len()
-    }
+/// Rendered bodies by key (one cache per process: keys name their warehouse).
+fn cache() -> &'static BodyCache<Key> {
+    static CACHE: OnceLock<BodyCache<Key>> = OnceLock::new();
+    CACHE.get_or_init(|| BodyCache::new(CACHE_ENTRIES, CACHE_BYTES))
 }
 
 #[cfg(test)]
@@ -412,25 +374,5 @@ mod tests {
         assert_eq!(preferred("es,de"), Lang::Fr);
         assert_eq!(preferred("ar;q=0,en;q=0.1"), Lang::En);
         assert_eq!(preferred(""), Lang::Fr);
-    }
-
-    #[test]
-    fn the_cache_is_bounded_oldest_first() {
-        let key = |i: usize| Key {
-            warehouse: "test-bounded".into(),
-            published: format!("snapshot:{i}"),
-            catalogue: String::new(),
-            role: "public",
-            uri: "/fr/".into(),
-        };
-        let c = Cache {
-            entries: Mutex::new((HashMap::new(), VecDeque::new())),
-        };
-        for i in 0..CACHE_ENTRIES + 10 {
-            c.put(key(i), Arc::new(vec![i as u8]));
-        }
-        assert_eq!(c.len(), CACHE_ENTRIES);
-        assert!(c.get(&key(9)).is_none());
-        assert_eq!(c.get(&key(10)).as_deref(), Some(&vec![10u8]));
     }
 }
