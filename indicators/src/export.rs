@@ -618,8 +618,9 @@ pub fn files(catalog: &Catalog, obs: &[Observation]) -> Result<Vec<ExportFile>> 
 }
 
 /// Write every export of `obs` (already [`select`]ed for `role`) into `dir`; returns the paths
-/// written, `datapackage.json` last. The public export is the open dataset of the snapshot as
-/// if it were a release ([`open_data::write`] with [`open_data::Release::of_snapshot`]).
+/// written, `datapackage.json` last. With the public role, the open dataset of the snapshot as
+/// if it were a release ([`open_data::write`] with [`open_data::Release::of_snapshot`]); the
+/// command line's public export writes a release's instead ([`open_data::Release::of_release`]).
 pub fn write_all(
     dir: &Path,
     catalog: &Catalog,

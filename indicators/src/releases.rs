@@ -176,6 +176,8 @@ pub struct NewRelease {
     pub steward_notes: Option<String>,
     pub created_by: String,
     pub now: DateTime<Utc>,
+    /// The licence of its open dataset.
+    pub licence: &'static crate::open_data::Licence,
 }
 
 /// A release made: its row (notes included) and what it holds.
@@ -260,6 +262,7 @@ pub async fn create(wh: &Warehouse, catalog: &Catalog, req: NewRelease) -> Resul
         // As stored (microseconds), so the row returned is the row read back.
         created_at: DateTime::from_timestamp_micros(req.now.timestamp_micros()).unwrap_or(req.now),
         created_by: req.created_by.clone(),
+        licence: Some(req.licence.id.to_string()),
     };
     let released = released_batch(&req.name, &public)?;
     let revised = revisions_batch(
@@ -715,6 +718,7 @@ mod tests {
             notes_en: String::new(),
             created_at: Utc.timestamp_opt(created, 0).unwrap(),
             created_by: "t".into(),
+            licence: None,
         }
     }
 

@@ -1,12 +1,17 @@
 //! `marsad release create|list|notes`: named, immutable publications of a snapshot's public
-//! observations (`marsad_indicators::releases`), with their embargo and release notes.
+//! observations (`marsad_indicators::releases`), with their embargo, licence and release notes.
+//! `release create` is recorded in `audit.events` (channel `cli`), made or refused.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use anyhow::Context;
 use chrono::{DateTime, SecondsFormat, Utc};
+use marsad_indicators::open_data::Licence;
 use marsad_indicators::releases::{self, NewRelease};
-use marsad_indicators::Catalog;
+use marsad_indicators::{Catalog, IndicatorError};
+use marsad_server::access::{Channel, Identity, Role};
+use marsad_server::audit::{Audit, AuditEvent};
 use marsad_warehouse::Warehouse;
 
 #[derive(Debug, clap::Args)]
@@ -34,6 +39,14 @@ enum Command {
         /// Who makes the release (default: the user running the command).
         #[arg(long, env = "USER")]
         by: String,
+        /// The licence of the release's open dataset (SPDX id): CC-BY-4.0 (the default),
+        /// CC0-1.0, ODC-By-1.0 or ODbL-1.0.
+        #[arg(long, value_parser = Licence::parse, default_value = "CC-BY-4.0")]
+        licence: &'static Licence,
+        /// Catalogue directory of <ID>.toml files deciding what is approved (default: the
+        /// catalogue built into marsad).
+        #[arg(long)]
+        catalog: Option<PathBuf>,
         /// Language of the release notes printed (all three are stored).
         #[arg(long, default_value = "en", value_parser = ["fr", "ar", "en"])]
         lang: String,
@@ -63,40 +76,75 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
             embargo_until,
             notes,
             by,
+            licence,
+            catalog,
             lang,
         } => {
-            let steward_notes = match notes {
-                Some(path) => Some(
-                    std::fs::read_to_string(&path)
-                        .with_context(|| format!("cannot read the notes {}", path.display()))?,
-                ),
-                None => None,
+            let audit = Audit::open(warehouse.location())
+                .await
+                .map_err(anyhow::Error::msg)
+                .context("cannot open the audit table")?;
+            // Whoever has a shell on the machine and the data directory acts as a steward; who
+            // they say they are (`--by`) is in the action, as the release row records it.
+            let steward = Identity {
+                token: None,
+                role: Role::Steward,
             };
-            let created = releases::create(
+            let mut event = AuditEvent::new(
+                &steward,
+                Channel::Cli,
+                format!("release.create:{name} (by {by})"),
+            );
+            event.snapshot = Some(snapshot);
+            let started = Instant::now();
+            let made = create(
                 &warehouse,
-                &Catalog::embedded()?,
                 NewRelease {
                     name,
                     snapshot_id: snapshot,
                     embargo_until,
-                    steward_notes,
+                    steward_notes: None,
                     created_by: by,
                     now: Utc::now(),
+                    licence,
                 },
+                notes,
+                catalog,
             )
-            .await?;
+            .await;
+            event.duration = started.elapsed();
+            match &made {
+                Ok(created) => event.rows = Some(created.observations as u64),
+                Err(e) => {
+                    // A release the rules refuse (a name used, nothing computed or approved)
+                    // is `refused`; anything else (storage, a notes file) `failed`.
+                    event.outcome = match e.downcast_ref::<IndicatorError>() {
+                        Some(IndicatorError::Release { .. }) => "refused",
+                        _ => "failed",
+                    }
+                    .into();
+                    event.error = Some(format!("{e:#}"));
+                }
+            }
+            audit.record(event).await;
+            let written = audit.flush().await;
+            let created = made?;
             let r = &created.release;
             println!(
-                "release {} of snapshot {}: {} observations, {} revised values; public from {}",
+                "release {} of snapshot {}: {} observations, {} revised values; public from {}\nlicence of its open dataset: {} ({})",
                 r.name,
                 r.snapshot_id,
                 created.observations,
                 created.revisions.len(),
-                r.published_at().to_rfc3339_opts(SecondsFormat::Secs, true)
+                r.published_at().to_rfc3339_opts(SecondsFormat::Secs, true),
+                licence.id,
+                licence.title
             );
             println!();
             print!("{}", notes_in(r, &lang));
-            Ok(())
+            written
+                .map_err(anyhow::Error::msg)
+                .context("the release was made, but its audit event could not be written")
         }
         Command::List => list(&warehouse).await,
         Command::Notes { name, lang } => {
@@ -108,6 +156,27 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Make the release `req` (its steward's notes read from `notes`, what is approved decided by
+/// the catalogue in `catalog` or the embedded one).
+async fn create(
+    warehouse: &Warehouse,
+    mut req: NewRelease,
+    notes: Option<PathBuf>,
+    catalog: Option<PathBuf>,
+) -> anyhow::Result<releases::Created> {
+    if let Some(path) = notes {
+        req.steward_notes = Some(
+            std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read the notes {}", path.display()))?,
+        );
+    }
+    let catalog = match catalog {
+        Some(dir) => Catalog::from_dir(&dir)?,
+        None => Catalog::embedded()?,
+    };
+    Ok(releases::create(warehouse, &catalog, req).await?)
 }
 
 fn notes_in<'a>(r: &'a releases::Release, lang: &str) -> &'a str {
@@ -163,6 +232,7 @@ pub async fn first_release_of_samples(warehouse: &Warehouse) -> anyhow::Result<(
             ),
             created_by: "marsad serve".into(),
             now: Utc::now(),
+            licence: Licence::default_licence(),
         },
     )
     .await?;

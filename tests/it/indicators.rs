@@ -27,6 +27,8 @@ pub(crate) fn loaded() -> &'static TestWarehouse {
             &wh.cmd(&["indicators", "compute"]).output().unwrap(),
             "compute",
         );
+        // The public export is of a release.
+        crate::releases::release_latest(&wh, "samples", None);
         wh
     })
 }
@@ -451,7 +453,9 @@ fn exports_come_with_a_datapackage_and_sdmx_csv() {
         serde_json::from_slice(&std::fs::read(dir.join("datapackage.json")).unwrap()).unwrap();
     assert_eq!(package["licenses"][0]["name"], "CC-BY-4.0");
     let resources = package["resources"].as_array().unwrap();
-    assert_eq!(resources.len(), 6); // the five export files and catalog.jsonld
+    // The five export files, the release's notes and catalog.jsonld.
+    assert_eq!(resources.len(), 7);
+    assert_eq!(resources[5]["path"], "release-notes.md");
     for res in resources {
         let bytes = std::fs::read(dir.join(res["path"].as_str().unwrap())).unwrap();
         use sha2::Digest;
@@ -589,6 +593,7 @@ fn retired_indicators_keep_their_history() {
         wh.sql("select snapshot_id, count(*) as n from indicators.observations where indicator_id = 'PMP_AESE_PROSECUTED' group by snapshot_id"),
         "snapshot_id,n\n1,4\n"
     );
+    crate::releases::release_latest(&wh, "without-prosecuted", Some(cat));
     let out = dir.path().join("public");
     assert_success(
         &wh.cmd(&[
@@ -664,6 +669,7 @@ fn approved() -> &'static Approved {
                 .unwrap(),
             "compute",
         );
+        crate::releases::release_latest(&wh, "approved", Some(cat));
         Approved {
             _dir: dir,
             catalog,

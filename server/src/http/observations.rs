@@ -240,6 +240,7 @@ mod tests {
                 steward_notes: None,
                 created_by: "test".into(),
                 now: at(made),
+                licence: marsad_indicators::open_data::Licence::default_licence(),
             },
         )
         .await
