@@ -10,8 +10,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use marsad_indicators::open_data::Licence;
 use marsad_indicators::releases::{self, NewRelease};
 use marsad_indicators::{Catalog, IndicatorError};
-use marsad_server::access::{Channel, Identity, Role};
-use marsad_server::audit::{Audit, AuditEvent};
+use marsad_server::access::Channel;
+use marsad_server::audit::AuditEvent;
 use marsad_warehouse::Warehouse;
 
 #[derive(Debug, clap::Args)]
@@ -80,16 +80,8 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
             catalog,
             lang,
         } => {
-            let audit = Audit::open(warehouse.location())
-                .await
-                .map_err(anyhow::Error::msg)
-                .context("cannot open the audit table")?;
-            // Whoever has a shell on the machine and the data directory acts as a steward; who
-            // they say they are (`--by`) is in the action, as the release row records it.
-            let steward = Identity {
-                token: None,
-                role: Role::Steward,
-            };
+            // Who they say they are (`--by`) is in the action, as the release row records it.
+            let (audit, steward) = super::steward_audit(warehouse.location()).await?;
             let mut event = AuditEvent::new(
                 &steward,
                 Channel::Cli,

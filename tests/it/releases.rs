@@ -314,6 +314,20 @@ fn package(dir: &Path) -> (String, String) {
     )
 }
 
+/// `release create --snapshot SNAPSHOT --name NAME` with `extra` arguments: its output.
+fn create(wh: &TestWarehouse, snapshot: &str, name: &str, extra: &[&str]) -> String {
+    let mut args = vec!["release", "create", "--snapshot", snapshot, "--name", name];
+    args.extend(extra);
+    run(wh, &args)
+}
+
+/// [`create`] refused: its error.
+fn create_refused(wh: &TestWarehouse, snapshot: &str, name: &str, extra: &[&str]) -> String {
+    let mut args = vec!["release", "create", "--snapshot", snapshot, "--name", name];
+    args.extend(extra);
+    refused(wh, &args)
+}
+
 /// The public export reads releases: nothing before the first; the latest out of embargo, or
 /// one named (not one under embargo); its package and catalogue carry the release's name and
 /// licence (`--licence`, CC-BY-4.0 by default). Every `release create` is in `audit.events`.
@@ -327,20 +341,11 @@ fn public_exports_are_of_releases_with_their_licence_and_releases_are_audited() 
         nothing.unwrap_err(),
         "marsad: nothing is released yet: the public export is of a release; make one with `marsad release create --snapshot N --name NAME` (or export for analysts with `--role analyst`)\n"
     );
-    let q1 = run(
+    let q1 = create(
         &wh,
-        &[
-            "release",
-            "create",
-            "--snapshot",
-            "1",
-            "--name",
-            "2026-Q1",
-            "--by",
-            "steward",
-            "--licence",
-            "cc0-1.0",
-        ],
+        "1",
+        "2026-Q1",
+        &["--by", "steward", "--licence", "cc0-1.0"],
     );
     assert!(
         q1.contains(
@@ -348,32 +353,8 @@ fn public_exports_are_of_releases_with_their_licence_and_releases_are_audited() 
         ),
         "{q1}"
     );
-    refused(
-        &wh,
-        &[
-            "release",
-            "create",
-            "--snapshot",
-            "1",
-            "--name",
-            "2026-Q1",
-            "--by",
-            "other",
-        ],
-    );
-    let unknown = refused(
-        &wh,
-        &[
-            "release",
-            "create",
-            "--snapshot",
-            "1",
-            "--name",
-            "x",
-            "--licence",
-            "MIT",
-        ],
-    );
+    create_refused(&wh, "1", "2026-Q1", &["--by", "other"]);
+    let unknown = create_refused(&wh, "1", "x", &["--licence", "MIT"]);
     assert!(
         unknown.contains(
             "unknown licence `MIT`; expected one of CC-BY-4.0, CC0-1.0, ODC-By-1.0, ODbL-1.0"
@@ -390,33 +371,12 @@ fn public_exports_are_of_releases_with_their_licence_and_releases_are_audited() 
         ],
     );
     run(&wh, &["indicators", "compute"]);
-    run(
+    create(&wh, "2", "2026-Q2", &["--by", "steward"]);
+    create(
         &wh,
-        &[
-            "release",
-            "create",
-            "--snapshot",
-            "2",
-            "--name",
-            "2026-Q2",
-            "--by",
-            "steward",
-        ],
-    );
-    run(
-        &wh,
-        &[
-            "release",
-            "create",
-            "--snapshot",
-            "2",
-            "--name",
-            "2026-Q3",
-            "--by",
-            "steward",
-            "--embargo-until",
-            "2099-01-01T09:00:00Z",
-        ],
+        "2",
+        "2026-Q3",
+        &["--by", "steward", "--embargo-until", "2099-01-01T09:00:00Z"],
     );
 
     // The latest release out of embargo (2026-Q3 is not), with the default licence.
