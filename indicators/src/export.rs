@@ -120,6 +120,11 @@ const COLUMNS: &[Column] = &[
         "Variable assessed (completeness indicators), _Z otherwise",
     ),
     (
+        "iccs",
+        "string",
+        "Offence as its ICCS code (UNODC International Classification of Crime for Statistical Purposes), _T all, _U unmapped, _Z not applicable",
+    ),
+    (
         "value",
         "number",
         "Value rounded to the indicator's decimals; empty when suppressed",
@@ -651,7 +656,7 @@ pub(crate) mod tests {
             indicator_version: 1,
             indicator_status: "approved".into(),
             period: period.into(),
-            breakdown: ["MA", "_Z", "_Z", "_Z", "_Z"].map(String::from),
+            breakdown: ["MA", "_Z", "_Z", "_Z", "_Z", "_Z"].map(String::from),
             value: Some(value),
             numerator: Some(value),
             denominator: None,

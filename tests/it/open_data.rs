@@ -88,6 +88,7 @@ fn the_open_dataset_validates_and_the_delta_tables_read_in_python() {
             "NCMEC_MA_REPORTS",
             "NCMEC_MA_REPORTS_PER_1000",
             "NCMEC_MA_WORLD_SHARE",
+            "NCMEC_REFERRALS_BY_ICCS",
             "PMP_AESE_CASES",
             "PMP_AESE_CLOSED_SHARE",
             "PMP_AESE_INVESTIGATION_SHARE",

@@ -365,6 +365,51 @@ mod tests {
         assert_eq!(read(&loc).await.unwrap().1, vec![before, after]);
     }
 
+    /// A release whose rows have a column the table lacks (a breakdown added since, nullable)
+    /// adds it; an older release's rows read it as NULL.
+    #[tokio::test]
+    async fn released_rows_gain_a_column_added_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let loc = Location::parse(&dir.path().display().to_string()).unwrap();
+        create(
+            &loc,
+            &row("2026-Q1", 1_700_000_000),
+            rows("2026-Q1", &[1]),
+            rows("2026-Q1", &[]),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let (schema, batches) = rows("2026-Q2", &[2]);
+        let mut fields = schema.fields().to_vec();
+        fields.push(Arc::new(Field::new("iccs", DataType::Utf8, true)));
+        let wider = Arc::new(Schema::new(fields));
+        let mut columns = batches[0].columns().to_vec();
+        columns.push(Arc::new(StringArray::from(vec![Some("030221")])));
+        let batch = RecordBatch::try_new(wider.clone(), columns).unwrap();
+        create(
+            &loc,
+            &row("2026-Q2", 1_700_000_100),
+            (wider, vec![batch]),
+            rows("2026-Q2", &[]),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let iccs = |name: &'static str| {
+            let loc = loc.clone();
+            async move {
+                let batches = rows_of(&loc, RELEASED, name).await.unwrap();
+                batches
+                    .iter()
+                    .flat_map(|b| strings(b, "iccs").unwrap())
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(iccs("2026-Q1").await, vec![None]);
+        assert_eq!(iccs("2026-Q2").await, vec![Some("030221".to_string())]);
+    }
+
     /// Published at the later of creation and embargo.
     #[test]
     fn published_at_is_the_later_of_creation_and_embargo() {
