@@ -77,14 +77,14 @@ measure_median() {
 # the 2xx answers per second, what a rate is compared on when a server may answer 503).
 wrk_summary() {
   awk -v label="$1" '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    / requests in / { requests = $1; seconds = $4; sub(/s,?$/, "", seconds) }
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /m$/) return v * 60000; if (v ~ /s$/) return v * 1000; return v }
+    / requests in / { requests = $1; d = $4; sub(/,$/, "", d); seconds = ms(d) / 1000 }
     /Requests\/sec/ { rps = $2 }
     /^ +50%/ { p50 = ms($2) }
     /^ +99%/ { p99 = ms($2) }
     /Non-2xx/ { errors += $NF; non2xx = $NF }
     /Socket errors/ { errors += $4 + $6 + $8 + $10 }
-    END { printf "%s %s %.2f %.2f %d %.2f\n", label, rps, p50, p99, errors, (seconds > 0 ? (requests - non2xx) / seconds : 0) }' "$2"
+    END { printf "%s %s %.2f %.2f %d %.3f\n", label, rps, p50, p99, errors, (seconds > 0 ? (requests - non2xx) / seconds : 0) }' "$2"
 }
 
 # release_latest DATA_DIR: publish the latest snapshot as the release `bench` (the public reads

@@ -170,7 +170,10 @@ impl Unit {
 }
 
 /// The dimensions an observation can be broken down by. `period` is always present; the
-/// others take `_T` for a total, `_U` for unknown and `_Z` where they do not apply.
+/// others take `_T` for a total, `_U` for unknown and `_Z` where they do not apply. `iccs` is
+/// the offence as the International Classification of Crime for Statistical Purposes codes it
+/// (`dim_offence.iccs_code`, the crosswalk of `marsad_model::codes::iccs`), for international
+/// reporting.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "snake_case")]
 pub enum Dimension {
@@ -180,16 +183,18 @@ pub enum Dimension {
     AgeBand,
     Source,
     Variable,
+    Iccs,
 }
 
 impl Dimension {
     /// Every dimension but `period`, in the order of observation and export columns.
-    pub const BREAKDOWNS: [Dimension; 5] = [
+    pub const BREAKDOWNS: [Dimension; 6] = [
         Dimension::RefArea,
         Dimension::Sex,
         Dimension::AgeBand,
         Dimension::Source,
         Dimension::Variable,
+        Dimension::Iccs,
     ];
 
     /// Position in [`Dimension::BREAKDOWNS`] (and in an observation's `breakdown`); `None` for
@@ -207,6 +212,7 @@ impl Dimension {
             Dimension::AgeBand => "age_band",
             Dimension::Source => "source",
             Dimension::Variable => "variable",
+            Dimension::Iccs => "iccs",
         }
     }
 
@@ -219,6 +225,7 @@ impl Dimension {
             Dimension::AgeBand => "AGE",
             Dimension::Source => "SOURCE_DETAIL",
             Dimension::Variable => "VARIABLE",
+            Dimension::Iccs => "ICCS",
         }
     }
 

@@ -241,7 +241,7 @@ pub async fn run(
                     format!("row {row}: `period` is null"),
                 ));
             }
-            let mut breakdown: [String; 5] = Default::default();
+            let mut breakdown: crate::observations::Breakdown = Default::default();
             for (k, (d, col)) in dims.iter().enumerate() {
                 breakdown[k] = match col {
                     Some(c) if c.is_null(i) => {

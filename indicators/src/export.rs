@@ -120,6 +120,11 @@ const COLUMNS: &[Column] = &[
         "Variable assessed (completeness indicators), _Z otherwise",
     ),
     (
+        "iccs",
+        "string",
+        "Offence as its ICCS code (UNODC International Classification of Crime for Statistical Purposes), _T all, _U unmapped, _Z not applicable",
+    ),
+    (
         "value",
         "number",
         "Value rounded to the indicator's decimals; empty when suppressed",
@@ -618,8 +623,9 @@ pub fn files(catalog: &Catalog, obs: &[Observation]) -> Result<Vec<ExportFile>> 
 }
 
 /// Write every export of `obs` (already [`select`]ed for `role`) into `dir`; returns the paths
-/// written, `datapackage.json` last. The public export is the open dataset of the snapshot as
-/// if it were a release ([`open_data::write`] with [`open_data::Release::of_snapshot`]).
+/// written, `datapackage.json` last. With the public role, the open dataset of the snapshot as
+/// if it were a release ([`open_data::write`] with [`open_data::Release::of_snapshot`]); the
+/// command line's public export writes a release's instead ([`open_data::Release::of_release`]).
 pub fn write_all(
     dir: &Path,
     catalog: &Catalog,
@@ -650,7 +656,7 @@ pub(crate) mod tests {
             indicator_version: 1,
             indicator_status: "approved".into(),
             period: period.into(),
-            breakdown: ["MA", "_Z", "_Z", "_Z", "_Z"].map(String::from),
+            breakdown: ["MA", "_Z", "_Z", "_Z", "_Z", "_Z"].map(String::from),
             value: Some(value),
             numerator: Some(value),
             denominator: None,

@@ -24,6 +24,14 @@ pub const FREE: &str = "F";
 pub const PRIMARY: &str = "C";
 pub const SECONDARY: &str = "D";
 
+/// An observation's breakdown values, one per [`Dimension::BREAKDOWNS`].
+pub type Breakdown = [String; Dimension::BREAKDOWNS.len()];
+
+/// A breakdown dimension added after observations were first stored: a table (or a release's
+/// rows) written before it lacks the column, and its rows read as not broken down by it (`_Z`,
+/// what the engine writes for an indicator that does not declare the dimension).
+const ADDED_LATER: &[Dimension] = &[Dimension::Iccs];
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observation {
     pub indicator_id: String,
@@ -32,7 +40,7 @@ pub struct Observation {
     pub indicator_status: String,
     pub period: String,
     /// Breakdown values in [`Dimension::BREAKDOWNS`] order.
-    pub breakdown: [String; 5],
+    pub breakdown: Breakdown,
     pub value: Option<f64>,
     pub numerator: Option<f64>,
     pub denominator: Option<f64>,
@@ -132,7 +140,13 @@ pub fn schema() -> SchemaRef {
         text("indicator_status"),
         text("period"),
     ];
-    fields.extend(Dimension::BREAKDOWNS.iter().map(|d| text(d.column())));
+    // A dimension added later is nullable, so that Delta adds it to a table written before it
+    // (schema merge); Marsad never writes it NULL.
+    fields.extend(
+        Dimension::BREAKDOWNS
+            .iter()
+            .map(|d| Field::new(d.column(), DataType::Utf8, ADDED_LATER.contains(d))),
+    );
     fields.extend([
         num("value"),
         num("numerator"),
@@ -239,9 +253,12 @@ pub fn from_batches(batches: &[RecordBatch]) -> Result<Vec<Observation>> {
             text("indicator_status")?,
             text("period")?,
         );
-        let dims: Vec<StringArray> = Dimension::BREAKDOWNS
+        let dims: Vec<Option<StringArray>> = Dimension::BREAKDOWNS
             .iter()
-            .map(|d| text(d.column()))
+            .map(|d| match batch.column_by_name(d.column()) {
+                None if ADDED_LATER.contains(d) => Ok(None),
+                _ => text(d.column()).map(Some),
+            })
             .collect::<Result<_>>()?;
         let (value, numerator, denominator) =
             (num("value")?, num("numerator")?, num("denominator")?);
@@ -275,7 +292,16 @@ pub fn from_batches(batches: &[RecordBatch]) -> Result<Vec<Observation>> {
                 indicator_version: version.value(i),
                 indicator_status: status.value(i).to_string(),
                 period: period.value(i).to_string(),
-                breakdown: std::array::from_fn(|d| dims[d].value(i).to_string()),
+                breakdown: std::array::from_fn(|d| {
+                    let dim = Dimension::BREAKDOWNS[d];
+                    match &dims[d] {
+                        Some(a) if a.is_valid(i) || !ADDED_LATER.contains(&dim) => {
+                            a.value(i).to_string()
+                        }
+                        // A dimension added later, absent or NULL: a row written before it.
+                        _ => dim.not_applicable().to_string(),
+                    }
+                }),
                 value: opt(&value, i),
                 numerator: opt(&numerator, i),
                 denominator: opt(&denominator, i),
@@ -322,7 +348,7 @@ mod tests {
             indicator_version: 1,
             indicator_status: "approved".into(),
             period: "2024".into(),
-            breakdown: ["MA", "_Z", "_Z", "_Z", "_Z"].map(String::from),
+            breakdown: ["MA", "_Z", "_Z", "_Z", "_Z", "_Z"].map(String::from),
             value: Some(12.0),
             numerator: None,
             denominator: None,
@@ -367,8 +393,9 @@ mod tests {
         from_batches(&batches).unwrap()
     }
 
-    /// A data directory whose observations table predates the `engine_version` column: the next
-    /// compute adds the column (old rows read as NULL) and the old rows stay.
+    /// A data directory whose observations table predates the `engine_version` and `iccs`
+    /// columns: the next compute adds them (old rows read as NULL, `iccs` as `_Z`: not broken
+    /// down by it) and the old rows stay.
     #[tokio::test]
     async fn an_observations_table_without_engine_version_keeps_working() {
         let dir = tempfile::tempdir().unwrap();
@@ -378,13 +405,15 @@ mod tests {
             schema()
                 .fields()
                 .iter()
-                .filter(|f| f.name() != "engine_version")
+                .filter(|f| !["engine_version", "iccs"].contains(&f.name().as_str()))
                 .cloned()
                 .collect::<Vec<_>>(),
         ));
         let old = old.project(
             &(0..old.num_columns())
-                .filter(|i| old.schema().field(*i).name() != "engine_version")
+                .filter(|i| {
+                    !["engine_version", "iccs"].contains(&old.schema().field(*i).name().as_str())
+                })
                 .collect::<Vec<_>>(),
         );
         let old =

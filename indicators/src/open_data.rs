@@ -4,9 +4,9 @@
 //! `dcat:Dataset` per published indicator, one `dcat:Distribution` per format), so that a CKAN
 //! portal with ckanext-dcat can harvest it.
 //!
-//! [`write`] is what a release calls with its public observations and its [`Release`]
-//! metadata; `indicators export --role public` calls it with the snapshot standing in for a
-//! release ([`Release::of_snapshot`]). The same catalogue, with distributions that point at the
+//! [`write`] is what a release's open dataset is written with: its published observations and
+//! its [`Release`] metadata ([`Release::of_release`]: name, dates, licence, notes), as
+//! `indicators export --role public` does for the latest release out of embargo. The same catalogue, with distributions that point at the
 //! API instead of files ([`Links::Api`]), is what the server answers at
 //! `/api/v1/catalog.jsonld`.
 
@@ -81,16 +81,18 @@ impl Licence {
 
     /// The licence with SPDX id `id` (case-insensitive); an unknown id names those offered.
     pub fn by_id(id: &str) -> Result<&'static Licence> {
+        Licence::parse(id).map_err(|e| IndicatorError::export(Path::new("datapackage.json"), e))
+    }
+
+    /// [`Licence::by_id`] as a command-line value: the message alone.
+    pub fn parse(id: &str) -> std::result::Result<&'static Licence, String> {
         LICENCES
             .iter()
             .find(|l| l.id.eq_ignore_ascii_case(id))
             .ok_or_else(|| {
-                IndicatorError::export(
-                    Path::new("datapackage.json"),
-                    format!(
-                        "unknown licence `{id}`; expected one of {}",
-                        LICENCES.iter().map(|l| l.id).collect::<Vec<_>>().join(", ")
-                    ),
+                format!(
+                    "unknown licence `{id}`; expected one of {}",
+                    LICENCES.iter().map(|l| l.id).collect::<Vec<_>>().join(", ")
                 )
             })
     }
@@ -111,24 +113,29 @@ pub struct Release {
 }
 
 impl Release {
-    /// A snapshot exported as if it were a release (`indicators export`): named
-    /// `snapshot-N`, issued and modified `now`, the default licence, no notes.
     /// A release of `marsad release create`, as its open dataset describes it (published when
-    /// its embargo ended; the English notes, the package's one description).
-    pub fn of_release(r: &crate::releases::Release) -> Release {
+    /// its embargo ended; the English notes, the package's one description; the licence it was
+    /// made with, the default for a release made before the licence could be chosen).
+    pub fn of_release(r: &crate::releases::Release) -> Result<Release> {
         let at = r
             .published_at()
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        Release {
+        let licence = match &r.licence {
+            Some(id) => Licence::by_id(id)?,
+            None => Licence::default_licence(),
+        };
+        Ok(Release {
             name: r.name.clone(),
             snapshot_id: r.snapshot_id,
             issued: at.clone(),
             modified: at,
-            licence: Licence::default_licence(),
+            licence,
             notes: Some(r.notes_en.clone()),
-        }
+        })
     }
 
+    /// A snapshot exported as if it were a release (the static site of an analyst): named
+    /// `snapshot-N`, issued and modified `now`, the default licence, no notes.
     pub fn of_snapshot(snapshot_id: i64, now: &str) -> Release {
         Release {
             name: format!("snapshot-{snapshot_id}"),

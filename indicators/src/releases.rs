@@ -100,7 +100,14 @@ pub fn revisions_schema() -> SchemaRef {
         Field::new("indicator_version", DataType::Int64, false),
         text("period"),
     ];
-    fields.extend(Dimension::BREAKDOWNS.iter().map(|d| text(d.column())));
+    // As in the observations' schema: a dimension added later is nullable (schema merge).
+    let observed = observations::schema();
+    fields.extend(Dimension::BREAKDOWNS.iter().map(|d| {
+        let nullable = observed
+            .field_with_name(d.column())
+            .is_ok_and(|f| f.is_nullable());
+        Field::new(d.column(), DataType::Utf8, nullable)
+    }));
     fields.extend([
         Field::new("value", DataType::Float64, true),
         Field::new("previous_value", DataType::Float64, true),
@@ -176,6 +183,8 @@ pub struct NewRelease {
     pub steward_notes: Option<String>,
     pub created_by: String,
     pub now: DateTime<Utc>,
+    /// The licence of its open dataset.
+    pub licence: &'static crate::open_data::Licence,
 }
 
 /// A release made: its row (notes included) and what it holds.
@@ -260,6 +269,7 @@ pub async fn create(wh: &Warehouse, catalog: &Catalog, req: NewRelease) -> Resul
         // As stored (microseconds), so the row returned is the row read back.
         created_at: DateTime::from_timestamp_micros(req.now.timestamp_micros()).unwrap_or(req.now),
         created_by: req.created_by.clone(),
+        licence: Some(req.licence.id.to_string()),
     };
     let released = released_batch(&req.name, &public)?;
     let revised = revisions_batch(
@@ -299,7 +309,7 @@ fn check_name(name: &str) -> std::result::Result<(), String> {
 
 /// The key of an observation across releases: indicator, period, breakdown (not the version:
 /// a new definition revises the same cell).
-fn key(o: &Observation) -> (String, String, [String; 5]) {
+fn key(o: &Observation) -> (String, String, observations::Breakdown) {
     (
         o.indicator_id.clone(),
         o.period.clone(),
@@ -715,6 +725,7 @@ mod tests {
             notes_en: String::new(),
             created_at: Utc.timestamp_opt(created, 0).unwrap(),
             created_by: "t".into(),
+            licence: None,
         }
     }
 
@@ -757,7 +768,7 @@ mod tests {
             indicator_version: version,
             indicator_status: "approved".into(),
             period: period.into(),
-            breakdown: ["MA", "_Z", "_Z", "_Z", "_Z"].map(String::from),
+            breakdown: ["MA", "_Z", "_Z", "_Z", "_Z", "_Z"].map(String::from),
             value: Some(value),
             numerator: None,
             denominator: None,

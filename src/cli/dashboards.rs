@@ -48,36 +48,7 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
                 None => Catalog::embedded()?,
             };
             let warehouse = super::open_warehouse(data_dir).await?;
-            let all = releases::list(&warehouse).await?;
-            let now = Utc::now();
-            let release = match release {
-                Some(name) => {
-                    let r = all.iter().find(|r| r.name == name).ok_or_else(|| {
-                        let names: Vec<&str> = all.iter().map(|r| r.name.as_str()).collect();
-                        anyhow!(
-                            "no release named `{name}` (releases: {})",
-                            if names.is_empty() {
-                                "none".to_string()
-                            } else {
-                                names.join(", ")
-                            }
-                        )
-                    })?;
-                    if !r.is_public(now) {
-                        anyhow::bail!(
-                            "release `{name}` is under embargo until {}: its site cannot be exported before",
-                            r.published_at().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-                        );
-                    }
-                    r
-                }
-                None => releases::as_of(&all, now).ok_or_else(|| {
-                    anyhow!(
-                        "no release is public yet ({} under embargo): the site shows a release; make one with `marsad release create --snapshot N --name NAME`",
-                        all.len()
-                    )
-                })?,
-            };
+            let release = &super::release::public_release(&warehouse, release.as_deref()).await?;
             // What the release published: already the public's selection, frozen.
             let public = releases::observations(&warehouse, &release.name).await?;
             let files =

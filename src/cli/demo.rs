@@ -71,7 +71,9 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
     super::indicators::print_public(&warehouse).await?;
     println!(
         "\nTry: marsad --data-dir {data_dir} sql \"select * from ncmec_reports where country_code = 'MA'\"\n     \
-         marsad --data-dir {data_dir} indicators export --out open-data"
+         marsad --data-dir {data_dir} release create --snapshot {snapshot} --name NAME\n     \
+         marsad --data-dir {data_dir} indicators export --out open-data",
+        snapshot = session.snapshot.id
     );
     Ok(())
 }

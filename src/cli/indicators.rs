@@ -1,5 +1,7 @@
 //! `marsad indicators list|show|compute|approve|check|export`: the catalogue, the engine,
 //! approval and the exports of `marsad-indicators`; `show --as-of` reads a release (a vintage).
+//! The public export is the open dataset of a release (the latest public one, the rule every
+//! public channel follows; design.md invariant 6), the analyst export that of a snapshot.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,7 +10,7 @@ use anyhow::{bail, Context};
 use marsad_indicators::approval::{self, Approved};
 use marsad_indicators::export::{self, Role};
 use marsad_indicators::observations::Observation;
-use marsad_indicators::{engine, releases, Catalog};
+use marsad_indicators::{engine, open_data, releases, Catalog};
 use marsad_warehouse::session::WarehouseSession;
 use marsad_warehouse::Warehouse;
 
@@ -74,13 +76,19 @@ enum Command {
     },
     /// Fail if an approved indicator changed without a new version and approval (CI).
     Check,
-    /// Write CSV, JSON, SDMX-CSV, Parquet and datapackage.json of a snapshot's observations.
+    /// Write CSV, JSON, SDMX-CSV, Parquet and datapackage.json: for the public, the open
+    /// dataset of the latest release out of embargo (DCAT catalogue and release notes
+    /// included); for analysts, every observation of a snapshot.
     Export {
         /// Output directory.
         #[arg(long)]
         out: PathBuf,
-        #[arg(long)]
+        /// The snapshot of an analyst export (default: the latest).
+        #[arg(long, conflicts_with = "release")]
         snapshot: Option<i64>,
+        /// The release of a public export (default: the latest out of embargo).
+        #[arg(long)]
+        release: Option<String>,
         #[arg(long, value_enum, default_value = "public")]
         role: RoleArg,
     },
@@ -187,20 +195,47 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
         Command::Export {
             out,
             snapshot,
+            release,
             role,
         } => {
             let warehouse = super::open_warehouse(data_dir).await?;
-            let obs = observations(&warehouse, snapshot).await?;
-            let snapshot_id = warehouse.snapshot(snapshot).await?.id;
-            let selected = export::select(&catalog, &obs, role.into());
-            let files = export::write_all(&out, &catalog, &selected, role.into(), snapshot_id)?;
+            let (what, count, files) = match role {
+                RoleArg::Public => {
+                    if snapshot.is_some() {
+                        bail!("the public export is of a release, not a snapshot: give `--release NAME` (see `marsad release list`), or `--role analyst --snapshot N`");
+                    }
+                    let r = super::release::public_release(&warehouse, release.as_deref()).await?;
+                    let obs = releases::observations(&warehouse, &r.name).await?;
+                    let files = open_data::write(
+                        &out,
+                        &catalog,
+                        &obs,
+                        &open_data::Release::of_release(&r)?,
+                    )?;
+                    (
+                        format!("public, release {} of snapshot {}", r.name, r.snapshot_id),
+                        obs.len(),
+                        files,
+                    )
+                }
+                RoleArg::Analyst => {
+                    if release.is_some() {
+                        bail!("a release is the public's: export it with `--role public --release NAME`; an analyst export is of a snapshot (`--snapshot N`)");
+                    }
+                    let obs = observations(&warehouse, snapshot).await?;
+                    let snapshot_id = warehouse.snapshot(snapshot).await?.id;
+                    let selected = export::select(&catalog, &obs, Role::Analyst);
+                    let files =
+                        export::write_all(&out, &catalog, &selected, Role::Analyst, snapshot_id)?;
+                    (
+                        format!("analyst role, snapshot {snapshot_id}"),
+                        selected.len(),
+                        files,
+                    )
+                }
+            };
             println!(
-                "{} observations ({} role, snapshot {snapshot_id}) written to {}:",
-                selected.len(),
-                match role {
-                    RoleArg::Public => "public",
-                    RoleArg::Analyst => "analyst",
-                },
+                "{count} observations ({what}) written to {}:",
                 out.display()
             );
             for f in files {

@@ -93,6 +93,22 @@ pub async fn open_warehouse(data_dir: &str) -> anyhow::Result<Warehouse> {
         .with_context(|| format!("cannot open the warehouse at {data_dir}"))
 }
 
+/// The audit trail of a steward's command (`tokens`, `release create`) and who it records:
+/// whoever has a shell on the machine and the data directory acts as a steward (no token).
+pub async fn steward_audit(
+    location: &Location,
+) -> anyhow::Result<(marsad_server::audit::Audit, marsad_server::access::Identity)> {
+    let audit = marsad_server::audit::Audit::open(location)
+        .await
+        .map_err(anyhow::Error::msg)
+        .context("cannot open the audit table")?;
+    let steward = marsad_server::access::Identity {
+        token: None,
+        role: marsad_server::access::Role::Steward,
+    };
+    Ok((audit, steward))
+}
+
 /// Open the warehouse at `data_dir`, creating it if there is none: only the commands that load
 /// data (ingest, demo).
 pub async fn create_or_open_warehouse(data_dir: &str) -> anyhow::Result<Warehouse> {

@@ -1,12 +1,17 @@
 //! `marsad release create|list|notes`: named, immutable publications of a snapshot's public
-//! observations (`marsad_indicators::releases`), with their embargo and release notes.
+//! observations (`marsad_indicators::releases`), with their embargo, licence and release notes.
+//! `release create` is recorded in `audit.events` (channel `cli`), made or refused.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use anyhow::Context;
 use chrono::{DateTime, SecondsFormat, Utc};
+use marsad_indicators::open_data::Licence;
 use marsad_indicators::releases::{self, NewRelease};
-use marsad_indicators::Catalog;
+use marsad_indicators::{Catalog, IndicatorError};
+use marsad_server::access::Channel;
+use marsad_server::audit::AuditEvent;
 use marsad_warehouse::Warehouse;
 
 #[derive(Debug, clap::Args)]
@@ -34,6 +39,14 @@ enum Command {
         /// Who makes the release (default: the user running the command).
         #[arg(long, env = "USER")]
         by: String,
+        /// The licence of the release's open dataset (SPDX id): CC-BY-4.0 (the default),
+        /// CC0-1.0, ODC-By-1.0 or ODbL-1.0.
+        #[arg(long, value_parser = Licence::parse, default_value = "CC-BY-4.0")]
+        licence: &'static Licence,
+        /// Catalogue directory of <ID>.toml files deciding what is approved (default: the
+        /// catalogue built into marsad).
+        #[arg(long)]
+        catalog: Option<PathBuf>,
         /// Language of the release notes printed (all three are stored).
         #[arg(long, default_value = "en", value_parser = ["fr", "ar", "en"])]
         lang: String,
@@ -63,36 +76,35 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
             embargo_until,
             notes,
             by,
+            licence,
+            catalog,
             lang,
         } => {
-            let steward_notes = match notes {
-                Some(path) => Some(
-                    std::fs::read_to_string(&path)
-                        .with_context(|| format!("cannot read the notes {}", path.display()))?,
-                ),
-                None => None,
-            };
-            let created = releases::create(
+            let created = create_audited(
                 &warehouse,
-                &Catalog::embedded()?,
                 NewRelease {
                     name,
                     snapshot_id: snapshot,
                     embargo_until,
-                    steward_notes,
+                    steward_notes: None,
                     created_by: by,
                     now: Utc::now(),
+                    licence,
                 },
+                notes,
+                catalog,
             )
             .await?;
             let r = &created.release;
             println!(
-                "release {} of snapshot {}: {} observations, {} revised values; public from {}",
+                "release {} of snapshot {}: {} observations, {} revised values; public from {}\nlicence of its open dataset: {} ({})",
                 r.name,
                 r.snapshot_id,
                 created.observations,
                 created.revisions.len(),
-                r.published_at().to_rfc3339_opts(SecondsFormat::Secs, true)
+                r.published_at().to_rfc3339_opts(SecondsFormat::Secs, true),
+                licence.id,
+                licence.title
             );
             println!();
             print!("{}", notes_in(r, &lang));
@@ -108,6 +120,67 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// [`create`], recorded in `audit.events` whatever its outcome: `ok`, `refused` (the release
+/// rules say no: a name used, nothing computed or approved) or `failed` (storage, a notes file).
+/// Who made it (`created_by`, a person's `--by` or `marsad serve`) is in the action, as the
+/// release row records it: the command line has no token.
+async fn create_audited(
+    warehouse: &Warehouse,
+    req: NewRelease,
+    notes: Option<PathBuf>,
+    catalog: Option<PathBuf>,
+) -> anyhow::Result<releases::Created> {
+    let (audit, steward) = super::steward_audit(warehouse.location()).await?;
+    let mut event = AuditEvent::new(
+        &steward,
+        Channel::Cli,
+        format!("release.create:{} (by {})", req.name, req.created_by),
+    );
+    event.snapshot = Some(req.snapshot_id);
+    let started = Instant::now();
+    let made = create(warehouse, req, notes, catalog).await;
+    event.duration = started.elapsed();
+    match &made {
+        Ok(created) => event.rows = Some(created.observations as u64),
+        Err(e) => {
+            event.outcome = match e.downcast_ref::<IndicatorError>() {
+                Some(IndicatorError::Release { .. }) => "refused",
+                _ => "failed",
+            }
+            .into();
+            event.error = Some(format!("{e:#}"));
+        }
+    }
+    audit.record(event).await;
+    let written = audit.flush().await;
+    let created = made?;
+    written
+        .map_err(anyhow::Error::msg)
+        .context("the release was made, but its audit event could not be written")?;
+    Ok(created)
+}
+
+/// Make the release `req` (its steward's notes read from `notes`, what is approved decided by
+/// the catalogue in `catalog` or the embedded one).
+async fn create(
+    warehouse: &Warehouse,
+    mut req: NewRelease,
+    notes: Option<PathBuf>,
+    catalog: Option<PathBuf>,
+) -> anyhow::Result<releases::Created> {
+    if let Some(path) = notes {
+        req.steward_notes = Some(
+            std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read the notes {}", path.display()))?,
+        );
+    }
+    let catalog = match catalog {
+        Some(dir) => Catalog::from_dir(&dir)?,
+        None => Catalog::embedded()?,
+    };
+    Ok(releases::create(warehouse, &catalog, req).await?)
 }
 
 fn notes_in<'a>(r: &'a releases::Release, lang: &str) -> &'a str {
@@ -151,9 +224,8 @@ pub async fn first_release_of_samples(warehouse: &Warehouse) -> anyhow::Result<(
         return Ok(());
     }
     let snapshot = warehouse.latest().await?.id;
-    releases::create(
+    create_audited(
         warehouse,
-        &Catalog::embedded()?,
         NewRelease {
             name: "samples".into(),
             snapshot_id: snapshot,
@@ -163,10 +235,52 @@ pub async fn first_release_of_samples(warehouse: &Warehouse) -> anyhow::Result<(
             ),
             created_by: "marsad serve".into(),
             now: Utc::now(),
+            licence: Licence::default_licence(),
         },
+        None,
+        None,
     )
     .await?;
     Ok(())
+}
+
+/// The release the public's files show (`indicators export --role public`, `dashboards export`):
+/// `name`, or the latest whose embargo has passed at now (`releases::as_of`, the rule every
+/// public channel follows); never one still under embargo.
+pub async fn public_release(
+    warehouse: &Warehouse,
+    name: Option<&str>,
+) -> anyhow::Result<releases::Release> {
+    let all = releases::list(warehouse).await?;
+    let now = Utc::now();
+    let until = |r: &releases::Release| r.published_at().to_rfc3339_opts(SecondsFormat::Secs, true);
+    if all.is_empty() {
+        anyhow::bail!("nothing is released yet: the public's files are a release's; make one with `marsad release create --snapshot N --name NAME`");
+    }
+    let chosen = match name {
+        Some(name) => all.iter().find(|r| r.name == name).with_context(|| {
+            let names: Vec<&str> = all.iter().map(|r| r.name.as_str()).collect();
+            format!("there is no release `{name}` (releases: {})", names.join(", "))
+        })?,
+        None => releases::as_of(&all, now).with_context(|| {
+            let embargoed: Vec<String> = all
+                .iter()
+                .map(|r| format!("{} until {}", r.name, until(r)))
+                .collect();
+            format!(
+                "no release is public yet: {} under embargo (see `marsad release list`)",
+                embargoed.join(", ")
+            )
+        })?,
+    };
+    if !chosen.is_public(now) {
+        anyhow::bail!(
+            "release `{}` is under embargo until {}: nothing of it is public before then",
+            chosen.name,
+            until(chosen)
+        );
+    }
+    Ok(chosen.clone())
 }
 
 /// Say at start-up that the public will see no observation yet (and how to publish some).

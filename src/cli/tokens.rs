@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use marsad_server::access::{Channel, Identity, Role, TokenError, Tokens};
-use marsad_server::audit::{Audit, AuditEvent};
+use marsad_server::access::{Channel, Role, TokenError, Tokens};
+use marsad_server::audit::AuditEvent;
 use marsad_warehouse::query::settings::parse_duration;
 
 #[derive(Debug, clap::Args)]
@@ -77,15 +77,7 @@ pub async fn run(data_dir: &str, args: Args) -> anyhow::Result<()> {
     let tokens = Tokens::open(location)
         .await
         .context("cannot open the token table")?;
-    let audit = Audit::open(location)
-        .await
-        .map_err(anyhow::Error::msg)
-        .context("cannot open the audit table")?;
-    // Whoever has a shell on the machine and the data directory acts as a steward.
-    let steward = Identity {
-        token: None,
-        role: Role::Steward,
-    };
+    let (audit, steward) = super::steward_audit(location).await?;
     let started = Instant::now();
     let (action, result) = match args.command {
         Command::Create {

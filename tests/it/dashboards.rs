@@ -65,7 +65,7 @@ fn pages_are_served_in_three_languages_and_exported_as_a_static_site() {
     assert!(!early.status.success());
     assert_eq!(
         String::from_utf8_lossy(&early.stderr).trim(),
-        "marsad: no release is public yet (0 under embargo): the site shows a release; make one with `marsad release create --snapshot N --name NAME`"
+        "marsad: nothing is released yet: the public's files are a release's; make one with `marsad release create --snapshot N --name NAME`"
     );
     assert!(!site.exists());
     // The rate per 100,000 is suppressed in exactly the cells where its count is.
@@ -164,7 +164,7 @@ fn pages_are_served_in_three_languages_and_exported_as_a_static_site() {
     assert_eq!(status, 200);
     assert!(String::from_utf8(csv)
         .unwrap()
-        .contains("NCMEC_MA_REPORTS,1,2023,MA,_Z,_Z,_Z,_Z,543638,"));
+        .contains("NCMEC_MA_REPORTS,1,2023,MA,_Z,_Z,_Z,_Z,_Z,543638,"));
     assert_eq!(get_with(addr, "/style.css", &[]).0, 200);
     assert_eq!(
         get_with(addr, "/en/indicators/NCMEC_MA_REPORTS.html?year=2023", &[]).0,
@@ -187,7 +187,7 @@ fn pages_are_served_in_three_languages_and_exported_as_a_static_site() {
     assert_success(&exported, "dashboards export");
     assert!(String::from_utf8_lossy(&exported.stdout).contains(" of release test (snapshot "));
     let (pages, broken) = broken_links(&site);
-    assert_eq!(pages, 3 * 23 + 1);
+    assert_eq!(pages, 3 * 24 + 1);
     assert!(broken.is_empty(), "{}", broken.join("\n"));
     let ar = std::fs::read_to_string(site.join("ar/index.html")).unwrap();
     assert!(ar.contains("<html lang=\"ar\" dir=\"rtl\">"));
@@ -211,12 +211,12 @@ fn pages_are_served_in_three_languages_and_exported_as_a_static_site() {
     assert!(!refused.status.success());
     assert_eq!(
         String::from_utf8_lossy(&refused.stderr).trim(),
-        "marsad: release `later` is under embargo until 2999-01-01T09:00:00Z: its site cannot be exported before"
+        "marsad: release `later` is under embargo until 2999-01-01T09:00:00Z: nothing of it is public before then"
     );
     let unknown = export(&["--release", "nope"]);
     assert_eq!(
         String::from_utf8_lossy(&unknown.stderr).trim(),
-        "marsad: no release named `nope` (releases: test, later)"
+        "marsad: there is no release `nope` (releases: test, later)"
     );
     assert_success(
         &export(&["--release", "test"]),

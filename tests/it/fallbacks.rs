@@ -99,17 +99,25 @@ fn show_and_export_read_and_never_compute() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("out");
     let expected = "no observations are stored for snapshot 1: compute them first with `marsad indicators compute --snapshot 1`";
-    for args in [
-        vec!["indicators", "show", "PMP_AESE_CASES"],
-        vec!["indicators", "export", "--out", out_dir.to_str().unwrap()],
-        vec![
-            "indicators",
-            "export",
-            "--role",
-            "analyst",
-            "--out",
-            out_dir.to_str().unwrap(),
-        ],
+    // The public export is of a release, and nothing can be released before a compute.
+    let unreleased = "nothing is released yet: the public's files are a release's";
+    for (args, expected) in [
+        (vec!["indicators", "show", "PMP_AESE_CASES"], expected),
+        (
+            vec!["indicators", "export", "--out", out_dir.to_str().unwrap()],
+            unreleased,
+        ),
+        (
+            vec![
+                "indicators",
+                "export",
+                "--role",
+                "analyst",
+                "--out",
+                out_dir.to_str().unwrap(),
+            ],
+            expected,
+        ),
     ] {
         let out = wh.cmd(&args).output().unwrap();
         assert!(!out.status.success(), "{args:?} should fail");

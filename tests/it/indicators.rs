@@ -27,6 +27,8 @@ pub(crate) fn loaded() -> &'static TestWarehouse {
             &wh.cmd(&["indicators", "compute"]).output().unwrap(),
             "compute",
         );
+        // The public export is of a release.
+        crate::releases::release_latest(&wh, "samples", None);
         wh
     })
 }
@@ -451,7 +453,9 @@ fn exports_come_with_a_datapackage_and_sdmx_csv() {
         serde_json::from_slice(&std::fs::read(dir.join("datapackage.json")).unwrap()).unwrap();
     assert_eq!(package["licenses"][0]["name"], "CC-BY-4.0");
     let resources = package["resources"].as_array().unwrap();
-    assert_eq!(resources.len(), 6); // the five export files and catalog.jsonld
+    // The five export files, the release's notes and catalog.jsonld.
+    assert_eq!(resources.len(), 7);
+    assert_eq!(resources[5]["path"], "release-notes.md");
     for res in resources {
         let bytes = std::fs::read(dir.join(res["path"].as_str().unwrap())).unwrap();
         use sha2::Digest;
@@ -474,11 +478,11 @@ fn exports_come_with_a_datapackage_and_sdmx_csv() {
     let mut lines = sdmx.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "DATAFLOW,INDICATOR,TIME_PERIOD,REF_AREA,SEX,AGE,SOURCE_DETAIL,VARIABLE,OBS_VALUE,UNIT_MEASURE,UNIT_MULT,DECIMALS,OBS_STATUS,CONF_STATUS,LOWER_BOUND,UPPER_BOUND,COMMENT_OBS,COMMENT_TS"
+        "DATAFLOW,INDICATOR,TIME_PERIOD,REF_AREA,SEX,AGE,SOURCE_DETAIL,VARIABLE,ICCS,OBS_VALUE,UNIT_MEASURE,UNIT_MULT,DECIMALS,OBS_STATUS,CONF_STATUS,LOWER_BOUND,UPPER_BOUND,COMMENT_OBS,COMMENT_TS"
     );
     // COMMENT_TS: the caveats of the indicator and its sources (metadata::).
-    assert!(sdmx.contains("\nMA_ONC:AESE_INDICATORS(1.0),NCMEC_MA_REPORTS,2023,MA,_Z,_Z,_Z,_Z,543638,NUMBER,0,0,A,F,,,,\"unit: A CyberTipline report is made to NCMEC"));
-    assert!(sdmx.contains("\nMA_ONC:AESE_INDICATORS(1.0),PMP_CASES_BY_REGION,2021,MA-02,_Z,_Z,_Z,_Z,,NUMBER,0,0,Q,C,,,,\n"));
+    assert!(sdmx.contains("\nMA_ONC:AESE_INDICATORS(1.0),NCMEC_MA_REPORTS,2023,MA,_Z,_Z,_Z,_Z,_Z,543638,NUMBER,0,0,A,F,,,,\"unit: A CyberTipline report is made to NCMEC"));
+    assert!(sdmx.contains("\nMA_ONC:AESE_INDICATORS(1.0),PMP_CASES_BY_REGION,2021,MA-02,_Z,_Z,_Z,_Z,_Z,,NUMBER,0,0,Q,C,,,,\n"));
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("observations.json")).unwrap()).unwrap();
     assert_eq!(json.as_array().unwrap().len(), rows(&dir).len());
@@ -589,6 +593,7 @@ fn retired_indicators_keep_their_history() {
         wh.sql("select snapshot_id, count(*) as n from indicators.observations where indicator_id = 'PMP_AESE_PROSECUTED' group by snapshot_id"),
         "snapshot_id,n\n1,4\n"
     );
+    crate::releases::release_latest(&wh, "without-prosecuted", Some(cat));
     let out = dir.path().join("public");
     assert_success(
         &wh.cmd(&[
@@ -664,6 +669,7 @@ fn approved() -> &'static Approved {
                 .unwrap(),
             "compute",
         );
+        crate::releases::release_latest(&wh, "approved", Some(cat));
         Approved {
             _dir: dir,
             catalog,
@@ -811,4 +817,62 @@ fn suppressed_cells_read_as_the_readme_says() {
             ("suppressed", "")
         );
     }
+}
+
+/// NCMEC referrals by the ICCS code of their incident type (the crosswalk of `dim_offence`):
+/// the public export has an `iccs` column (SDMX-CSV: `ICCS`), the cells below 5 suppressed
+/// (2 + 3: together with the published total they pin down neither); the API filters by it.
+#[test]
+fn referrals_break_down_by_iccs_in_exports_and_the_api() {
+    let wh = loaded();
+    let (_t, dir) = export(wh, "public");
+    let r = rows(&dir);
+    assert_eq!(
+        series(&r, "NCMEC_REFERRALS_BY_ICCS", Some("iccs")),
+        expect(&[
+            ("2023 02041", "5"),
+            ("2023 0301", "suppressed"),
+            ("2023 030221", "1929"),
+            ("2023 030223", "42"),
+            ("2023 030229", "suppressed"),
+            ("2023 0309", "19"),
+            ("2023 _T", "2000"),
+        ])
+    );
+    // Indicators that do not break down by it carry `_Z`.
+    assert!(r
+        .iter()
+        .filter(|row| row["indicator_id"] != "NCMEC_REFERRALS_BY_ICCS")
+        .all(|row| row["iccs"] == "_Z"));
+    let sdmx = std::fs::read_to_string(dir.join("observations.sdmx.csv")).unwrap();
+    assert!(sdmx.starts_with(
+        "DATAFLOW,INDICATOR,TIME_PERIOD,REF_AREA,SEX,AGE,SOURCE_DETAIL,VARIABLE,ICCS,OBS_VALUE,"
+    ));
+    assert!(
+        sdmx.contains("\nMA_ONC:AESE_INDICATORS(1.0),NCMEC_REFERRALS_BY_ICCS,2023,MA,_Z,_Z,_Z,_Z,030223,42,NUMBER,0,0,A,F,"),
+        "{sdmx}"
+    );
+
+    let (_server, _lines, _rx, addr) = crate::server::start(wh, &[]);
+    let (status, body) = crate::server::get(
+        addr,
+        "/api/v1/indicators/NCMEC_REFERRALS_BY_ICCS/observations?iccs=030221,0309",
+    );
+    assert_eq!(status, 200);
+    let rows: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let got: Vec<(String, f64)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["iccs"].as_str().unwrap().to_string(),
+                o["value"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [("030221".to_string(), 1929.0), ("0309".to_string(), 19.0)]
+    );
 }

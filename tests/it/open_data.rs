@@ -1,5 +1,5 @@
 //! The open dataset with researchers' and portals' tools: `indicators export --role public`
-//! (the snapshot standing in for a release) writes a Data Package v2 that frictionless
+//! (the latest release's open dataset) writes a Data Package v2 that frictionless
 //! validates and a DCAT-AP 3 catalogue that conforms to the DCAT-AP SHACL shapes (pyshacl), one
 //! dataset per published indicator, each file's sha256 in both; `/api/v1/catalog.jsonld` serves
 //! the same datasets and conforms too; the Delta tables read with the deltalake package and
@@ -88,6 +88,7 @@ fn the_open_dataset_validates_and_the_delta_tables_read_in_python() {
             "NCMEC_MA_REPORTS",
             "NCMEC_MA_REPORTS_PER_1000",
             "NCMEC_MA_WORLD_SHARE",
+            "NCMEC_REFERRALS_BY_ICCS",
             "PMP_AESE_CASES",
             "PMP_AESE_CLOSED_SHARE",
             "PMP_AESE_INVESTIGATION_SHARE",
@@ -128,7 +129,8 @@ fn the_open_dataset_validates_and_the_delta_tables_read_in_python() {
             "observations",
             "observations-json",
             "observations-parquet",
-            "observations-sdmx"
+            "observations-sdmx",
+            "release-notes"
         ])
     );
     let lines = |f: &str| {
@@ -233,13 +235,17 @@ fn the_datapackage_is_v2_with_the_licence_and_every_file_hashed() {
         package["licenses"],
         serde_json::json!([{"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}])
     );
+    // The dataset of a release of the loaded samples (`samples`, or `open-data` once the
+    // served-catalogue test made it: the same snapshot).
     let snapshot = package["marsad"]["snapshot_id"].as_i64().unwrap();
-    assert_eq!(package["version"], format!("snapshot-{snapshot}"));
+    let release = package["marsad"]["release"].as_str().unwrap();
+    assert!(["samples", "open-data"].contains(&release), "{release}");
+    assert_eq!(package["version"], release);
     assert!(package["description"]
         .as_str()
         .unwrap()
         .starts_with(&format!(
-            "Release snapshot-{snapshot} of snapshot {snapshot}: approved indicators only"
+            "Release {release} of snapshot {snapshot}: approved indicators only"
         )));
     let files: Vec<&str> = package["resources"]
         .as_array()

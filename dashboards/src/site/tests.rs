@@ -171,7 +171,7 @@ fn no_suppressed_value_renders_as_zero() {
     let public = fixture("public.parquet");
     let analyst = fixture("analyst.parquet");
     let site_public = site(&catalog, &public, Role::Public);
-    let suppressed: BTreeSet<(String, String, [String; 5])> = public
+    let suppressed: BTreeSet<(String, String, [String; 6])> = public
         .iter()
         .filter(|o| o.obs_status == marsad_indicators::observations::SUPPRESSED)
         .map(|o| {
@@ -427,7 +427,7 @@ fn the_static_site_links_all_resolve() {
     )
     .unwrap();
     assert!(
-        csv.contains("NCMEC_MA_REPORTS,1,2023,MA,_Z,_Z,_Z,_Z,543638,"),
+        csv.contains("NCMEC_MA_REPORTS,1,2023,MA,_Z,_Z,_Z,_Z,_Z,543638,"),
         "{csv}"
     );
 }

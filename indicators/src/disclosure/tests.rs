@@ -27,6 +27,7 @@ fn cell(ref_area: &str, sex: &str, value: f64) -> Observation {
             "_Z".into(),
             "_Z".into(),
             "_Z".into(),
+            "_Z".into(),
         ],
         value: Some(value),
         numerator: Some(value),

@@ -33,7 +33,7 @@ pub async fn catalog_jsonld(
         .published_observations(&published, access::Role::Public)
         .await?;
     let release = match &published {
-        Published::Release(r) => Release::of_release(r),
+        Published::Release(r) => Release::of_release(r).map_err(Problem::internal)?,
         // Not given to the public; kept whole for the match.
         Published::Snapshot(s) => Release::of_snapshot(
             s.id,

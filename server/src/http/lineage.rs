@@ -26,6 +26,7 @@ use crate::access::{Identity, Role};
         ("age_band" = Option<String>, Query, description = "Age band, where it breaks down by it"),
         ("source" = Option<String>, Query, description = "Source feed, where it breaks down by it"),
         ("variable" = Option<String>, Query, description = "Variable, where it breaks down by it"),
+        ("iccs" = Option<String>, Query, description = "ICCS offence code, where it breaks down by it"),
         ("snapshot" = Option<i64>, Query, description = "Snapshot id (default: the latest)")),
     responses(
         (status = 200, description = "Snapshot, definition hash, SQL, source tables, raw files; positions for analysts", content_type = "application/json"),
@@ -152,7 +153,7 @@ mod tests {
             "indicator": "NCMEC_MA_REPORTS",
             "version": 1,
             "period": "2023",
-            "dimensions": {"ref_area": "MA", "sex": "_Z", "age_band": "_Z", "source": "_Z", "variable": "_Z"},
+            "dimensions": {"ref_area": "MA", "sex": "_Z", "age_band": "_Z", "source": "_Z", "variable": "_Z", "iccs": "_Z"},
             "snapshot": latest,
             "definition_hash": ind.definition_hash(),
             "sql": ind.sql,
@@ -243,7 +244,7 @@ mod tests {
             (
                 "indicator=NCMEC_MA_REPORTS&period=2023&year=2023",
                 StatusCode::BAD_REQUEST,
-                "unknown parameter `year`; expected one of indicator, period, snapshot, ref_area, sex, age_band, source, variable",
+                "unknown parameter `year`; expected one of indicator, period, snapshot, ref_area, sex, age_band, source, variable, iccs",
             ),
             (
                 "indicator=NCMEC_MA_REPORTS&period=1999",

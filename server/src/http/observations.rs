@@ -43,6 +43,7 @@ const OFFERED: &[Format] = &[
         ("age_band" = Option<String>, Query, description = "Age bands, comma-separated"),
         ("source" = Option<String>, Query, description = "Source feeds, comma-separated"),
         ("variable" = Option<String>, Query, description = "Variables, comma-separated"),
+        ("iccs" = Option<String>, Query, description = "ICCS offence codes, comma-separated (030221, 030223…)"),
         ("snapshot" = Option<i64>, Query, description = "Snapshot id (analysts; default: the latest)"),
         ("as_of" = Option<String>, Query, description = "The values as published on this date (2026-04-01) or at this RFC 3339 time: the latest release public by then"),
         ("format" = Option<String>, Query, description = "json, csv, sdmx-csv, parquet or arrow (else the Accept header)")),
@@ -242,6 +243,7 @@ mod tests {
                 steward_notes: None,
                 created_by: "test".into(),
                 now: at(made),
+                licence: marsad_indicators::open_data::Licence::default_licence(),
             },
         )
         .await

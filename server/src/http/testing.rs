@@ -85,6 +85,7 @@ pub async fn release(
             steward_notes: None,
             created_by: "test".into(),
             now: chrono::Utc::now() - chrono::Duration::days(1),
+            licence: marsad_indicators::open_data::Licence::default_licence(),
         },
     )
     .await

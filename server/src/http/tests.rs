@@ -241,7 +241,7 @@ async fn observations_in_every_format() {
         "{csv}"
     );
     assert!(
-        csv.contains("\nNCMEC_MA_REPORTS,1,2023,MA,_Z,_Z,_Z,_Z,543638,543638,,,NUMBER,0,0,A,F,"),
+        csv.contains("\nNCMEC_MA_REPORTS,1,2023,MA,_Z,_Z,_Z,_Z,_Z,543638,543638,,,NUMBER,0,0,A,F,"),
         "{csv}"
     );
     let (_, h, b) = call(&state, get(&format!("{OBS}?format=sdmx-csv"), None, &[])).await;
@@ -251,7 +251,7 @@ async fn observations_in_every_format() {
         .starts_with("application/vnd.sdmx.data+csv"));
     let sdmx = String::from_utf8(b.to_vec()).unwrap();
     // The caveats as COMMENT_TS (the last column), as the export writes them.
-    assert!(sdmx.contains("\nMA_ONC:AESE_INDICATORS(1.0),NCMEC_MA_REPORTS,2023,MA,_Z,_Z,_Z,_Z,543638,NUMBER,0,0,A,F,,,,\"unit: A CyberTipline report is made to NCMEC"), "{sdmx}");
+    assert!(sdmx.contains("\nMA_ONC:AESE_INDICATORS(1.0),NCMEC_MA_REPORTS,2023,MA,_Z,_Z,_Z,_Z,_Z,543638,NUMBER,0,0,A,F,,,,\"unit: A CyberTipline report is made to NCMEC"), "{sdmx}");
 
     let (_, h, b) = call(
         &state,

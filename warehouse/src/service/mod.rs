@@ -75,6 +75,9 @@ pub(crate) async fn append(
     let written = t
         .write(vec![batch])
         .with_save_mode(deltalake::protocol::SaveMode::Append)
+        // A column a table gained (e.g. the releases' `licence`) is added to a table written
+        // before it; its older rows read it as NULL.
+        .with_schema_mode(deltalake::operations::write::SchemaMode::Merge)
         .with_commit_properties(crate::commit::keep_logs(Default::default()))
         .await
         .map_err(crate::WarehouseError::delta(table, action))?;

@@ -51,6 +51,9 @@ pub struct ReleaseRow {
     pub created_at: DateTime<Utc>,
     /// Who made it (the operating-system user of the command line, or a token's name).
     pub created_by: String,
+    /// The SPDX id of the licence of its open dataset (`release create --licence`). `None`:
+    /// made before the licence could be chosen, under the default one (the README says which).
+    pub licence: Option<String>,
 }
 
 impl ReleaseRow {
@@ -79,6 +82,8 @@ pub fn releases_schema() -> SchemaRef {
         text("notes_en"),
         Field::new("created_at", utc_micros(), false),
         text("created_by"),
+        // Added after the first releases: a table written before lacks it (see `read`).
+        Field::new("licence", DataType::Utf8, true),
     ]))
 }
 
@@ -99,6 +104,11 @@ pub async fn read(loc: &Location) -> Result<(i64, Vec<ReleaseRow>)> {
             text("created_by")?,
             text("steward_notes")?,
         );
+        // A table whose releases all predate the column has none: every licence is `None`.
+        let licences = match batch.column_by_name("licence") {
+            Some(_) => text("licence")?,
+            None => vec![None; batch.num_rows()],
+        };
         let snapshots = ints(batch, "snapshot_id")?;
         let (embargo, created) = (
             micros(batch, "embargo_until")?,
@@ -117,6 +127,7 @@ pub async fn read(loc: &Location) -> Result<(i64, Vec<ReleaseRow>)> {
                 notes_en: en[i].clone().ok_or_else(|| bad("no notes_en"))?,
                 created_at: time(created[i])?.ok_or_else(|| bad("no created_at"))?,
                 created_by: by[i].clone().ok_or_else(|| bad("no created_by"))?,
+                licence: licences[i].clone(),
             });
         }
     }
@@ -170,6 +181,7 @@ pub async fn create(
             text(&row.notes_en),
             Arc::new(us(Some(row.created_at))),
             text(&row.created_by),
+            Arc::new(StringArray::from(vec![row.licence.as_deref()])),
         ],
     )?;
     Ok(Ok(
@@ -195,6 +207,8 @@ async fn replace_release_rows(
     t.write(batches)
         .with_save_mode(SaveMode::Overwrite)
         .with_replace_where(col(RELEASE_COLUMN).eq(lit(name)))
+        // A column the observations gained is added to a table written before it.
+        .with_schema_mode(deltalake::operations::write::SchemaMode::Merge)
         .with_commit_properties(crate::commit::keep_logs(Default::default()))
         .await
         .map_err(WarehouseError::delta(
@@ -237,6 +251,7 @@ mod tests {
             notes_en: "en".into(),
             created_at: Utc.timestamp_opt(created, 0).unwrap(),
             created_by: "steward".into(),
+            licence: Some("CC0-1.0".into()),
         }
     }
 
@@ -303,6 +318,96 @@ mod tests {
             .collect();
         v.sort();
         v
+    }
+
+    /// A release table written before the `licence` column reads with no licence, and the next
+    /// release adds the column (and its licence) to it.
+    #[tokio::test]
+    async fn a_table_from_before_the_licence_column_reads_and_grows() {
+        let dir = tempfile::tempdir().unwrap();
+        let loc = Location::parse(&dir.path().display().to_string()).unwrap();
+        let full = releases_schema();
+        let old = Arc::new(Schema::new(
+            full.fields()[..full.fields().len() - 1].to_vec(),
+        ));
+        let us = |s: i64| {
+            Arc::new(
+                TimestampMicrosecondArray::from(vec![Some(s * 1_000_000)]).with_timezone("UTC"),
+            ) as arrow::array::ArrayRef
+        };
+        let text = |s: &str| Arc::new(StringArray::from(vec![s])) as arrow::array::ArrayRef;
+        let batch = RecordBatch::try_new(
+            old,
+            vec![
+                text("2025-Q4"),
+                Arc::new(Int64Array::from(vec![3])),
+                Arc::new(TimestampMicrosecondArray::from(vec![None::<i64>]).with_timezone("UTC")),
+                Arc::new(StringArray::from(vec![Some("checked by the board")])),
+                text("fr"),
+                text("ar"),
+                text("en"),
+                us(1_600_000_000),
+                text("steward"),
+            ],
+        )
+        .unwrap();
+        super::super::append(&loc, RELEASES, batch, "add a release to")
+            .await
+            .unwrap();
+        let mut before = row("2025-Q4", 1_600_000_000);
+        before.licence = None;
+        assert_eq!(read(&loc).await.unwrap().1, vec![before.clone()]);
+        let after = row("2026-Q1", 1_700_000_000);
+        create(&loc, &after, rows("2026-Q1", &[1]), rows("2026-Q1", &[]))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(read(&loc).await.unwrap().1, vec![before, after]);
+    }
+
+    /// A release whose rows have a column the table lacks (a breakdown added since, nullable)
+    /// adds it; an older release's rows read it as NULL.
+    #[tokio::test]
+    async fn released_rows_gain_a_column_added_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let loc = Location::parse(&dir.path().display().to_string()).unwrap();
+        create(
+            &loc,
+            &row("2026-Q1", 1_700_000_000),
+            rows("2026-Q1", &[1]),
+            rows("2026-Q1", &[]),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let (schema, batches) = rows("2026-Q2", &[2]);
+        let mut fields = schema.fields().to_vec();
+        fields.push(Arc::new(Field::new("iccs", DataType::Utf8, true)));
+        let wider = Arc::new(Schema::new(fields));
+        let mut columns = batches[0].columns().to_vec();
+        columns.push(Arc::new(StringArray::from(vec![Some("030221")])));
+        let batch = RecordBatch::try_new(wider.clone(), columns).unwrap();
+        create(
+            &loc,
+            &row("2026-Q2", 1_700_000_100),
+            (wider, vec![batch]),
+            rows("2026-Q2", &[]),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let iccs = |name: &'static str| {
+            let loc = loc.clone();
+            async move {
+                let batches = rows_of(&loc, RELEASED, name).await.unwrap();
+                batches
+                    .iter()
+                    .flat_map(|b| strings(b, "iccs").unwrap())
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(iccs("2026-Q1").await, vec![None]);
+        assert_eq!(iccs("2026-Q2").await, vec![Some("030221".to_string())]);
     }
 
     /// Published at the later of creation and embargo.
