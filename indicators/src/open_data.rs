@@ -79,6 +79,15 @@ impl Licence {
         &LICENCES[0]
     }
 
+    /// The licence release `r` was published under (the default for releases made before the
+    /// licence could be chosen).
+    pub fn of_release(r: &crate::releases::Release) -> Result<&'static Licence> {
+        match &r.licence {
+            Some(id) => Licence::by_id(id),
+            None => Ok(Licence::default_licence()),
+        }
+    }
+
     /// The licence with SPDX id `id` (case-insensitive); an unknown id names those offered.
     pub fn by_id(id: &str) -> Result<&'static Licence> {
         Licence::parse(id).map_err(|e| IndicatorError::export(Path::new("datapackage.json"), e))
@@ -120,10 +129,7 @@ impl Release {
         let at = r
             .published_at()
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let licence = match &r.licence {
-            Some(id) => Licence::by_id(id)?,
-            None => Licence::default_licence(),
-        };
+        let licence = Licence::of_release(r)?;
         Ok(Release {
             name: r.name.clone(),
             snapshot_id: r.snapshot_id,

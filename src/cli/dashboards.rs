@@ -9,8 +9,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{anyhow, Context};
-use chrono::Utc;
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use marsad_indicators::{releases, Catalog};
 

@@ -410,14 +410,14 @@ fn print_observations(ind: &marsad_indicators::Indicator, obs: &[Observation]) {
     }
 }
 
-/// The public view of the latest snapshot's indicators, one block per indicator: what
-/// `marsad demo` ends with.
+/// The public view of the latest snapshot's indicators (what a release of it would publish),
+/// one block per indicator: what `marsad demo` ends with.
 pub async fn print_public(warehouse: &Warehouse) -> anyhow::Result<()> {
     let catalog = Catalog::embedded()?;
     let obs = observations(warehouse, None).await?;
     let public = export::select(&catalog, &obs, Role::Public);
     println!(
-        "\n== Indicators (snapshot {}, public view: approved indicators, small counts suppressed) ==",
+        "\n== Indicators (snapshot {}, as a release of it would publish them: approved indicators, small counts suppressed) ==",
         warehouse.latest().await?.id
     );
     for ind in &catalog.indicators {

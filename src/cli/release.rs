@@ -260,7 +260,10 @@ pub async fn public_release(
     let chosen = match name {
         Some(name) => all.iter().find(|r| r.name == name).with_context(|| {
             let names: Vec<&str> = all.iter().map(|r| r.name.as_str()).collect();
-            format!("there is no release `{name}` (releases: {})", names.join(", "))
+            format!(
+                "there is no release `{name}` (releases: {})",
+                names.join(", ")
+            )
         })?,
         None => releases::as_of(&all, now).with_context(|| {
             let embargoed: Vec<String> = all

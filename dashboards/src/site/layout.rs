@@ -5,7 +5,7 @@
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::{Page, Site, CSS_FILE};
-use crate::error::Result;
+use crate::error::{DashboardError, Result};
 use crate::lang::Lang;
 use crate::messages::{fill, text};
 use marsad_indicators::export::Role;
@@ -40,6 +40,14 @@ pub fn page(site: &Site, lang: Lang, page: &Page, query: &str, body: Markup) -> 
     }
     let internal = site.role == Role::Analyst;
     let footer = footer(site, lang)?;
+    // The licence of the release shown (the default for an analyst's snapshot).
+    let licence = match site.release {
+        Some(r) => Licence::of_release(r).map_err(|e| DashboardError::Export {
+            path: format!("release {}", r.name),
+            message: e.to_string(),
+        })?,
+        None => Licence::default_licence(),
+    };
     let markup = html! {
         (DOCTYPE)
         html lang=(lang.code()) dir=(lang.dir()) {
@@ -76,7 +84,7 @@ pub fn page(site: &Site, lang: Lang, page: &Page, query: &str, body: Markup) -> 
                 footer class="site" {
                     p { (footer) }
                     @if !internal {
-                        p { (text(lang, "footer.licence")?) " " a href=(Licence::default_licence().url) rel="license" { (Licence::default_licence().id) } }
+                        p { (text(lang, "footer.licence")?) " " a href=(licence.url) rel="license" { (licence.id) } }
                     }
                     p class="disclaimer" { (text(lang, "footer.disclosure")?) }
                 }

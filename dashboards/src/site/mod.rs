@@ -32,6 +32,7 @@ use std::collections::BTreeMap;
 use marsad_indicators::catalog::Dimension;
 use marsad_indicators::export::{self as exports, Role};
 use marsad_indicators::observations::Observation;
+use marsad_indicators::open_data;
 use marsad_indicators::releases::Release;
 use marsad_indicators::Catalog;
 
@@ -302,13 +303,23 @@ impl<'a> Site<'a> {
             path: format!("downloads/{id}"),
             message: e.to_string(),
         };
+        let export = |e: marsad_indicators::IndicatorError| DashboardError::Export {
+            path: format!("downloads/{id}"),
+            message: e.to_string(),
+        };
         let dir = tempfile::tempdir().map_err(io)?;
-        exports::write_all(dir.path(), self.catalog, &obs, self.role, self.snapshot_id).map_err(
-            |e| DashboardError::Export {
-                path: format!("downloads/{id}"),
-                message: e.to_string(),
-            },
-        )?;
+        match (self.release, self.role) {
+            // The public's files of a release describe that release (name, dates, licence),
+            // as `indicators export --role public` writes them.
+            (Some(r), Role::Public) => {
+                let release = open_data::Release::of_release(r).map_err(export)?;
+                open_data::write(dir.path(), self.catalog, &obs, &release).map_err(export)?;
+            }
+            _ => {
+                exports::write_all(dir.path(), self.catalog, &obs, self.role, self.snapshot_id)
+                    .map_err(export)?;
+            }
+        }
         DOWNLOAD_FILES
             .iter()
             .map(|f| {

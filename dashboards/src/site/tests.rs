@@ -48,6 +48,7 @@ fn release() -> &'static Release {
             notes_en: String::new(),
             created_at: at("2026-11-29T17:00:00Z"),
             created_by: "steward".into(),
+            licence: None,
         }
     })
 }
@@ -645,4 +646,29 @@ fn breaks_in_series_are_noted_and_not_joined() {
         "{years:?}"
     );
     assert!(after.contains("<li>A break in series interrupts the line: the year of the break is not joined to the year before.</li>"));
+}
+
+#[test]
+fn the_public_site_names_its_release_licence_in_footers_and_downloads() {
+    let catalog = catalog();
+    let public = fixture("public.parquet");
+    let cc0 = Release {
+        licence: Some("CC0-1.0".into()),
+        ..release().clone()
+    };
+    let site = Site {
+        release: Some(&cc0),
+        ..site(&catalog, &public, Role::Public)
+    };
+    let html = render(&site, Lang::En, &Page::Overview);
+    assert!(html.contains(">CC0-1.0</a>"), "{html}");
+    let files = site.downloads("NCMEC_MA_REPORTS").unwrap();
+    let (_, package) = files
+        .iter()
+        .find(|(name, _)| name == "datapackage.json")
+        .unwrap();
+    let package: serde_json::Value = serde_json::from_slice(package).unwrap();
+    // The files of the release, as `indicators export --role public` writes them.
+    assert_eq!(package["version"], "2026-Q4");
+    assert_eq!(package["licenses"][0]["name"], "CC0-1.0");
 }
