@@ -228,11 +228,13 @@ pub fn choropleth(spec: &MapSpec) -> Result<Choropleth> {
             numbers::number(lang, v, spec.decimals)
                 .ok_or_else(|| err(format!("the value {v} is not a number")))
         };
-        let label = messages::fill(
-            lang,
-            "map.class_range",
-            &[("low", &format(low)?), ("high", &format(high)?)],
-        )?;
+        // A class of one figure (as published, rounded) is labelled with it, not "x to x".
+        let (from, to) = (format(low)?, format(high)?);
+        let label = if from == to {
+            from
+        } else {
+            messages::fill(lang, "map.class_range", &[("low", &from), ("high", &to)])?
+        };
         legend.classes.push(Class {
             low,
             high,
@@ -415,8 +417,8 @@ mod tests {
     }
 
     /// The 2024 rates per 100,000 of the samples' regions not suppressed (cases over the RGPH
-    /// 2024 population), as published (2 decimals): four regions at 0.20 share a class; three
-    /// classes, light to dark.
+    /// 2024 population), as published (2 decimals): four regions at 0.20 share a class, labelled
+    /// with its one figure; three classes, light to dark.
     #[test]
     fn rate_classes_of_the_samples() {
         let published = [0.20, 0.22, 0.20, 0.21, 0.24, 0.20, 0.20, 0.23];
@@ -446,7 +448,7 @@ mod tests {
         assert_eq!(
             classes,
             [
-                ("0,20 à 0,20", "#eff3ff"),
+                ("0,20", "#eff3ff"),
                 ("0,21 à 0,22", "#bdd7e7"),
                 ("0,23 à 0,24", "#2171b5")
             ]
@@ -530,7 +532,14 @@ mod tests {
 
     #[test]
     fn arabic_labels_and_legend() {
-        let values = all(&[("MA-06", Cell::Value(1234.5)), ("MA-07", Cell::Suppressed)]);
+        let values = all(&[
+            ("MA-01", Cell::Value(10.0)),
+            ("MA-02", Cell::Value(20.0)),
+            ("MA-03", Cell::Value(30.0)),
+            ("MA-04", Cell::Value(40.0)),
+            ("MA-06", Cell::Value(1234.5)),
+            ("MA-07", Cell::Suppressed),
+        ]);
         let map = choropleth(&MapSpec {
             id: "m",
             lang: Lang::Ar,
@@ -539,7 +548,14 @@ mod tests {
             decimals: 1,
         })
         .unwrap();
-        assert_eq!(map.legend.classes[0].label, "من 1.234,5 إلى 1.234,5");
+        let labels: Vec<&str> = map
+            .legend
+            .classes
+            .iter()
+            .map(|c| c.label.as_str())
+            .collect();
+        // A class of one figure is labelled with it.
+        assert_eq!(labels, ["من 10,0 إلى 20,0", "30,0", "40,0", "1.234,5"]);
         assert!(map.svg.contains(">\u{202b}محجوب\u{202c}</text>"));
         assert!(map
             .svg
