@@ -2,6 +2,7 @@
 //! reports for Morocco, SDG 16.2.3), its change on the previous year, a sparkline and what the
 //! figure does not say, in one sentence: its catalogue caveat, in the page's language.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use maud::{html, Markup, PreEscaped};
@@ -55,7 +56,10 @@ fn card(site: &Site, lang: Lang, id: &str) -> Result<Option<Markup>> {
     };
     let latest = cells.get("").copied();
     let value = figures::cell(lang, latest)?;
-    let change = change(lang, ind.def.unit, ind.def.decimals, &series)?;
+    // A break year does not compare with the year before: no change across it, and the
+    // sparkline is not joined across it (as the indicator's chart).
+    let breaks = figures::breaks(ind, d.rows.values().flat_map(|r| r.values().copied()));
+    let change = change(lang, ind.def.unit, ind.def.decimals, &series, &breaks)?;
     let unit = figures::unit(lang, ind)?;
     Ok(Some(html! {
         article class="card" {
@@ -65,7 +69,7 @@ fn card(site: &Site, lang: Lang, id: &str) -> Result<Option<Markup>> {
             }
             p class="unit" { (text(lang, "common.unit")?) " " (unit) }
             @if let Some(c) = change { p class="change" { (c) } }
-            (sparkline(&series))
+            (sparkline(&series, &breaks))
             @if let Some(c) = caveat(ind, period) { p class="caveat" { (text_of(&c.text, lang)) } }
         }
     }))
@@ -77,13 +81,20 @@ fn caveat(ind: &Indicator, period: &str) -> Option<Caveat> {
     ind.caveats_for(period).into_iter().next()
 }
 
-/// The change of the last year on the year before, when both are published: in percent for
-/// counts, in points for percentages, in the unit for rates.
-fn change(lang: Lang, unit: Unit, decimals: u32, series: &[(i32, Cell)]) -> Result<Option<String>> {
+/// The change of the last year on the year before, when both are published and the last year
+/// is no break in the series: in percent for counts, in points for percentages, in the unit for
+/// rates.
+fn change(
+    lang: Lang,
+    unit: Unit,
+    decimals: u32,
+    series: &[(i32, Cell)],
+    breaks: &BTreeSet<i32>,
+) -> Result<Option<String>> {
     let [.., (y0, Cell::Value(v0)), (y1, Cell::Value(v1))] = series else {
         return Ok(None);
     };
-    if y1 - y0 != 1 {
+    if y1 - y0 != 1 || breaks.contains(y1) {
         return Ok(None);
     }
     let signed = |d: f64, decimals: u32| -> String {
@@ -118,8 +129,8 @@ fn change(lang: Lang, unit: Unit, decimals: u32, series: &[(i32, Cell)]) -> Resu
 }
 
 /// A small line of the years' values (decorative: the figure and its table are beside it);
-/// a missing or suppressed year breaks it.
-fn sparkline(series: &[(i32, Cell)]) -> Markup {
+/// a missing or suppressed year, or a break in the series, breaks it.
+fn sparkline(series: &[(i32, Cell)], breaks: &BTreeSet<i32>) -> Markup {
     let values: Vec<f64> = series
         .iter()
         .filter_map(|(_, c)| match c {
@@ -149,7 +160,7 @@ fn sparkline(series: &[(i32, Cell)]) -> Markup {
     };
     let mut previous: Option<i32> = None;
     for (y, c) in series {
-        if previous.is_some_and(|p| y - p != 1) {
+        if previous.is_some_and(|p| y - p != 1) || breaks.contains(y) {
             flush(&mut run);
         }
         previous = Some(*y);
@@ -165,5 +176,33 @@ fn sparkline(series: &[(i32, Cell)]) -> Markup {
     html! {
         svg class="spark" width="120" height="32" viewBox="0 0 120 32" aria-hidden="true"
             focusable="false" xmlns="http://www.w3.org/2000/svg" { (PreEscaped(paths)) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(values: &[(i32, f64)]) -> Vec<(i32, Cell)> {
+        values.iter().map(|&(y, v)| (y, Cell::Value(v))).collect()
+    }
+
+    #[test]
+    fn a_break_splits_the_sparkline_and_has_no_change() {
+        let s = series(&[(2020, 10.0), (2021, 12.0), (2022, 30.0), (2023, 33.0)]);
+        let none = BTreeSet::new();
+        let joined = sparkline(&s, &none).into_string();
+        assert_eq!(joined.matches("<polyline").count(), 1);
+        let split = sparkline(&s, &[2022].into()).into_string();
+        assert_eq!(split.matches("<polyline").count(), 2);
+        // 33 on 30: +10.0 %; across a break in 2023, none.
+        let change_of =
+            |breaks: &BTreeSet<i32>| change(Lang::En, Unit::Count, 0, &s, breaks).unwrap();
+        assert!(
+            change_of(&none).is_some_and(|c| c.contains("+10.0")),
+            "{:?}",
+            change_of(&none)
+        );
+        assert_eq!(change_of(&[2023].into()), None);
     }
 }
