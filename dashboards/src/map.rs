@@ -372,6 +372,15 @@ fn centroid(region: &Region) -> (f64, f64) {
 mod tests {
     use super::*;
 
+    /// The legend's class labels, lightest first.
+    fn labels(map: &Choropleth) -> Vec<&str> {
+        map.legend
+            .classes
+            .iter()
+            .map(|c| c.label.as_str())
+            .collect()
+    }
+
     fn all(values: &[(&str, Cell)]) -> BTreeMap<String, Cell> {
         values.iter().map(|(k, v)| (k.to_string(), *v)).collect()
     }
@@ -470,12 +479,7 @@ mod tests {
             decimals: 1,
         })
         .unwrap();
-        let labels: Vec<&str> = map
-            .legend
-            .classes
-            .iter()
-            .map(|c| c.label.as_str())
-            .collect();
+        let labels = labels(&map);
         // 10 values (no 50, no 80): nearest-rank quartiles are the 3rd, 5th, 8th, 10th.
         assert_eq!(
             labels,
@@ -548,12 +552,7 @@ mod tests {
             decimals: 1,
         })
         .unwrap();
-        let labels: Vec<&str> = map
-            .legend
-            .classes
-            .iter()
-            .map(|c| c.label.as_str())
-            .collect();
+        let labels = labels(&map);
         // A class of one figure is labelled with it.
         assert_eq!(labels, ["من 10,0 إلى 20,0", "30,0", "40,0", "1.234,5"]);
         assert!(map.svg.contains(">\u{202b}محجوب\u{202c}</text>"));
