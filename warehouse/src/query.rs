@@ -6,7 +6,7 @@
 //!   NUL; expressions and subqueries nest at most `max-depth` levels (the parser's recursion limit
 //!   plus a walk of the parsed tree), because the planner and optimizer recurse once per level
 //!   and `SELECT 1+2+…+2000` overflowed the stack. Parsing, planning and execution also run on
-//!   [`runtime`]'s threads, whose stacks are large enough for what these limits let through;
+//!   [`runtime()`]'s threads, whose stacks are large enough for what these limits let through;
 //! - **refusals**, one message per kind ([`Refusal`]): DDL, DML, COPY, SET/RESET, PREPARE and
 //!   EXECUTE, several statements, and files or URLs read as tables (`CREATE EXTERNAL TABLE`,
 //!   `FROM 'file.csv'`, `read_csv(…)`); the plan is then verified read-only again;
@@ -17,21 +17,22 @@
 //! - **rows and bytes**: at most `max-rows` rows and `max-result` bytes reach the caller, then
 //!   the answer is cut and [`QueryStream::truncated`] says why;
 //! - **concurrency**: a semaphore of `concurrency` slots shared by clones of the budget;
-//! - **priority**: [`runtime`]'s threads run at a lower scheduling priority ([`QUERY_NICE`]) than
+//! - **priority**: [`runtime()`]'s threads run at a lower scheduling priority ([`QUERY_NICE`]) than
 //!   the threads that answer HTTP and PostgreSQL clients, so a scan that burns every core slows
 //!   itself, not the other clients' answers, logins and health checks.
 //!
 //! Every limit is a setting ([`settings`]), documented in `docs/settings.md`. The spill and
 //! upload folders under `.tmp/`, and their sweep, are [`work_folders`]; the functions that grow
-//! outside any pool are [`checked`].
+//! outside any pool are [`checked`]; the query threads (stack, priority) are [`mod@runtime`].
 
 pub mod checked;
+pub mod runtime;
 pub mod settings;
 pub mod work_folders;
 
 use std::ops::ControlFlow;
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use arrow::array::RecordBatch;
@@ -60,17 +61,9 @@ pub use work_folders::SPILL_FOLDER;
 
 use crate::location::Location;
 use crate::session::{read_only, WarehouseSession};
+pub use runtime::{runtime, QUERY_NICE};
 use settings::{human_bytes, human_duration};
 
-/// Stack of the query threads. The depth limit keeps the planner's recursion far below it; the
-/// parsed tree of a long flat chain (`1+1+…`, up to `max-sql` bytes) is dropped recursively by
-/// its own destructor, which needs about 100 bytes a level: 256 MiB covers a 1 MiB chain. Only
-/// the pages a query touches are ever mapped.
-const QUERY_STACK: usize = 256 << 20;
-/// The nice value of the query threads (Linux: nice is per thread). At 10 a busy query thread
-/// weighs about a tenth of a thread at 0 in the kernel's fair scheduler: the server's request
-/// threads keep nearly all the CPU they ask for, and a query still gets every idle cycle.
-pub const QUERY_NICE: i32 = 10;
 /// Table functions that read files or URLs (DataFusion's CLI registers some; refused even if a
 /// future session does).
 const FILE_FUNCTIONS: &[&str] = &[
@@ -388,54 +381,6 @@ impl Drop for QueryStream {
     fn drop(&mut self) {
         self.task.abort();
     }
-}
-
-/// The runtime queries run on: its own threads (so a busy query cannot starve the caller's
-/// runtime), with stacks sized for the depth limit.
-pub fn runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .thread_name("marsad-query")
-            .thread_stack_size(QUERY_STACK)
-            .on_thread_start(lower_priority)
-            .enable_all()
-            .build()
-            // No query can run without it; failing here is a broken host, not an input.
-            .expect("cannot start the query runtime")
-    })
-}
-
-/// Give the calling thread at least the query threads' nice value ([`QUERY_NICE`]); a process
-/// started nicer than that keeps its own. Lowering one's own priority needs no privilege; if the
-/// kernel refuses anyway the query runs at normal priority, which only costs the other clients
-/// some latency, so it is logged, not fatal.
-fn lower_priority() {
-    #[cfg(target_os = "linux")]
-    {
-        let tid = thread_id();
-        // SAFETY: getpriority and setpriority take and return plain integers; on Linux
-        // `PRIO_PROCESS` with a thread id reads or sets that one thread's nice value.
-        let done = unsafe {
-            if libc::getpriority(libc::PRIO_PROCESS, tid) >= QUERY_NICE {
-                return;
-            }
-            libc::setpriority(libc::PRIO_PROCESS, tid, QUERY_NICE)
-        };
-        if done != 0 {
-            tracing::warn!(
-                "cannot lower the priority of a query thread: {}",
-                std::io::Error::last_os_error()
-            );
-        }
-    }
-}
-
-/// The calling thread's id, as `setpriority` takes it.
-#[cfg(target_os = "linux")]
-fn thread_id() -> libc::id_t {
-    // SAFETY: gettid cannot fail and touches no memory.
-    unsafe { libc::gettid() as libc::id_t }
 }
 
 /// Run `sql`, a person's query, over `session` under `budget`. Returns once the query is planned
@@ -784,21 +729,6 @@ fn statement_label(statement: &Statement) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn query_threads_run_at_a_lower_priority_than_their_caller() {
-        // SAFETY: a plain integer call (see `lower_priority`).
-        let nice = || unsafe { libc::getpriority(libc::PRIO_PROCESS, thread_id()) };
-        let caller = nice();
-        let worker = runtime().block_on(async { runtime().spawn(async move { nice() }).await });
-        let blocking = runtime().block_on(runtime().spawn_blocking(nice));
-        for n in [worker.ok(), blocking.ok()] {
-            assert_eq!(n, Some(caller.max(QUERY_NICE)));
-        }
-        // The caller's own thread is untouched (nice is per thread on Linux).
-        assert_eq!(nice(), caller);
-    }
 
     fn refusal(sql: &str) -> Option<Refusal> {
         match parse(sql, &Limits::default()) {
