@@ -123,6 +123,8 @@ pub struct Inner {
     /// What was last published to each role, when it was read, and whether a request is
     /// reading it again ([`AppState::published_now`]).
     known: Mutex<HashMap<&'static str, Known>>,
+    /// [`pages::catalogue_hash`] of `catalog`, part of every page's cache key.
+    pub catalogue_hash: String,
     /// Encoded observation answers by ETag (which names the release or snapshot, definition,
     /// role, format and query): the same request is encoded once.
     pub bodies: cache::BodyCache<String>,
@@ -198,6 +200,7 @@ impl AppState {
         let budget = Budget::new(config.limits).spill_under(warehouse.location());
         let admission = Arc::new(Semaphore::new(config.limits.concurrency + config.queue));
         let sessions = SessionCache::new(warehouse.clone(), None);
+        let catalogue_hash = pages::catalogue_hash(&catalog);
         AppState(Arc::new(Inner {
             warehouse,
             catalog,
@@ -213,6 +216,7 @@ impl AppState {
             releases: Mutex::new((-1, Arc::new(Vec::new()))),
             released: Mutex::new(HashMap::new()),
             known: Mutex::new(HashMap::new()),
+            catalogue_hash,
             bodies: cache::BodyCache::new(BODIES, BODY_BYTES),
         }))
     }

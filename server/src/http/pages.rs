@@ -219,7 +219,7 @@ async fn answer(
     let key = Key {
         warehouse: state.warehouse.location().to_string(),
         published: published.tag(),
-        catalogue: catalogue_hash(&state),
+        catalogue: state.catalogue_hash.clone(),
         role: role_name(role),
         uri,
     };
@@ -284,10 +284,11 @@ fn problem(e: DashboardError) -> Problem {
 }
 
 /// SHA-256 of the catalogue's definitions and SQL: what the pages' figures and texts depend
-/// on besides the snapshot.
-fn catalogue_hash(state: &AppState) -> String {
+/// on besides the snapshot. Computed once per state ([`super::Inner::catalogue_hash`]): the
+/// catalogue does not change while the server runs.
+pub(crate) fn catalogue_hash(catalog: &marsad_indicators::Catalog) -> String {
     let mut h = Sha256::new();
-    for ind in &state.catalog.indicators {
+    for ind in &catalog.indicators {
         h.update(serde_json::to_vec(&ind.def).unwrap_or_default());
         h.update([0]);
         h.update(ind.sql.as_bytes());
