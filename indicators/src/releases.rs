@@ -764,26 +764,12 @@ mod tests {
 
     fn obs(id: &str, version: i64, period: &str, value: f64, conf: &str) -> Observation {
         Observation {
-            indicator_id: id.into(),
             indicator_version: version,
-            indicator_status: "approved".into(),
-            period: period.into(),
-            breakdown: ["MA", "_Z", "_Z", "_Z", "_Z", "_Z"].map(String::from),
-            value: Some(value),
             numerator: None,
-            denominator: None,
-            unit: "NUMBER".into(),
-            unit_mult: 0,
-            decimals: 0,
-            obs_status: "A".into(),
             conf_status: conf.into(),
-            lower_bound: None,
-            upper_bound: None,
-            obs_comment: None,
-            snapshot_id: 1,
             definition_hash: format!("hash-v{version}"),
             engine_version: Some("0.1.0".into()),
-            computed_at_micros: 0,
+            ..crate::export::tests::observation(id, period, value)
         }
     }
 
