@@ -71,20 +71,11 @@ fn releases_vintages_revisions_and_notes() {
     run(&wh, &["indicators", "compute"]);
     let notes = temp_file(&dir, "notes.txt", b"Checked by the indicators committee.\n");
     let before_first = chrono::Utc::now();
-    let q1 = run(
+    let q1 = create(
         &wh,
-        &[
-            "release",
-            "create",
-            "--snapshot",
-            "1",
-            "--name",
-            "2026-Q1",
-            "--by",
-            "steward",
-            "--notes",
-            notes.to_str().unwrap(),
-        ],
+        "1",
+        "2026-Q1",
+        &["--by", "steward", "--notes", notes.to_str().unwrap()],
     );
     let (head, notes_q1) = q1.split_once("\n\n").unwrap();
     assert!(
@@ -122,7 +113,7 @@ Checked by the indicators committee.
 
     // Immutable: the same name again is refused, whatever the snapshot, and nothing changes.
     assert_eq!(
-        refused(&wh, &["release", "create", "--snapshot", "1", "--name", "2026-Q1", "--by", "x"]),
+        create_refused(&wh, "1", "2026-Q1", &["--by", "x"]),
         "marsad: release `2026-Q1`: a release named `2026-Q1` exists already; a release is immutable: choose another name\n"
     );
 
@@ -134,24 +125,12 @@ Checked by the indicators committee.
     );
     // Its observations are not computed yet: nothing to release.
     assert_eq!(
-        refused(&wh, &["release", "create", "--snapshot", "2", "--name", "2026-Q2", "--by", "x"]),
+        create_refused(&wh, "2", "2026-Q2", &["--by", "x"]),
         "marsad: release `2026-Q2`: snapshot 2 has no computed observations: run `marsad indicators compute --snapshot 2` first\n"
     );
     run(&wh, &["indicators", "compute"]);
     let between = chrono::Utc::now();
-    let q2 = run(
-        &wh,
-        &[
-            "release",
-            "create",
-            "--snapshot",
-            "2",
-            "--name",
-            "2026-Q2",
-            "--by",
-            "steward",
-        ],
-    );
+    let q2 = create(&wh, "2", "2026-Q2", &["--by", "steward"]);
     assert!(
         q2.starts_with("release 2026-Q2 of snapshot 2: 16 observations, 3 revised values; "),
         "{q2}"
@@ -163,20 +142,11 @@ Checked by the indicators committee.
     assert!(q2.contains(REVISED_EN), "{q2}");
     assert!(q2.contains("\nNew indicators (0):\n- none\n"), "{q2}");
     // A third release of the same snapshot, under embargo until 2099.
-    let q3 = run(
+    let q3 = create(
         &wh,
-        &[
-            "release",
-            "create",
-            "--snapshot",
-            "2",
-            "--name",
-            "2026-Q3",
-            "--by",
-            "steward",
-            "--embargo-until",
-            "2099-01-01T09:00:00Z",
-        ],
+        "2",
+        "2026-Q3",
+        &["--by", "steward", "--embargo-until", "2099-01-01T09:00:00Z"],
     );
     assert!(q3.starts_with("release 2026-Q3 of snapshot 2: 16 observations, 0 revised values; public from 2099-01-01T09:00:00Z\n"), "{q3}");
     let list: Vec<Vec<String>> = run(&wh, &["release", "list"])
