@@ -130,6 +130,15 @@ impl Observation {
     }
 }
 
+/// The breakdown columns of the observations (and of every table keyed like them). A dimension
+/// added later is nullable, so that Delta adds it to a table written before it (schema merge);
+/// Marsad never writes it NULL.
+pub fn breakdown_fields() -> impl Iterator<Item = Field> {
+    Dimension::BREAKDOWNS
+        .iter()
+        .map(|d| Field::new(d.column(), DataType::Utf8, ADDED_LATER.contains(d)))
+}
+
 /// The schema of `indicators.observations`.
 pub fn schema() -> SchemaRef {
     let text = |n: &str| Field::new(n, DataType::Utf8, false);
@@ -140,13 +149,7 @@ pub fn schema() -> SchemaRef {
         text("indicator_status"),
         text("period"),
     ];
-    // A dimension added later is nullable, so that Delta adds it to a table written before it
-    // (schema merge); Marsad never writes it NULL.
-    fields.extend(
-        Dimension::BREAKDOWNS
-            .iter()
-            .map(|d| Field::new(d.column(), DataType::Utf8, ADDED_LATER.contains(d))),
-    );
+    fields.extend(breakdown_fields());
     fields.extend([
         num("value"),
         num("numerator"),

@@ -100,14 +100,7 @@ pub fn revisions_schema() -> SchemaRef {
         Field::new("indicator_version", DataType::Int64, false),
         text("period"),
     ];
-    // As in the observations' schema: a dimension added later is nullable (schema merge).
-    let observed = observations::schema();
-    fields.extend(Dimension::BREAKDOWNS.iter().map(|d| {
-        let nullable = observed
-            .field_with_name(d.column())
-            .is_ok_and(|f| f.is_nullable());
-        Field::new(d.column(), DataType::Utf8, nullable)
-    }));
+    fields.extend(observations::breakdown_fields());
     fields.extend([
         Field::new("value", DataType::Float64, true),
         Field::new("previous_value", DataType::Float64, true),
