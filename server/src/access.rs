@@ -149,32 +149,32 @@ impl SessionCache {
     ) -> Result<Arc<WarehouseSession>, SessionError> {
         let mut open = self.open.lock().await;
         let loc = self.warehouse.location();
-        let mut versions = None;
-        if let Some(at) = open
+        let audit = role.may_read_audit();
+        // Back at the end (the most recently used), its session answered.
+        fn keep(open: &mut Vec<Kept>, kept: Kept) -> Arc<WarehouseSession> {
+            let session = kept.session.clone();
+            open.push(kept);
+            session
+        }
+        let kept = open
             .iter()
             .position(|k| k.role == role && k.snapshot == snapshot)
-        {
-            let mut kept = open.remove(at);
-            if kept.checked.elapsed() >= check {
-                let now = session::outside_versions(loc, role.may_read_audit()).await?;
-                if now != kept.versions {
-                    // Out of date: dropped, opened again below.
-                    versions = Some(now);
-                } else {
-                    kept.checked = Instant::now();
+            .map(|at| open.remove(at));
+        // The versions are read before a session opens: a table that moves meanwhile makes the
+        // next check open it again, never keeps a session older than its versions say.
+        let versions = match kept {
+            Some(mut kept) => {
+                if kept.checked.elapsed() < check {
+                    return Ok(keep(&mut open, kept));
                 }
+                let now = session::outside_versions(loc, audit).await?;
+                if now == kept.versions {
+                    kept.checked = Instant::now();
+                    return Ok(keep(&mut open, kept));
+                }
+                now
             }
-            if versions.is_none() {
-                let session = kept.session.clone();
-                open.push(kept);
-                return Ok(session);
-            }
-        }
-        // The versions first: a table that moves while the session opens makes the next check
-        // open it again, never keeps a session older than its versions say.
-        let versions = match versions {
-            Some(v) => v,
-            None => session::outside_versions(loc, role.may_read_audit()).await?,
+            None => session::outside_versions(loc, audit).await?,
         };
         let session = sql_session(&self.warehouse, role, Some(snapshot)).await?;
         if let Some(prepare) = self.prepare {
